@@ -1,0 +1,237 @@
+"""Browser tests: the real service (a subprocess on a free port, real SQLite file), customer
+sites served on a second port (a different origin, as on the web), and Debian's Chromium
+driven by Playwright."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+
+from ingest.site import create_site_app
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = os.environ.get("LEADSOURCE_CHROMIUM", "/usr/bin/chromium")
+# Chromium's background services try to reach Google; this machine has no such network.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Service:
+    url: str
+    db_path: Path
+
+    def cli(self, *args: str) -> dict[str, Any]:
+        """Run a `leadsource` admin command against the service's database; parse its JSON."""
+        result = subprocess.run(
+            [sys.executable, "-m", "ingest", *args, "--db", str(self.db_path)],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "LEADSOURCE_BASE_URL": self.url},
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        return json.loads(result.stdout)
+
+    def persons(self, api_key: str, email: str) -> list[dict[str, Any]]:
+        request = urllib.request.Request(
+            f"{self.url}/api/v1/persons?email={urllib.request.quote(email)}",
+            headers={"Authorization": f"Bearer {api_key}"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.loads(response.read())["items"]
+
+    def person(self, api_key: str, email: str) -> dict[str, Any]:
+        items = self.persons(api_key, email)
+        assert len(items) == 1, items
+        return items[0]
+
+
+@pytest.fixture(scope="session")
+def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+    db_path = tmp_path_factory.mktemp("service") / "leadsource.db"
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "ingest",
+            "serve",
+            "--db",
+            str(db_path),
+            "--port",
+            str(port),
+            "--base-url",
+            url,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/healthz", timeout=1) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                output = proc.stdout.read() if proc.stdout else ""
+                pytest.fail(f"the service did not start:\n{output}")
+            time.sleep(0.1)
+        yield Service(url, db_path)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@dataclass
+class Site:
+    """A customer's website. Tests set ``context`` (script tag, embed snippet) per tenant."""
+
+    url: str
+    context: dict[str, Any] = field(default_factory=dict)
+
+
+def _serve_site(directory: Path) -> Iterator[Site]:
+    port = free_port()
+    site = Site(f"http://127.0.0.1:{port}")
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_site_app(directory, site.context),
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+        )
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert time.monotonic() < deadline, "the site server did not start"
+        time.sleep(0.05)
+    try:
+        yield site
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def demo_site() -> Iterator[Site]:
+    yield from _serve_site(ROOT / "demo_site")
+
+
+@pytest.fixture(scope="session")
+def pages_site() -> Iterator[Site]:
+    yield from _serve_site(ROOT / "e2e" / "pages")
+
+
+@dataclass
+class Tenant:
+    tenant_id: str
+    api_key: str
+    form: dict[str, Any]
+
+
+@pytest.fixture
+def make_tenant(service: Service):
+    """Create a tenant and a published form through the CLI, and point a site at them."""
+
+    def make(site: Site, *, utm_transfer: str = "on", thank_you: str | None = None) -> Tenant:
+        tenant_id = "t" + uuid.uuid4().hex[:12]
+        created = service.cli(
+            "tenant", "create", tenant_id, "--origin", site.url, "--utm-transfer", utm_transfer
+        )
+        args = ["form", "create", tenant_id, "--name", "Contact us", "--publish"]
+        args += ["--thank-you", thank_you or f"{site.url}/thanks.html"]
+        form = service.cli(*args)
+        site.context.clear()
+        site.context.update(
+            script_tag=form["script_tag"],
+            embed_html=form["embed_html"],
+            hosted_url=form["hosted_url"],
+        )
+        return Tenant(tenant_id, created["api_key"], form)
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"no Chromium at {CHROMIUM}; run scripts/setup --browser")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@dataclass
+class Watch:
+    """Everything a page did that a visitor should never see: script errors and dialogs."""
+
+    errors: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
+
+
+@pytest.fixture
+def watch() -> Watch:
+    return Watch()
+
+
+@pytest.fixture
+def context(browser: Browser, watch: Watch) -> Iterator[BrowserContext]:
+    """A fresh browser profile: one visitor. Its pages are watched for errors and dialogs."""
+    ctx = browser.new_context()
+
+    def on_page(page: Page) -> None:
+        page.on("pageerror", lambda exc: watch.errors.append(str(exc)))
+
+        def on_dialog(dialog: Any) -> None:
+            watch.dialogs.append(dialog.message)
+            dialog.dismiss()
+
+        page.on("dialog", on_dialog)
+
+    ctx.on("page", on_page)
+    ctx.set_default_timeout(10_000)
+    yield ctx
+    ctx.close()
+    assert watch.errors == [], f"script errors on the page: {watch.errors}"
+    assert watch.dialogs == [], f"dialogs opened (script ran?): {watch.dialogs}"

@@ -1,0 +1,1 @@
+"""Leadsource ingest service: tenant-scoped form submissions turned into attributed leads."""

@@ -1,0 +1,97 @@
+"""The ASGI application: ``create_app(settings)`` builds one isolated app per database."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.routing import Route
+from starlette.templating import Jinja2Templates
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from . import api, db, forms, tracker
+from .config import Settings
+from .errors import AppError, handle_app_error, handle_http_exception
+from .writer import Writer
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+
+# Hosted pages run no script at all, so a visitor's hostile value cannot run one either.
+HTML_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'"
+
+
+class SecurityHeaders:
+    """CSP and nosniff on every response of ours; pages may still be framed (hosted forms)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers.append((b"x-content-type-options", b"nosniff"))
+                headers.append((b"referrer-policy", b"strict-origin-when-cross-origin"))
+                content_type = dict(headers).get(b"content-type", b"")
+                if content_type.startswith(b"text/html"):
+                    headers.append((b"content-security-policy", HTML_CSP.encode()))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def create_app(settings: Settings) -> Starlette:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[dict[str, object]]:
+        # The writer syncs every commit to disk (FULL): group commit is what keeps that cheap.
+        write_conn = await db.connect(settings.db_path, synchronous="FULL")
+        await db.migrate(write_conn)
+        read_conn = await db.connect(settings.db_path)
+        writer = Writer(write_conn, max_batch=settings.writer_max_batch)
+        writer.start()
+        app.state.writer = writer
+        try:
+            yield {
+                "settings": settings,
+                "reader": read_conn,
+                "writer": writer,
+                "script": tracker.load_script(settings.tracker_path),
+            }
+        finally:
+            await writer.close()
+            await read_conn.close()
+            await write_conn.close()
+
+    routes = [
+        Route("/t/{tenant_id}/utm.js", tracker.serve_script, methods=["GET", "HEAD"]),
+        Route(
+            "/t/{tenant_id}/forms/{form_id}",
+            forms.form_endpoint,
+            methods=["GET", "HEAD", "POST", "OPTIONS"],
+        ),
+        Route("/t/{tenant_id}/forms/{form_id}/thanks", forms.thanks),
+        Route("/api/v1/persons", api.list_persons),
+        Route("/api/v1/persons/{person_id}", api.get_person),
+        Route("/healthz", api.health),
+    ]
+    app = Starlette(
+        routes=routes,
+        middleware=[Middleware(SecurityHeaders)],
+        exception_handlers={
+            AppError: handle_app_error,
+            HTTPException: handle_http_exception,
+        },
+        lifespan=lifespan,
+    )
+    app.state.templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+    app.state.settings = settings
+    return app

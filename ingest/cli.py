@@ -1,0 +1,312 @@
+"""The ``leadsource`` command: serve, tenant and form administration, and the demo."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+import aiosqlite
+
+from . import db, snippets, store
+from .config import Settings
+from .validation import valid_field_name
+
+T = TypeVar("T")
+
+
+class UsageError(Exception):
+    pass
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return Settings.from_env(
+        db_path=getattr(args, "db", None), base_url=getattr(args, "base_url", None)
+    )
+
+
+def in_transaction(db_path: str, work: Callable[[aiosqlite.Connection], Awaitable[T]]) -> T:
+    """Run one administrative change in its own committed transaction."""
+
+    async def go() -> T:
+        conn = await db.connect(db_path, synchronous="FULL")
+        try:
+            await db.migrate(conn)
+            await conn.execute("BEGIN IMMEDIATE")
+            try:
+                result = await work(conn)
+            except BaseException:
+                await conn.execute("ROLLBACK")
+                raise
+            await conn.execute("COMMIT")
+            return result
+        finally:
+            await conn.close()
+
+    return asyncio.run(go())
+
+
+def parse_origin(value: str) -> str:
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.path not in ("", "/"):
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not an origin; give scheme and host, like https://www.example.com"
+        )
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def parse_url(value: str) -> str:
+    if not value.strip():
+        return ""  # clears the setting
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise argparse.ArgumentTypeError(f"{value!r} must be an absolute http(s) URL")
+    return value.strip()
+
+
+def parse_on_off(value: str) -> bool:
+    if value.lower() in ("on", "true", "yes", "1"):
+        return True
+    if value.lower() in ("off", "false", "no", "0"):
+        return False
+    raise argparse.ArgumentTypeError("use on or off")
+
+
+def parse_field(value: str) -> dict[str, Any]:
+    """NAME[:LABEL][:required] -> a custom field definition."""
+    name, _, rest = value.partition(":")
+    label, _, flag = rest.partition(":")
+    if not valid_field_name(name) or name.lower().startswith("ls_") or name.startswith("utm_"):
+        raise argparse.ArgumentTypeError(
+            f"{name!r} is not a usable field name (letters, digits, _ . -; not ls_ or utm_)"
+        )
+    field: dict[str, Any] = {"name": name, "label": (label or name)[:100]}
+    if flag == "required":
+        field["required"] = True
+    return field
+
+
+def _print(data: dict[str, Any]) -> None:
+    print(json.dumps(data, indent=2))
+
+
+# -- commands --------------------------------------------------------------------------
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    from .app import create_app
+
+    settings = _settings(args)
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+
+
+def cmd_tenant_create(args: argparse.Namespace) -> None:
+    settings = _settings(args)
+    api_key = in_transaction(
+        settings.db_path,
+        lambda conn: store.create_tenant(conn, args.tenant_id, args.origin, args.utm_transfer),
+    )
+    _print(
+        {
+            "tenant_id": args.tenant_id,
+            "api_key": api_key,
+            "script_tag": snippets.script_tag(settings.public_base, args.tenant_id),
+        }
+    )
+
+
+def cmd_tenant_update(args: argparse.Namespace) -> None:
+    settings = _settings(args)
+    origins = [] if args.clear_origins else (args.origin or None)
+
+    async def work(conn: aiosqlite.Connection) -> tuple[str | None, store.Tenant | None]:
+        key = await store.update_tenant(
+            conn,
+            args.tenant_id,
+            origins=origins,
+            utm_transfer=args.utm_transfer,
+            rotate_key=args.rotate_key,
+        )
+        return key, await store.get_tenant(conn, args.tenant_id)
+
+    api_key, tenant = in_transaction(settings.db_path, work)
+    assert tenant is not None
+    out: dict[str, Any] = {
+        "tenant_id": tenant.tenant_id,
+        "utm_transfer": "on" if tenant.utm_transfer else "off",
+        "origins": list(tenant.origins),
+    }
+    if api_key:
+        out["api_key"] = api_key
+    _print(out)
+
+
+def _form_json(settings: Settings, form: store.Form) -> dict[str, Any]:
+    return {
+        "form_id": form.form_id,
+        "tenant_id": form.tenant_id,
+        "name": form.name,
+        "published": form.published,
+        "thank_you_url": form.thank_you_url,
+        "hosted_url": snippets.hosted_url(settings.public_base, form),
+        "embed_html": snippets.embed_html(settings.public_base, form),
+        "script_tag": snippets.script_tag(settings.public_base, form.tenant_id),
+    }
+
+
+def cmd_form_create(args: argparse.Namespace) -> None:
+    settings = _settings(args)
+    names = [f["name"] for f in args.field]
+    if len(set(names)) != len(names) or {"email", "first_name", "last_name", "company"} & set(
+        names
+    ):
+        raise UsageError("custom field names must be unique and not a standard field")
+    form = in_transaction(
+        settings.db_path,
+        lambda conn: store.create_form(
+            conn,
+            args.tenant_id,
+            name=args.name,
+            thank_you_url=args.thank_you,
+            published=args.publish,
+            custom_fields=args.field,
+        ),
+    )
+    _print(_form_json(settings, form))
+
+
+def cmd_form_update(args: argparse.Namespace) -> None:
+    settings = _settings(args)
+    form = in_transaction(
+        settings.db_path,
+        lambda conn: store.update_form(
+            conn,
+            args.tenant_id,
+            args.form_id,
+            published=args.published,
+            thank_you_url=args.thank_you,
+        ),
+    )
+    _print(_form_json(settings, form))
+
+
+def cmd_demo(args: argparse.Namespace) -> None:
+    from .demo import run_demo
+
+    run_demo(db_path=args.db, host=args.host, port=args.port, site_port=args.site_port)
+
+
+# -- parser ----------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="leadsource", description="Lead-source attribution: ingest service and admin."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def with_db(p: argparse.ArgumentParser, base_url: bool = False) -> None:
+        p.add_argument("--db", help="SQLite database file (default: $LEADSOURCE_DB)")
+        if base_url:
+            p.add_argument(
+                "--base-url", help="public URL of the service (default: $LEADSOURCE_BASE_URL)"
+            )
+
+    serve = sub.add_parser("serve", help="run the ingest service")
+    with_db(serve, base_url=True)
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.set_defaults(func=cmd_serve)
+
+    tenant = sub.add_parser("tenant", help="create or change a tenant").add_subparsers(
+        dest="tenant_command", required=True
+    )
+    create = tenant.add_parser("create", help="create a tenant and print its API key")
+    create.add_argument("tenant_id")
+    create.add_argument(
+        "--origin",
+        action="append",
+        type=parse_origin,
+        default=[],
+        help="a website origin allowed to post forms (repeatable)",
+    )
+    create.add_argument(
+        "--utm-transfer",
+        type=parse_on_off,
+        default=True,
+        metavar="on|off",
+        help="keep campaign data of submissions (default on)",
+    )
+    with_db(create, base_url=True)
+    create.set_defaults(func=cmd_tenant_create)
+
+    update = tenant.add_parser("update", help="change a tenant's settings")
+    update.add_argument("tenant_id")
+    update.add_argument(
+        "--origin",
+        action="append",
+        type=parse_origin,
+        help="replace the allowed origins with these (repeatable)",
+    )
+    update.add_argument("--clear-origins", action="store_true", help="allow posts from any origin")
+    update.add_argument("--utm-transfer", type=parse_on_off, metavar="on|off")
+    update.add_argument("--rotate-key", action="store_true", help="issue a new API key")
+    with_db(update)
+    update.set_defaults(func=cmd_tenant_update)
+
+    form = sub.add_parser("form", help="create or change forms").add_subparsers(
+        dest="form_command", required=True
+    )
+    fcreate = form.add_parser("create", help="create a form and print its snippets")
+    fcreate.add_argument("tenant_id")
+    fcreate.add_argument("--name", required=True)
+    fcreate.add_argument("--thank-you", type=parse_url, help="URL to send visitors to")
+    fcreate.add_argument("--publish", action="store_true", help="accept submissions now")
+    fcreate.add_argument(
+        "--field",
+        action="append",
+        type=parse_field,
+        default=[],
+        metavar="NAME[:LABEL][:required]",
+        help="a custom field (repeatable)",
+    )
+    with_db(fcreate, base_url=True)
+    fcreate.set_defaults(func=cmd_form_create)
+
+    fupdate = form.add_parser("update", help="publish, unpublish or retarget a form")
+    fupdate.add_argument("tenant_id")
+    fupdate.add_argument("form_id")
+    state = fupdate.add_mutually_exclusive_group()
+    state.add_argument("--publish", dest="published", action="store_const", const=True)
+    state.add_argument("--unpublish", dest="published", action="store_const", const=False)
+    fupdate.add_argument("--thank-you", type=parse_url)
+    with_db(fupdate, base_url=True)
+    fupdate.set_defaults(func=cmd_form_update)
+
+    demo = sub.add_parser("demo", help="run the demo: service and a sample website")
+    demo.add_argument("--db", help="SQLite file to create (default: a fresh temporary one)")
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--port", type=int, default=8000, help="ingest port (0: any free)")
+    demo.add_argument("--site-port", type=int, default=8080, help="website port (0: any free)")
+    demo.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        args.func(args)
+    except (store.StoreError, UsageError) as exc:
+        print(f"leadsource: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

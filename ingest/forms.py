@@ -1,0 +1,266 @@
+"""Form endpoints: the hosted form page, submissions (native and JSON), the thank-you page."""
+
+from __future__ import annotations
+
+import functools
+import json
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.types import Message
+
+from . import store
+from .errors import (
+    BadRequest,
+    Forbidden,
+    FormNotPublished,
+    NotFound,
+    PayloadTooLarge,
+    Unavailable,
+    ValidationFailed,
+    wants_json,
+)
+from .snippets import form_path, visible_fields
+from .store import Form, Tenant, new_id
+from .submissions import Touches, record
+from .touch import params_from_query, touch_from_fields, touch_from_json
+from .validation import is_campaign_key, valid_submission_id, validate
+from .writer import WriterClosed
+
+MAX_FIELDS = 200
+
+
+async def _load(request: Request) -> tuple[Tenant, Form]:
+    reader = request.state.reader
+    tenant_id = request.path_params["tenant_id"]
+    form_id = request.path_params["form_id"]
+    tenant = await store.get_tenant(reader, tenant_id)
+    form = None if tenant is None else await store.get_form(reader, tenant_id, form_id)
+    if tenant is None or form is None:
+        raise NotFound("There is no such form. Check the link you followed.")
+    return tenant, form
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def _own_origins(request: Request) -> set[str]:
+    return {_origin(str(request.base_url)), _origin(request.state.settings.public_base)}
+
+
+def _origin_allowed(request: Request, tenant: Tenant) -> bool:
+    """With no origins configured a tenant takes posts from anywhere; otherwise only from
+    its listed sites and from our own hosted pages."""
+    origin = request.headers.get("origin")
+    if not tenant.origins or origin is None:
+        return True
+    origin = origin.lower()
+    return origin in {o.lower().rstrip("/") for o in tenant.origins} or origin in _own_origins(
+        request
+    )
+
+
+def _cors_headers(request: Request, tenant: Tenant) -> dict[str, str]:
+    origin = request.headers.get("origin")
+    if not origin or not _origin_allowed(request, tenant):
+        return {}
+    return {"Access-Control-Allow-Origin": origin, "Vary": "Origin"}
+
+
+def _form_context(
+    request: Request,
+    form: Form,
+    *,
+    values: dict[str, str],
+    hidden: dict[str, str],
+    errors: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    return {
+        "form": form,
+        "fields": visible_fields(form),
+        "values": values,
+        "hidden": hidden,
+        "errors": errors or {},
+        "action": form_path(form),
+    }
+
+
+async def form_endpoint(request: Request) -> Response:
+    if request.method == "POST":
+        return await submit(request)
+    tenant, form = await _load(request)
+    if request.method == "OPTIONS":
+        headers = _cors_headers(request, tenant)
+        if headers:
+            headers.update(
+                {
+                    "Access-Control-Allow-Methods": "POST",
+                    "Access-Control-Allow-Headers": "Content-Type, Idempotency-Key",
+                    "Access-Control-Max-Age": "600",
+                }
+            )
+        return Response(status_code=204, headers=headers)
+    return hosted_form(request, tenant, form)
+
+
+def hosted_form(request: Request, tenant: Tenant, form: Form) -> Response:
+    """A form reached by a direct link records that link's own UTM parameters."""
+    if not form.published:
+        raise FormNotPublished("This form is not published yet.")
+    hidden = {"ls_submission_id": new_id("sub")}
+    if tenant.utm_transfer:
+        hidden.update(params_from_query(request.query_params.multi_items()))
+        hidden["ls_landing_page"] = str(request.url)
+        referrer = request.headers.get("referer")
+        if referrer and _origin(referrer) not in _own_origins(request):
+            hidden["ls_referrer"] = referrer
+    return request.app.state.templates.TemplateResponse(
+        request, "form.html", _form_context(request, form, values={}, hidden=hidden)
+    )
+
+
+async def _read_body(request: Request) -> bytes:
+    """The body, refused with our own 413 as soon as it passes the bound (Starlette's
+    body limit answers in plain text, outside our one error shape)."""
+    limit = request.state.settings.max_body_bytes
+    too_large = PayloadTooLarge(
+        f"The submission is too large (at most {limit // 1024} KB). Shorten the longest "
+        "answers and send it again."
+    )
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise too_large
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise too_large
+    return bytes(body)
+
+
+async def _read_fields(request: Request) -> dict[str, str]:
+    content_type = request.headers.get("content-type", "")
+    body = await _read_body(request)
+    if content_type.startswith("application/json"):
+        try:
+            data = json.loads(body)
+        except ValueError:
+            raise BadRequest("The body is not valid JSON.") from None
+        if not isinstance(data, dict):
+            raise BadRequest("The body must be a JSON object of field names and values.")
+        if len(data) > MAX_FIELDS:
+            raise BadRequest(f"A submission can have at most {MAX_FIELDS} fields.")
+        fields: dict[str, str] = {}
+        wrong: dict[str, str] = {}
+        for key, value in data.items():
+            if key in ("ls_first_touch", "ls_latest_touch") and isinstance(value, dict):
+                fields[key] = json.dumps(value)
+            elif isinstance(value, str):
+                fields[key] = value
+            elif isinstance(value, int | float) and not isinstance(value, bool):
+                fields[key] = str(value)
+            elif value is not None:
+                wrong[key] = "Must be a string."
+        if wrong:
+            raise ValidationFailed("Some fields have values of the wrong type.", wrong)
+        return fields
+    if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+
+        async def replay() -> Message:
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        # The form parser reads a stream; give it the bounded body we already hold.
+        bounded = Request(request.scope, replay)
+        async with bounded.form(max_files=0, max_fields=MAX_FIELDS) as form:
+            fields = {}
+            for key, value in form.multi_items():
+                # The first value of a repeated name wins, as it does for URL parameters.
+                if key not in fields and not isinstance(value, UploadFile):
+                    fields[key] = value
+            return fields
+    raise BadRequest(
+        "Send the form as application/x-www-form-urlencoded, multipart/form-data or JSON."
+    )
+
+
+async def submit(request: Request) -> Response:
+    tenant, form = await _load(request)
+    as_json = wants_json(request)
+    # Error responses need these too, or a cross-origin fetch cannot read the field errors.
+    request.state.cors_headers = _cors_headers(request, tenant)
+    if not _origin_allowed(request, tenant):
+        raise Forbidden(
+            "This website is not allowed to send submissions to this form. "
+            "An administrator can add it with `leadsource tenant update --origin`."
+        )
+    if not form.published:
+        raise FormNotPublished("This form is not published, so it does not accept submissions yet.")
+    raw = await _read_fields(request)
+    clean = validate(raw, form.custom_fields)
+
+    submission_id = (
+        raw.get("ls_submission_id")
+        or raw.get("submission_id")
+        or request.headers.get("idempotency-key")
+        or ""
+    )
+    if submission_id and not valid_submission_id(submission_id):
+        if as_json:
+            clean.errors["submission_id"] = "Must be 8-64 characters of A-Z, a-z, 0-9, _ and -."
+        submission_id = ""
+
+    if clean.errors:
+        if as_json:
+            raise ValidationFailed("Some fields need fixing.", clean.errors)
+        values = {k: v for k, v in raw.items() if not is_campaign_key(k)}
+        # Campaign data rides along in hidden fields, so fixing a typo loses none of it.
+        hidden = {k: v for k, v in raw.items() if is_campaign_key(k)}
+        hidden["ls_submission_id"] = submission_id or new_id("sub")
+        return request.app.state.templates.TemplateResponse(
+            request,
+            "form.html",
+            _form_context(request, form, values=values, hidden=hidden, errors=clean.errors),
+            status_code=422,
+        )
+
+    now = datetime.now(UTC)
+    touches = Touches(
+        first=touch_from_json(raw.get("ls_first_touch"), now),
+        latest=touch_from_json(raw.get("ls_latest_touch"), now),
+        own=touch_from_fields(raw, now),
+    )
+    job = functools.partial(
+        record,
+        tenant_id=tenant.tenant_id,
+        form_id=form.form_id,
+        submission_id=submission_id or new_id("sub"),
+        clean=clean,
+        touches=touches,
+        utm_transfer=tenant.utm_transfer,
+    )
+    try:
+        recorded = await request.state.writer.run(job)
+    except WriterClosed:
+        raise Unavailable("The service is shutting down; please send the form again.") from None
+
+    thank_you = form.thank_you_url or str(
+        request.url_for("thanks", tenant_id=tenant.tenant_id, form_id=form.form_id)
+    )
+    if as_json:
+        return JSONResponse(
+            {"submission_id": recorded.submission_id, "thank_you_url": thank_you},
+            status_code=201,
+            headers=request.state.cors_headers,
+        )
+    return RedirectResponse(thank_you, status_code=303)
+
+
+async def thanks(request: Request) -> Response:
+    _, form = await _load(request)
+    return request.app.state.templates.TemplateResponse(request, "thanks.html", {"form": form})

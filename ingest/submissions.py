@@ -1,0 +1,189 @@
+"""Recording a form submission: the data-point rules of SPEC "Vocabulary".
+
+- conversion (on the submission): the latest touch behind it;
+- first touch and lead creation (on the person): only when the submission creates the person;
+  with no first touch from the script, the submission's own touch is the first touch;
+- company source (on the company): only when a new person creates a new company;
+- with the tenant's UTM data transfer off, no campaign data at all.
+
+``record`` runs as a writer job, so matching a person or company by email or name and
+inserting them happen in one serialised transaction: two racing submissions cannot both
+create the same person.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import aiosqlite
+
+from .db import utcnow
+from .store import new_id
+from .touch import Touch
+from .validation import CleanSubmission, company_key
+
+
+@dataclass(frozen=True)
+class Touches:
+    """What reached the server about where the visitor came from."""
+
+    first: Touch | None = None  # the script's stored first touch
+    latest: Touch | None = None  # the script's latest campaign touch
+    own: Touch | None = None  # the submission's own UTM fields (hosted form links)
+
+    @property
+    def conversion(self) -> Touch | None:
+        return self.latest or self.own or self.first
+
+    @property
+    def first_touch(self) -> Touch | None:
+        return self.first or self.conversion
+
+
+@dataclass(frozen=True)
+class Recorded:
+    submission_id: str
+    person_id: str
+    created_person: bool
+    duplicate: bool
+
+
+async def record(
+    conn: aiosqlite.Connection,
+    *,
+    tenant_id: str,
+    form_id: str,
+    submission_id: str,
+    clean: CleanSubmission,
+    touches: Touches,
+    utm_transfer: bool,
+) -> Recorded:
+    async with conn.execute(
+        "SELECT person_id FROM submissions WHERE tenant_id = ? AND submission_id = ?",
+        (tenant_id, submission_id),
+    ) as cur:
+        existing = await cur.fetchone()
+    if existing is not None:
+        return Recorded(submission_id, existing["person_id"], False, True)
+
+    if not utm_transfer:
+        touches = Touches()
+    now = utcnow()
+    conversion_id = await _insert_touch(conn, tenant_id, touches.conversion)
+
+    async with conn.execute(
+        "SELECT person_id, company_id, first_name, last_name FROM persons"
+        " WHERE tenant_id = ? AND email = ?",
+        (tenant_id, clean.email),
+    ) as cur:
+        person = await cur.fetchone()
+
+    if person is None:
+        person_id = new_id("per")
+        created = True
+        first_id = (
+            conversion_id
+            if touches.first_touch is touches.conversion
+            else await _insert_touch(conn, tenant_id, touches.first_touch)
+        )
+        company_id = await _company_for(conn, tenant_id, clean.company, conversion_id, now)
+        await conn.execute(
+            "INSERT INTO persons (tenant_id, person_id, email, first_name, last_name,"
+            " company_id, first_touch_id, lead_creation_touch_id, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                tenant_id,
+                person_id,
+                clean.email,
+                clean.first_name,
+                clean.last_name,
+                company_id,
+                first_id,
+                conversion_id,
+                now,
+            ),
+        )
+    else:
+        person_id = person["person_id"]
+        created = False
+        # An existing person's card is not overwritten by what a form says; only blanks
+        # are filled. Their sources stay as they were: this submission adds a conversion.
+        company_id = person["company_id"] or await _company_for(
+            conn, tenant_id, clean.company, None, now
+        )
+        await conn.execute(
+            "UPDATE persons SET first_name = COALESCE(first_name, ?),"
+            " last_name = COALESCE(last_name, ?), company_id = ?"
+            " WHERE tenant_id = ? AND person_id = ?",
+            (clean.first_name, clean.last_name, company_id, tenant_id, person_id),
+        )
+
+    await conn.execute(
+        "INSERT INTO submissions (tenant_id, submission_id, form_id, person_id,"
+        " conversion_touch_id, fields, submitted_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (
+            tenant_id,
+            submission_id,
+            form_id,
+            person_id,
+            conversion_id,
+            json.dumps(clean.values, ensure_ascii=False),
+            now,
+        ),
+    )
+    return Recorded(submission_id, person_id, created, False)
+
+
+async def _company_for(
+    conn: aiosqlite.Connection,
+    tenant_id: str,
+    name: str | None,
+    source_touch_id: str | None,
+    now: str,
+) -> str | None:
+    """The id of the tenant's company of that name, created (with the source) if new."""
+    if not name:
+        return None
+    key = company_key(name)
+    async with conn.execute(
+        "SELECT company_id FROM companies WHERE tenant_id = ? AND name_key = ?", (tenant_id, key)
+    ) as cur:
+        row = await cur.fetchone()
+    if row is not None:
+        return row["company_id"]
+    company_id = new_id("com")
+    await conn.execute(
+        "INSERT INTO companies (tenant_id, company_id, name, name_key, source_touch_id,"
+        " created_at) VALUES (?, ?, ?, ?, ?, ?)",
+        (tenant_id, company_id, name, key, source_touch_id, now),
+    )
+    return company_id
+
+
+async def _insert_touch(
+    conn: aiosqlite.Connection, tenant_id: str, touch: Touch | None
+) -> str | None:
+    if touch is None:
+        return None
+    touch_id = new_id("tch")
+    await conn.execute(
+        "INSERT INTO touches (tenant_id, touch_id, source, medium, campaign, term, content,"
+        " utm_id, click_ids, landing_page, referrer, at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            tenant_id,
+            touch_id,
+            touch.source,
+            touch.medium,
+            touch.campaign,
+            touch.term,
+            touch.content,
+            touch.utm_id,
+            json.dumps(touch.click_ids) if touch.click_ids else None,
+            touch.landing_page,
+            touch.referrer,
+            touch.at,
+        ),
+    )
+    return touch_id

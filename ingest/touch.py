@@ -1,0 +1,211 @@
+"""Touches: turning what a browser sent into one clean, bounded record of an arrival.
+
+Everything here is attacker-controlled input. Values are kept as sent (no case folding, no
+trimming) but stripped of control characters and truncated to a bound; anything malformed
+is dropped, never fatal. Sources without UTM parameters are derived from click ids and the
+referrer: search engine -> ``<engine> / organic``, other site -> ``<domain> / referral``,
+nothing -> ``(direct) / (none)``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
+
+UTM_KEYS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "utm_id")
+# Ad-platform click ids, and the source/medium a click id implies when no UTM came with it.
+CLICK_IDS = {
+    "gclid": ("google", "cpc"),
+    "gbraid": ("google", "cpc"),
+    "wbraid": ("google", "cpc"),
+    "dclid": ("google", "display"),
+    "msclkid": ("bing", "cpc"),
+    "fbclid": ("facebook", "paid_social"),
+    "li_fat_id": ("linkedin", "paid_social"),
+    "ttclid": ("tiktok", "paid_social"),
+    "twclid": ("twitter", "paid_social"),
+}
+MAX_VALUE = 255
+MAX_URL = 2048
+MAX_RAW_TOUCH = 16 * 1024
+
+# Search engines by the labels of their host names, for "<engine> / organic".
+SEARCH_ENGINES = {
+    "google": "google",
+    "bing": "bing",
+    "duckduckgo": "duckduckgo",
+    "yahoo": "yahoo",
+    "yandex": "yandex",
+    "baidu": "baidu",
+    "ecosia": "ecosia",
+    "startpage": "startpage",
+    "qwant": "qwant",
+    "naver": "naver",
+    "seznam": "seznam",
+    "search.brave": "brave",
+    "kagi": "kagi",
+    "ask": "ask",
+    "aol": "aol",
+}
+DIRECT = ("(direct)", "(none)")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Touch:
+    source: str
+    medium: str
+    campaign: str | None = None
+    term: str | None = None
+    content: str | None = None
+    utm_id: str | None = None
+    click_ids: dict[str, str] = field(default_factory=dict)
+    landing_page: str | None = None
+    referrer: str | None = None
+    at: str = ""
+
+    def public(self) -> dict[str, object]:
+        """The touch as the API shows it."""
+        data = asdict(self)
+        if not data["click_ids"]:
+            data.pop("click_ids")
+        return data
+
+
+def clean_value(value: object, limit: int = MAX_VALUE) -> str | None:
+    if not isinstance(value, str):
+        return None
+    value = _CONTROL.sub("", value)[:limit]
+    return value or None
+
+
+def clean_url(value: object) -> str | None:
+    value = clean_value(value, MAX_URL)
+    if value is None:
+        return None
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    return value
+
+
+def clean_time(value: object, now: datetime) -> str:
+    moment = now
+    if isinstance(value, str) and len(value) <= 40:
+        try:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            parsed = None
+        if parsed is not None:
+            if parsed.tzinfo is None:
+                parsed = parsed.replace(tzinfo=UTC)
+            if _EARLIEST <= parsed <= now + timedelta(days=1):
+                moment = parsed.astimezone(UTC)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def referrer_source(referrer: str | None) -> tuple[str, str] | None:
+    if not referrer:
+        return None
+    host = (urlsplit(referrer).hostname or "").lower().rstrip(".")
+    if not host:
+        return None
+    labels = host.split(".")
+    for key, engine in SEARCH_ENGINES.items():
+        parts = key.split(".")
+        # "google" matches www.google.com and google.co.uk; a one-label key must be the
+        # name right before the public suffix or the host itself, not any label anywhere.
+        for i in range(len(labels) - len(parts) + 1):
+            if labels[i : i + len(parts)] == parts and _looks_like_suffix(labels[i + len(parts) :]):
+                return engine, "organic"
+    domain = host[4:] if host.startswith("www.") else host
+    return domain, "referral"
+
+
+def _looks_like_suffix(rest: list[str]) -> bool:
+    # com, de, co.uk, com.au: one or two short labels.
+    return 1 <= len(rest) <= 2 and all(0 < len(label) <= 3 for label in rest)
+
+
+def build_touch(
+    params: dict[str, object],
+    *,
+    landing_page: object = None,
+    referrer: object = None,
+    at: object = None,
+    now: datetime,
+) -> Touch:
+    """A touch from raw parameters (``utm_*`` and click id keys), landing page and referrer."""
+    utm = {key: clean_value(params.get(key)) for key in UTM_KEYS}
+    clicks = {key: v for key in CLICK_IDS if (v := clean_value(params.get(key))) is not None}
+    ref = clean_url(referrer)
+    campaign_fields = {k: v for k, v in utm.items() if k != "utm_id" and v is not None}
+    if campaign_fields:
+        source = utm["utm_source"] or "(not set)"
+        medium = utm["utm_medium"] or "(not set)"
+    elif clicks:
+        # gclid outranks the others when several are present, in CLICK_IDS order.
+        source, medium = CLICK_IDS[next(iter(clicks))]
+    else:
+        source, medium = referrer_source(ref) or DIRECT
+    return Touch(
+        source=source,
+        medium=medium,
+        campaign=utm["utm_campaign"],
+        term=utm["utm_term"],
+        content=utm["utm_content"],
+        utm_id=utm["utm_id"],
+        click_ids=clicks,
+        landing_page=clean_url(landing_page),
+        referrer=ref,
+        at=clean_time(at, now),
+    )
+
+
+def touch_from_json(raw: object, now: datetime) -> Touch | None:
+    """A touch from the script's hidden field, or None when it is missing or malformed."""
+    if not isinstance(raw, str) or not raw or len(raw) > MAX_RAW_TOUCH:
+        return None
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return None
+    if not isinstance(data, dict):
+        return None
+    lowered = {str(k).lower(): v for k, v in data.items()}
+    return build_touch(
+        lowered,
+        landing_page=lowered.get("landing_page"),
+        referrer=lowered.get("referrer"),
+        at=lowered.get("at"),
+        now=now,
+    )
+
+
+def touch_from_fields(fields: dict[str, str], now: datetime) -> Touch | None:
+    """The submission's own touch: plain ``utm_*`` fields, as a hosted form carries them."""
+    lowered = {k.lower(): v for k, v in fields.items()}
+    has_params = any(clean_value(lowered.get(k)) for k in (*UTM_KEYS, *CLICK_IDS))
+    landing = clean_url(lowered.get("ls_landing_page"))
+    if not has_params and landing is None:
+        return None
+    return build_touch(lowered, landing_page=landing, referrer=lowered.get("ls_referrer"), now=now)
+
+
+def params_from_query(items: list[tuple[str, str]]) -> dict[str, str]:
+    """UTM and click-id parameters of a URL: keys case-insensitive, the first value wins."""
+    found: dict[str, str] = {}
+    for key, value in items:
+        key = key.lower()
+        if (key in UTM_KEYS or key in CLICK_IDS) and key not in found:
+            cleaned = clean_value(value)
+            if cleaned is not None:
+                found[key] = cleaned
+    return found

@@ -1,0 +1,104 @@
+"""Validating a form submission at the edge: every field has a bound, every error a message."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .touch import CLICK_IDS, UTM_KEYS, clean_value
+
+EMAIL_MAX = 254
+_EMAIL = re.compile(r"^[^@\s<>\"(),;:]+@[^@\s<>\"(),;:]+\.[^@\s<>\"(),;:.]{2,}$")
+_FIELD_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,63}$")
+_SUBMISSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+
+# (name, label, bound) of the fields every form has; email is the one required field.
+STANDARD_FIELDS = (
+    ("email", "Email", EMAIL_MAX),
+    ("first_name", "First name", 100),
+    ("last_name", "Last name", 100),
+    ("company", "Company", 200),
+)
+STANDARD_NAMES = frozenset(name for name, _, _ in STANDARD_FIELDS)
+CUSTOM_FIELD_MAX = 1000
+MAX_EXTRA_FIELDS = 30
+# Campaign data and our own hidden fields travel as touches, never as plain field values.
+CAMPAIGN_KEYS = frozenset((*UTM_KEYS, *CLICK_IDS))
+HIDDEN_PREFIX = "ls_"
+
+
+def valid_field_name(name: str) -> bool:
+    return bool(_FIELD_NAME.match(name))
+
+
+def valid_submission_id(value: str) -> bool:
+    return bool(_SUBMISSION_ID.match(value))
+
+
+def is_campaign_key(name: str) -> bool:
+    lowered = name.lower()
+    return lowered in CAMPAIGN_KEYS or lowered.startswith(HIDDEN_PREFIX)
+
+
+@dataclass
+class CleanSubmission:
+    email: str = ""
+    first_name: str | None = None
+    last_name: str | None = None
+    company: str | None = None
+    # Every visitor-entered value, standard and custom, as stored on the submission.
+    values: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def validate(raw: dict[str, str], custom_fields: list[dict[str, object]]) -> CleanSubmission:
+    out = CleanSubmission()
+    for name, label, bound in STANDARD_FIELDS:
+        value = raw.get(name, "")
+        if len(value) > bound:
+            out.errors[name] = f"{label} can be at most {bound} characters."
+            continue
+        value = value.strip()
+        if value:
+            out.values[name] = value
+    email = out.values.get("email", "")
+    if "email" not in out.errors:
+        if not email:
+            out.errors["email"] = "Email is required."
+        elif not _EMAIL.match(email):
+            out.errors["email"] = "Enter a valid email address, like name@example.com."
+    out.email = email.lower()
+    out.first_name = out.values.get("first_name")
+    out.last_name = out.values.get("last_name")
+    out.company = " ".join(out.values["company"].split()) if "company" in out.values else None
+
+    declared = {str(f["name"]): f for f in custom_fields}
+    for name, spec in declared.items():
+        value = raw.get(name, "")
+        bound = int(spec.get("max_length", CUSTOM_FIELD_MAX))  # type: ignore[call-overload]
+        label = str(spec.get("label") or name)
+        if len(value) > bound:
+            out.errors[name] = f"{label} can be at most {bound} characters."
+        elif spec.get("required") and not value.strip():
+            out.errors[name] = f"{label} is required."
+        elif value.strip():
+            out.values[name] = value.strip()
+
+    # Fields the customer's own HTML added but the form does not declare: kept, bounded,
+    # so nothing a visitor typed is lost.
+    extras = 0
+    for name, value in raw.items():
+        if name in STANDARD_NAMES or name in declared or is_campaign_key(name):
+            continue
+        if not valid_field_name(name) or extras >= MAX_EXTRA_FIELDS:
+            continue
+        cleaned = clean_value(value.strip(), CUSTOM_FIELD_MAX)
+        if cleaned:
+            out.values[name] = cleaned
+            extras += 1
+    return out
+
+
+def company_key(name: str) -> str:
+    """Companies match by name within a tenant, ignoring case and runs of spaces."""
+    return " ".join(name.casefold().split())

@@ -1,0 +1,115 @@
+"""The schema: numbered migrations, WAL, and a tenant in every table and every query."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import sqlite3
+
+from ingest import db
+
+from .conftest import touch_json
+
+
+def test_migrations_are_numbered_and_applied_once(tmp_path):
+    path = str(tmp_path / "m.db")
+    versions = [v for v, _, _ in db.migrations()]
+    assert versions == sorted(versions) == list(range(1, len(versions) + 1))
+
+    async def migrate_twice():
+        conn = await db.connect(path)
+        try:
+            return await db.migrate(conn), await db.migrate(conn)
+        finally:
+            await conn.close()
+
+    first, second = asyncio.run(migrate_twice())
+    assert first == versions
+    assert second == []
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        applied = [r[0] for r in conn.execute("SELECT version FROM schema_migrations")]
+    assert applied == versions
+
+
+def test_every_table_carries_tenant_id_first_in_its_key(tmp_path):
+    path = str(tmp_path / "m.db")
+
+    async def migrate():
+        conn = await db.connect(path)
+        await db.migrate(conn)
+        await conn.close()
+
+    asyncio.run(migrate())
+    with sqlite3.connect(path) as conn:
+        tables = [
+            r[0]
+            for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+                " AND name != 'schema_migrations'"
+            )
+        ]
+        assert tables
+        for table in tables:
+            columns = conn.execute(f"PRAGMA table_info({table})").fetchall()
+            key = sorted((c[5], c[1]) for c in columns if c[5] > 0)
+            assert key[0][1] == "tenant_id", f"{table}'s key does not start with tenant_id"
+            for index in conn.execute(f"PRAGMA index_list({table})").fetchall():
+                first_col = conn.execute(f"PRAGMA index_info({index[1]})").fetchone()[2]
+                if (table, first_col) == ("tenants", "api_key_hash"):
+                    continue  # the one global lookup: which tenant owns this API key
+                assert first_col == "tenant_id", f"index {index[1]} is not tenant-scoped"
+
+
+TENANT_TABLES = re.compile(
+    r"\b(tenant_origins|forms|touches|companies|persons|submissions)\b", re.IGNORECASE
+)
+
+
+def test_every_query_is_scoped_by_tenant(monkeypatch, tmp_path, make_tenant):
+    """Trace every statement the service runs through a whole journey; each one that
+    touches a tenant's rows must name tenant_id."""
+    from starlette.testclient import TestClient
+
+    from ingest.app import create_app
+    from ingest.config import Settings
+
+    statements: list[str] = []
+    real_connect = db.connect
+
+    async def traced_connect(path, **kwargs):
+        conn = await real_connect(path, **kwargs)
+        await conn.set_trace_callback(statements.append)
+        return conn
+
+    monkeypatch.setattr(db, "connect", traced_connect)
+    tenant = make_tenant()
+    settings = Settings(db_path=tenant.db_path, base_url="http://testserver")
+    with TestClient(create_app(settings)) as client:
+        client.get(tenant.form_path + "?utm_source=x")
+        client.get(f"/t/{tenant.tenant_id}/utm.js")
+        for email in ("a@example.com", "a@example.com", "b@example.com"):
+            client.post(
+                tenant.form_path,
+                json={
+                    "email": email,
+                    "company": "Fjord",
+                    "ls_first_touch": touch_json("linkedin", "social", "c"),
+                    "ls_latest_touch": touch_json("facebook", "social", "d"),
+                },
+            )
+        client.post(tenant.form_path, data={"email": "bad"})
+        person = client.get(
+            "/api/v1/persons", params={"email": "a@example.com"}, headers=tenant.auth
+        ).json()["items"][0]
+        client.get(f"/api/v1/persons/{person['id']}", headers=tenant.auth)
+        client.get("/api/v1/persons", headers=tenant.auth)
+
+    checked = [
+        s
+        for s in statements
+        if TENANT_TABLES.search(s) and not s.lstrip().upper().startswith(("CREATE", "PRAGMA"))
+    ]
+    assert len(checked) > 20
+    unscoped = [s for s in checked if "tenant_id" not in s]
+    assert unscoped == []

@@ -1,0 +1,97 @@
+"""A client-generated submission id makes retries harmless: stored once, same answer."""
+
+from __future__ import annotations
+
+import sqlite3
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from .conftest import person, touch_json
+
+
+def submissions(db_path: str) -> list[tuple[str, str]]:
+    with sqlite3.connect(db_path) as conn:
+        return conn.execute("SELECT tenant_id, submission_id FROM submissions").fetchall()
+
+
+def test_json_retry_stores_once_and_answers_the_same(client, make_tenant):
+    tenant = make_tenant()
+    body = {
+        "email": "retry@example.com",
+        "ls_submission_id": "9f8e7d6c5b4a3210",
+        "ls_first_touch": touch_json("linkedin", "paid_social", "x"),
+    }
+    first = client.post(tenant.form_path, json=body)
+    again = client.post(tenant.form_path, json=body)
+    assert first.status_code == again.status_code == 201
+    assert first.json() == again.json()
+    assert first.json()["submission_id"] == "9f8e7d6c5b4a3210"
+    assert submissions(tenant.db_path) == [("acme", "9f8e7d6c5b4a3210")]
+    with sqlite3.connect(tenant.db_path) as conn:
+        assert conn.execute("SELECT count(*) FROM touches").fetchone()[0] == 1
+        assert conn.execute("SELECT count(*) FROM persons").fetchone()[0] == 1
+
+
+def test_native_retry_redirects_the_same(client, make_tenant):
+    tenant = make_tenant()
+    body = {"email": "retry@example.com", "ls_submission_id": "native-retry-01"}
+    answers = [client.post(tenant.form_path, data=body, follow_redirects=False) for _ in range(3)]
+    assert {(r.status_code, r.headers["location"]) for r in answers} == {
+        (303, "https://acme.example/thanks")
+    }
+    assert len(submissions(tenant.db_path)) == 1
+
+
+def test_idempotency_key_header_works_too(client, make_tenant):
+    tenant = make_tenant()
+    for _ in range(2):
+        response = client.post(
+            tenant.form_path,
+            json={"email": "h@example.com"},
+            headers={"Idempotency-Key": "header-key-0001"},
+        )
+        assert response.json()["submission_id"] == "header-key-0001"
+    assert len(submissions(tenant.db_path)) == 1
+
+
+def test_concurrent_retries_store_once(client, make_tenant):
+    tenant = make_tenant()
+    body = {"email": "race@example.com", "ls_submission_id": "concurrent-0001"}
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(lambda _: client.post(tenant.form_path, json=body), range(16)))
+    assert {r.status_code for r in answers} == {201}
+    assert len(submissions(tenant.db_path)) == 1
+    assert len(person(client, tenant, "race@example.com")["submissions"]) == 1
+
+
+def test_same_id_in_two_tenants_is_two_submissions(client, make_tenant):
+    a = make_tenant("tenant-a")
+    b = make_tenant("tenant-b")
+    for tenant in (a, b):
+        response = client.post(
+            tenant.form_path, json={"email": "x@example.com", "ls_submission_id": "shared-id-01"}
+        )
+        assert response.status_code == 201
+    assert sorted(submissions(a.db_path)) == [
+        ("tenant-a", "shared-id-01"),
+        ("tenant-b", "shared-id-01"),
+    ]
+
+
+@pytest.mark.parametrize("bad", ["short", "has spaces in it", "x" * 65, "<script>x</script>"])
+def test_malformed_submission_id(client, make_tenant, bad):
+    tenant = make_tenant()
+    response = client.post(
+        tenant.form_path, json={"email": "a@example.com", "ls_submission_id": bad}
+    )
+    assert response.status_code == 422
+    assert "submission_id" in response.json()["error"]["fields"]
+    # A native post cannot be fixed by the visitor: the bad id is replaced, nothing is lost.
+    native = client.post(
+        tenant.form_path,
+        data={"email": "a@example.com", "ls_submission_id": bad},
+        follow_redirects=False,
+    )
+    assert native.status_code == 303
+    assert len(submissions(tenant.db_path)) == 1

@@ -1,0 +1,138 @@
+"""Turning what a browser sent into a touch: parsing, derivation of sources, bounds."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from ingest.touch import (
+    build_touch,
+    clean_time,
+    clean_url,
+    params_from_query,
+    referrer_source,
+    touch_from_fields,
+    touch_from_json,
+)
+
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("referrer", "expected"),
+    [
+        ("https://www.google.com/", ("google", "organic")),
+        ("https://www.google.co.uk/search?q=x", ("google", "organic")),
+        ("https://duckduckgo.com/", ("duckduckgo", "organic")),
+        ("https://search.brave.com/search?q=x", ("brave", "organic")),
+        ("https://www.bing.com/", ("bing", "organic")),
+        ("https://googleblog.example.com/", ("googleblog.example.com", "referral")),
+        ("https://google.evil.example.net/", ("google.evil.example.net", "referral")),
+        ("https://www.partner.example/post", ("partner.example", "referral")),
+        ("https://news.ycombinator.com/", ("news.ycombinator.com", "referral")),
+        (None, None),
+        ("", None),
+    ],
+)
+def test_referrer_source(referrer, expected):
+    assert referrer_source(referrer) == expected
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"utm_source": "linkedin", "utm_medium": "social"}, ("linkedin", "social")),
+        ({"utm_campaign": "spring"}, ("(not set)", "(not set)")),
+        ({"gclid": "a"}, ("google", "cpc")),
+        ({"fbclid": "a", "gclid": "b"}, ("google", "cpc")),
+        ({"msclkid": "a"}, ("bing", "cpc")),
+        ({"utm_source": "news", "utm_medium": "email", "gclid": "a"}, ("news", "email")),
+        ({"utm_id": "123"}, ("(direct)", "(none)")),
+        ({}, ("(direct)", "(none)")),
+    ],
+)
+def test_source_and_medium(params, expected):
+    touch = build_touch(params, now=NOW)
+    assert (touch.source, touch.medium) == expected
+
+
+def test_values_are_kept_as_sent_but_bounded():
+    touch = build_touch(
+        {"utm_source": "LinkedIn Ads", "utm_term": "a\tb\x00c", "utm_content": "é" * 400},
+        now=NOW,
+    )
+    assert touch.source == "LinkedIn Ads"
+    assert touch.term == "abc"
+    assert touch.content == "é" * 255
+
+
+@pytest.mark.parametrize(
+    ("url", "kept"),
+    [
+        ("https://acme.example/?utm_source=x", True),
+        ("http://localhost:8080/", True),
+        ("javascript:alert(1)", False),
+        ("data:text/html,<script>", False),
+        ("//acme.example/", False),
+        ("https://", False),
+        (12, False),
+    ],
+)
+def test_clean_url(url, kept):
+    assert (clean_url(url) is not None) == kept
+
+
+def test_long_urls_are_truncated():
+    assert (
+        clean_url("https://acme.example/" + "a" * 3000)
+        == ("https://acme.example/" + "a" * 3000)[:2048]
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2026-11-01T10:00:00.000Z", "2026-11-01T10:00:00.000Z"),
+        ("2026-11-01T12:00:00+02:00", "2026-11-01T10:00:00.000Z"),
+        ("2026-11-01T10:00:00", "2026-11-01T10:00:00.000Z"),
+        ("1999-01-01T00:00:00Z", "2026-11-23T12:00:00.000Z"),
+        ("2030-01-01T00:00:00Z", "2026-11-23T12:00:00.000Z"),
+        ("yesterday", "2026-11-23T12:00:00.000Z"),
+        (None, "2026-11-23T12:00:00.000Z"),
+    ],
+)
+def test_clean_time(value, expected):
+    assert clean_time(value, NOW) == expected
+
+
+def test_touch_from_json_folds_key_case():
+    touch = touch_from_json('{"UTM_Source": "Facebook", "Landing_Page": "https://a.example/"}', NOW)
+    assert touch is not None
+    assert touch.source == "Facebook"
+    assert touch.landing_page == "https://a.example/"
+
+
+@pytest.mark.parametrize("raw", [None, "", "nope", "[1]", "null", "1", "x" * 20000])
+def test_touch_from_json_drops_what_it_cannot_read(raw):
+    assert touch_from_json(raw, NOW) is None
+
+
+def test_touch_from_fields_needs_campaign_data_or_a_landing_page():
+    assert touch_from_fields({"email": "a@example.com"}, NOW) is None
+    touch = touch_from_fields({"UTM_SOURCE": "news", "utm_medium": "email"}, NOW)
+    assert touch is not None and (touch.source, touch.medium) == ("news", "email")
+    landed = touch_from_fields({"ls_landing_page": "https://ls.example/f"}, NOW)
+    assert landed is not None and landed.source == "(direct)"
+
+
+def test_params_from_query_first_value_wins_and_keys_fold():
+    items = [
+        ("UTM_SOURCE", "First"),
+        ("utm_source", "second"),
+        ("utm_medium", ""),
+        ("utm_medium", "email"),
+        ("other", "x"),
+        ("GCLID", "g1"),
+    ]
+    assert params_from_query(items) == {"utm_source": "First", "utm_medium": "email", "gclid": "g1"}
