@@ -52,12 +52,9 @@ class SecurityHeaders:
 def create_app(settings: Settings) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, object]]:
-        # The writer syncs every commit to disk (FULL): group commit is what keeps that cheap.
-        write_conn = await db.connect(settings.db_path, synchronous="FULL")
-        await db.migrate(write_conn)
-        read_conn = await db.connect(settings.db_path)
-        writer = Writer(write_conn, max_batch=settings.writer_max_batch)
-        writer.start()
+        writer = Writer(settings.db_path, max_batch=settings.writer_max_batch)
+        await writer.start()  # applies pending migrations before anything reads
+        read_conn = await db.connect_reader(settings.db_path)
         app.state.writer = writer
         try:
             yield {
@@ -69,7 +66,6 @@ def create_app(settings: Settings) -> Starlette:
         finally:
             await writer.close()
             await read_conn.close()
-            await write_conn.close()
 
     routes = [
         Route("/t/{tenant_id}/utm.js", tracker.serve_script, methods=["GET", "HEAD"]),

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
+import sqlite3
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-import aiosqlite
-
-from . import db, snippets, store
+from . import admin, db, snippets, store
 from .config import Settings
 from .validation import valid_field_name
 
@@ -29,25 +27,21 @@ def _settings(args: argparse.Namespace) -> Settings:
     )
 
 
-def in_transaction(db_path: str, work: Callable[[aiosqlite.Connection], Awaitable[T]]) -> T:
+def in_transaction(db_path: str, work: Callable[[sqlite3.Connection], T]) -> T:
     """Run one administrative change in its own committed transaction."""
-
-    async def go() -> T:
-        conn = await db.connect(db_path, synchronous="FULL")
+    conn = db.connect(db_path)
+    try:
+        db.migrate(conn)
+        conn.execute("BEGIN IMMEDIATE")
         try:
-            await db.migrate(conn)
-            await conn.execute("BEGIN IMMEDIATE")
-            try:
-                result = await work(conn)
-            except BaseException:
-                await conn.execute("ROLLBACK")
-                raise
-            await conn.execute("COMMIT")
-            return result
-        finally:
-            await conn.close()
-
-    return asyncio.run(go())
+            result = work(conn)
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+        return result
+    finally:
+        conn.close()
 
 
 def parse_origin(value: str) -> str:
@@ -110,7 +104,7 @@ def cmd_tenant_create(args: argparse.Namespace) -> None:
     settings = _settings(args)
     api_key = in_transaction(
         settings.db_path,
-        lambda conn: store.create_tenant(conn, args.tenant_id, args.origin, args.utm_transfer),
+        lambda conn: admin.create_tenant(conn, args.tenant_id, args.origin, args.utm_transfer),
     )
     _print(
         {
@@ -125,18 +119,16 @@ def cmd_tenant_update(args: argparse.Namespace) -> None:
     settings = _settings(args)
     origins = [] if args.clear_origins else (args.origin or None)
 
-    async def work(conn: aiosqlite.Connection) -> tuple[str | None, store.Tenant | None]:
-        key = await store.update_tenant(
+    def work(conn: sqlite3.Connection) -> tuple[store.Tenant, str | None]:
+        return admin.update_tenant(
             conn,
             args.tenant_id,
             origins=origins,
             utm_transfer=args.utm_transfer,
             rotate_key=args.rotate_key,
         )
-        return key, await store.get_tenant(conn, args.tenant_id)
 
-    api_key, tenant = in_transaction(settings.db_path, work)
-    assert tenant is not None
+    tenant, api_key = in_transaction(settings.db_path, work)
     out: dict[str, Any] = {
         "tenant_id": tenant.tenant_id,
         "utm_transfer": "on" if tenant.utm_transfer else "off",
@@ -169,7 +161,7 @@ def cmd_form_create(args: argparse.Namespace) -> None:
         raise UsageError("custom field names must be unique and not a standard field")
     form = in_transaction(
         settings.db_path,
-        lambda conn: store.create_form(
+        lambda conn: admin.create_form(
             conn,
             args.tenant_id,
             name=args.name,
@@ -185,7 +177,7 @@ def cmd_form_update(args: argparse.Namespace) -> None:
     settings = _settings(args)
     form = in_transaction(
         settings.db_path,
-        lambda conn: store.update_form(
+        lambda conn: admin.update_form(
             conn,
             args.tenant_id,
             args.form_id,

@@ -1,8 +1,13 @@
-"""Opening SQLite connections and applying the numbered migrations in ``migrations/``."""
+"""Opening SQLite connections and applying the numbered migrations in ``migrations/``.
+
+Writes use plain ``sqlite3`` connections in one thread (the writer's, or a CLI command's);
+the web layer reads through ``aiosqlite`` so it never blocks the event loop.
+"""
 
 from __future__ import annotations
 
 import re
+import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -10,6 +15,7 @@ import aiosqlite
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 _MIGRATION_NAME = re.compile(r"^(\d{4})_(\w+)\.sql$")
+_PRAGMAS = ("PRAGMA journal_mode = WAL", "PRAGMA foreign_keys = ON", "PRAGMA busy_timeout = 5000")
 
 
 def utcnow() -> str:
@@ -17,15 +23,24 @@ def utcnow() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-async def connect(path: str, *, synchronous: str = "NORMAL") -> aiosqlite.Connection:
-    # isolation_level=None: we issue BEGIN/COMMIT ourselves, so a transaction is exactly
-    # what the writer says it is.
+def connect(path: str, *, synchronous: str = "FULL") -> sqlite3.Connection:
+    """A connection for writing. isolation_level=None: we issue BEGIN/COMMIT ourselves, so a
+    transaction is exactly what the writer says it is. check_same_thread=False because the
+    writer opens it in its thread and closes it there, but Python creates it in another."""
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    for pragma in _PRAGMAS:
+        conn.execute(pragma)
+    conn.execute(f"PRAGMA synchronous = {synchronous}")
+    return conn
+
+
+async def connect_reader(path: str) -> aiosqlite.Connection:
     conn = await aiosqlite.connect(path, isolation_level=None)
     conn.row_factory = aiosqlite.Row
-    await conn.execute("PRAGMA journal_mode = WAL")
-    await conn.execute(f"PRAGMA synchronous = {synchronous}")
-    await conn.execute("PRAGMA foreign_keys = ON")
-    await conn.execute("PRAGMA busy_timeout = 5000")
+    for pragma in _PRAGMAS:
+        await conn.execute(pragma)
+    await conn.execute("PRAGMA query_only = ON")
     return conn
 
 
@@ -38,9 +53,9 @@ def migrations() -> list[tuple[int, str, str]]:
     return found
 
 
-async def migrate(conn: aiosqlite.Connection) -> list[int]:
+def migrate(conn: sqlite3.Connection) -> list[int]:
     """Apply pending migrations, each in its own transaction. Returns the versions applied."""
-    await conn.execute(
+    conn.execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations ("
         " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
     )
@@ -48,23 +63,22 @@ async def migrate(conn: aiosqlite.Connection) -> list[int]:
     for version, name, sql in migrations():
         # IMMEDIATE takes the write lock first, so a CLI and a server starting together
         # cannot both apply the same migration.
-        await conn.execute("BEGIN IMMEDIATE")
+        conn.execute("BEGIN IMMEDIATE")
         try:
-            async with conn.execute(
+            done = conn.execute(
                 "SELECT 1 FROM schema_migrations WHERE version = ?", (version,)
-            ) as cur:
-                done = await cur.fetchone()
+            ).fetchone()
             if not done:
                 for statement in _statements(sql):
-                    await conn.execute(statement)
-                await conn.execute(
+                    conn.execute(statement)
+                conn.execute(
                     "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
                     (version, name, utcnow()),
                 )
                 applied.append(version)
-            await conn.execute("COMMIT")
+            conn.execute("COMMIT")
         except BaseException:
-            await conn.execute("ROLLBACK")
+            conn.execute("ROLLBACK")
             raise
     return applied
 

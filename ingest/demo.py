@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import sqlite3
 import tempfile
 from pathlib import Path
 
 import uvicorn
 
-from . import snippets, store
+from . import admin, snippets
 from .app import create_app
 from .cli import in_transaction
 from .config import REPO_ROOT, Settings
 from .site import create_site_app
+from .store import Form
 
 DEMO_SITE = REPO_ROOT / "demo_site"
 TENANT = "demo"
@@ -44,9 +46,9 @@ def run_demo(*, db_path: str | None, host: str, port: int, site_port: int) -> No
     settings = Settings.from_env(db_path=db_path, base_url=ingest_url)
     origins = [site_url, f"http://localhost:{site_port}"]
 
-    async def setup(conn):  # type: ignore[no-untyped-def]
-        api_key = await store.create_tenant(conn, TENANT, origins, True)
-        form = await store.create_form(
+    def setup(conn: sqlite3.Connection) -> tuple[str, Form]:
+        api_key = admin.create_tenant(conn, TENANT, origins, True)
+        form = admin.create_form(
             conn,
             TENANT,
             name="Contact us",

@@ -1,21 +1,17 @@
-"""Tenants, forms and the person read model. All SQL of those lives here, parameterised,
-and every statement is scoped by ``tenant_id``."""
+"""Reading tenants, forms and persons on the web layer's ``aiosqlite`` connection. All SQL
+is parameterised and every statement is scoped by ``tenant_id``. Writes live in
+``admin.py`` (tenants and forms) and ``submissions.py``, and run in the writer's thread."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-import re
 import secrets
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 import aiosqlite
-
-from .db import utcnow
-
-TENANT_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 
 
 class StoreError(Exception):
@@ -49,78 +45,40 @@ class Form:
     custom_fields: list[dict[str, Any]] = field(default_factory=list)
 
 
-# -- tenants ---------------------------------------------------------------------------
+# -- tenants and forms ------------------------------------------------------------------
+# The SQL and row mapping are shared with admin.py's synchronous reads.
+
+TENANT_SQL = "SELECT tenant_id, utm_transfer FROM tenants WHERE tenant_id = ?"
+ORIGINS_SQL = "SELECT origin FROM tenant_origins WHERE tenant_id = ? ORDER BY origin"
+FORM_SQL = (
+    "SELECT form_id, name, thank_you_url, published, custom_fields FROM forms"
+    " WHERE tenant_id = ? AND form_id = ?"
+)
 
 
-async def create_tenant(
-    conn: aiosqlite.Connection, tenant_id: str, origins: list[str], utm_transfer: bool
-) -> str:
-    """Create a tenant and return its API key (shown once; only its hash is stored)."""
-    if not TENANT_ID.match(tenant_id):
-        raise StoreError(
-            "tenant id must be 1-63 characters of a-z, 0-9, '-' and '_', starting with a "
-            "letter or digit"
-        )
-    if await get_tenant(conn, tenant_id) is not None:
-        raise StoreError(f"tenant {tenant_id!r} already exists")
-    api_key = "ls_" + secrets.token_urlsafe(24)
-    await conn.execute(
-        "INSERT INTO tenants (tenant_id, api_key_hash, utm_transfer, created_at)"
-        " VALUES (?, ?, ?, ?)",
-        (tenant_id, hash_api_key(api_key), int(utm_transfer), utcnow()),
-    )
-    await _set_origins(conn, tenant_id, origins)
-    return api_key
+def tenant_from_rows(row: Any, origin_rows: list[Any]) -> Tenant:
+    return Tenant(row["tenant_id"], bool(row["utm_transfer"]), tuple(r[0] for r in origin_rows))
 
 
-async def update_tenant(
-    conn: aiosqlite.Connection,
-    tenant_id: str,
-    *,
-    origins: list[str] | None = None,
-    utm_transfer: bool | None = None,
-    rotate_key: bool = False,
-) -> str | None:
-    """Change a tenant's settings; returns the new API key when ``rotate_key``."""
-    if await get_tenant(conn, tenant_id) is None:
-        raise StoreError(f"no tenant {tenant_id!r}")
-    if utm_transfer is not None:
-        await conn.execute(
-            "UPDATE tenants SET utm_transfer = ? WHERE tenant_id = ?",
-            (int(utm_transfer), tenant_id),
-        )
-    if origins is not None:
-        await conn.execute("DELETE FROM tenant_origins WHERE tenant_id = ?", (tenant_id,))
-        await _set_origins(conn, tenant_id, origins)
-    if not rotate_key:
-        return None
-    api_key = "ls_" + secrets.token_urlsafe(24)
-    await conn.execute(
-        "UPDATE tenants SET api_key_hash = ? WHERE tenant_id = ?",
-        (hash_api_key(api_key), tenant_id),
-    )
-    return api_key
-
-
-async def _set_origins(conn: aiosqlite.Connection, tenant_id: str, origins: list[str]) -> None:
-    await conn.executemany(
-        "INSERT OR IGNORE INTO tenant_origins (tenant_id, origin) VALUES (?, ?)",
-        [(tenant_id, origin) for origin in origins],
+def form_from_row(tenant_id: str, row: Any) -> Form:
+    return Form(
+        tenant_id,
+        row["form_id"],
+        row["name"],
+        row["thank_you_url"],
+        bool(row["published"]),
+        json.loads(row["custom_fields"]),
     )
 
 
 async def get_tenant(conn: aiosqlite.Connection, tenant_id: str) -> Tenant | None:
-    async with conn.execute(
-        "SELECT tenant_id, utm_transfer FROM tenants WHERE tenant_id = ?", (tenant_id,)
-    ) as cur:
+    async with conn.execute(TENANT_SQL, (tenant_id,)) as cur:
         row = await cur.fetchone()
     if row is None:
         return None
-    async with conn.execute(
-        "SELECT origin FROM tenant_origins WHERE tenant_id = ? ORDER BY origin", (tenant_id,)
-    ) as cur:
-        origins = tuple(r["origin"] for r in await cur.fetchall())
-    return Tenant(row["tenant_id"], bool(row["utm_transfer"]), origins)
+    async with conn.execute(ORIGINS_SQL, (tenant_id,)) as cur:
+        origins = list(await cur.fetchall())
+    return tenant_from_rows(row, origins)
 
 
 async def tenant_for_api_key(conn: aiosqlite.Connection, api_key: str) -> str | None:
@@ -131,80 +89,10 @@ async def tenant_for_api_key(conn: aiosqlite.Connection, api_key: str) -> str | 
     return None if row is None else row["tenant_id"]
 
 
-# -- forms -----------------------------------------------------------------------------
-
-
-async def create_form(
-    conn: aiosqlite.Connection,
-    tenant_id: str,
-    *,
-    name: str,
-    thank_you_url: str | None,
-    published: bool,
-    custom_fields: list[dict[str, Any]],
-) -> Form:
-    if await get_tenant(conn, tenant_id) is None:
-        raise StoreError(f"no tenant {tenant_id!r}")
-    form = Form(tenant_id, new_id("frm"), name, thank_you_url, published, custom_fields)
-    await conn.execute(
-        "INSERT INTO forms (tenant_id, form_id, name, thank_you_url, published, custom_fields,"
-        " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (
-            tenant_id,
-            form.form_id,
-            name,
-            thank_you_url,
-            int(published),
-            json.dumps(custom_fields),
-            utcnow(),
-        ),
-    )
-    return form
-
-
-async def update_form(
-    conn: aiosqlite.Connection,
-    tenant_id: str,
-    form_id: str,
-    *,
-    published: bool | None = None,
-    thank_you_url: str | None = None,
-) -> Form:
-    form = await get_form(conn, tenant_id, form_id)
-    if form is None:
-        raise StoreError(f"no form {form_id!r} for tenant {tenant_id!r}")
-    if published is not None:
-        await conn.execute(
-            "UPDATE forms SET published = ? WHERE tenant_id = ? AND form_id = ?",
-            (int(published), tenant_id, form_id),
-        )
-    if thank_you_url is not None:
-        await conn.execute(
-            "UPDATE forms SET thank_you_url = ? WHERE tenant_id = ? AND form_id = ?",
-            (thank_you_url or None, tenant_id, form_id),
-        )
-    updated = await get_form(conn, tenant_id, form_id)
-    assert updated is not None
-    return updated
-
-
 async def get_form(conn: aiosqlite.Connection, tenant_id: str, form_id: str) -> Form | None:
-    async with conn.execute(
-        "SELECT form_id, name, thank_you_url, published, custom_fields FROM forms"
-        " WHERE tenant_id = ? AND form_id = ?",
-        (tenant_id, form_id),
-    ) as cur:
+    async with conn.execute(FORM_SQL, (tenant_id, form_id)) as cur:
         row = await cur.fetchone()
-    if row is None:
-        return None
-    return Form(
-        tenant_id,
-        row["form_id"],
-        row["name"],
-        row["thank_you_url"],
-        bool(row["published"]),
-        json.loads(row["custom_fields"]),
-    )
+    return None if row is None else form_from_row(tenant_id, row)
 
 
 # -- persons (read model) --------------------------------------------------------------

@@ -14,9 +14,8 @@ create the same person.
 from __future__ import annotations
 
 import json
+import sqlite3
 from dataclasses import dataclass
-
-import aiosqlite
 
 from .db import utcnow
 from .store import new_id
@@ -49,8 +48,8 @@ class Recorded:
     duplicate: bool
 
 
-async def record(
-    conn: aiosqlite.Connection,
+def record(
+    conn: sqlite3.Connection,
     *,
     tenant_id: str,
     form_id: str,
@@ -59,25 +58,23 @@ async def record(
     touches: Touches,
     utm_transfer: bool,
 ) -> Recorded:
-    async with conn.execute(
+    existing = conn.execute(
         "SELECT person_id FROM submissions WHERE tenant_id = ? AND submission_id = ?",
         (tenant_id, submission_id),
-    ) as cur:
-        existing = await cur.fetchone()
+    ).fetchone()
     if existing is not None:
         return Recorded(submission_id, existing["person_id"], False, True)
 
     if not utm_transfer:
         touches = Touches()
     now = utcnow()
-    conversion_id = await _insert_touch(conn, tenant_id, touches.conversion)
+    conversion_id = _insert_touch(conn, tenant_id, touches.conversion)
 
-    async with conn.execute(
+    person = conn.execute(
         "SELECT person_id, company_id, first_name, last_name FROM persons"
         " WHERE tenant_id = ? AND email = ?",
         (tenant_id, clean.email),
-    ) as cur:
-        person = await cur.fetchone()
+    ).fetchone()
 
     if person is None:
         person_id = new_id("per")
@@ -85,10 +82,10 @@ async def record(
         first_id = (
             conversion_id
             if touches.first_touch is touches.conversion
-            else await _insert_touch(conn, tenant_id, touches.first_touch)
+            else _insert_touch(conn, tenant_id, touches.first_touch)
         )
-        company_id = await _company_for(conn, tenant_id, clean.company, conversion_id, now)
-        await conn.execute(
+        company_id = _company_for(conn, tenant_id, clean.company, conversion_id, now)
+        conn.execute(
             "INSERT INTO persons (tenant_id, person_id, email, first_name, last_name,"
             " company_id, first_touch_id, lead_creation_touch_id, created_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -109,17 +106,15 @@ async def record(
         created = False
         # An existing person's card is not overwritten by what a form says; only blanks
         # are filled. Their sources stay as they were: this submission adds a conversion.
-        company_id = person["company_id"] or await _company_for(
-            conn, tenant_id, clean.company, None, now
-        )
-        await conn.execute(
+        company_id = person["company_id"] or _company_for(conn, tenant_id, clean.company, None, now)
+        conn.execute(
             "UPDATE persons SET first_name = COALESCE(first_name, ?),"
             " last_name = COALESCE(last_name, ?), company_id = ?"
             " WHERE tenant_id = ? AND person_id = ?",
             (clean.first_name, clean.last_name, company_id, tenant_id, person_id),
         )
 
-    await conn.execute(
+    conn.execute(
         "INSERT INTO submissions (tenant_id, submission_id, form_id, person_id,"
         " conversion_touch_id, fields, submitted_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
         (
@@ -135,8 +130,8 @@ async def record(
     return Recorded(submission_id, person_id, created, False)
 
 
-async def _company_for(
-    conn: aiosqlite.Connection,
+def _company_for(
+    conn: sqlite3.Connection,
     tenant_id: str,
     name: str | None,
     source_touch_id: str | None,
@@ -146,14 +141,13 @@ async def _company_for(
     if not name:
         return None
     key = company_key(name)
-    async with conn.execute(
+    row = conn.execute(
         "SELECT company_id FROM companies WHERE tenant_id = ? AND name_key = ?", (tenant_id, key)
-    ) as cur:
-        row = await cur.fetchone()
+    ).fetchone()
     if row is not None:
         return row["company_id"]
     company_id = new_id("com")
-    await conn.execute(
+    conn.execute(
         "INSERT INTO companies (tenant_id, company_id, name, name_key, source_touch_id,"
         " created_at) VALUES (?, ?, ?, ?, ?, ?)",
         (tenant_id, company_id, name, key, source_touch_id, now),
@@ -161,13 +155,11 @@ async def _company_for(
     return company_id
 
 
-async def _insert_touch(
-    conn: aiosqlite.Connection, tenant_id: str, touch: Touch | None
-) -> str | None:
+def _insert_touch(conn: sqlite3.Connection, tenant_id: str, touch: Touch | None) -> str | None:
     if touch is None:
         return None
     touch_id = new_id("tch")
-    await conn.execute(
+    conn.execute(
         "INSERT INTO touches (tenant_id, touch_id, source, medium, campaign, term, content,"
         " utm_id, click_ids, landing_page, referrer, at)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

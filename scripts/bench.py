@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ingest import db, store  # noqa: E402
+from ingest import admin, db  # noqa: E402
 from ingest.submissions import Touches, record  # noqa: E402
 from ingest.touch import build_touch  # noqa: E402
 from ingest.validation import validate  # noqa: E402
@@ -27,13 +27,14 @@ from ingest.writer import Writer  # noqa: E402
 
 
 async def _writer_run(path: str, max_batch: int, total: int, concurrency: int) -> float:
-    conn = await db.connect(path, synchronous="FULL")
-    await db.migrate(conn)
-    await conn.execute("BEGIN")
-    await store.create_tenant(conn, "bench", [], True)
-    await conn.execute("COMMIT")
-    writer = Writer(conn, max_batch=max_batch)
-    writer.start()
+    conn = db.connect(path)
+    db.migrate(conn)
+    conn.execute("BEGIN")
+    admin.create_tenant(conn, "bench", [], True)
+    conn.execute("COMMIT")
+    conn.close()
+    writer = Writer(path, max_batch=max_batch)
+    await writer.start()
     now = datetime.now(UTC)
     touch = build_touch({"utm_source": "linkedin", "utm_medium": "social"}, now=now)
     counter = iter(range(total))
@@ -56,7 +57,6 @@ async def _writer_run(path: str, max_batch: int, total: int, concurrency: int) -
     await asyncio.gather(*(client() for _ in range(concurrency)))
     elapsed = time.perf_counter() - started
     await writer.close()
-    await conn.close()
     return total / elapsed
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -10,7 +11,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from ingest import store
+from ingest import admin
 from ingest.app import create_app
 from ingest.cli import in_transaction
 from ingest.config import Settings
@@ -58,9 +59,9 @@ def make_tenant(settings: Settings):
         thank_you: str | None = "https://acme.example/thanks",
         custom_fields: list[dict[str, Any]] | None = None,
     ) -> Tenant:
-        async def work(conn):  # type: ignore[no-untyped-def]
-            api_key = await store.create_tenant(conn, tenant_id, list(origins), utm_transfer)
-            form = await store.create_form(
+        def work(conn: sqlite3.Connection) -> tuple[str, str]:
+            api_key = admin.create_tenant(conn, tenant_id, list(origins), utm_transfer)
+            form = admin.create_form(
                 conn,
                 tenant_id,
                 name="Contact us",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
 import sqlite3
 
@@ -16,14 +15,11 @@ def test_migrations_are_numbered_and_applied_once(tmp_path):
     versions = [v for v, _, _ in db.migrations()]
     assert versions == sorted(versions) == list(range(1, len(versions) + 1))
 
-    async def migrate_twice():
-        conn = await db.connect(path)
-        try:
-            return await db.migrate(conn), await db.migrate(conn)
-        finally:
-            await conn.close()
-
-    first, second = asyncio.run(migrate_twice())
+    conn = db.connect(path)
+    try:
+        first, second = db.migrate(conn), db.migrate(conn)
+    finally:
+        conn.close()
     assert first == versions
     assert second == []
     with sqlite3.connect(path) as conn:
@@ -35,12 +31,9 @@ def test_migrations_are_numbered_and_applied_once(tmp_path):
 def test_every_table_carries_tenant_id_first_in_its_key(tmp_path):
     path = str(tmp_path / "m.db")
 
-    async def migrate():
-        conn = await db.connect(path)
-        await db.migrate(conn)
-        await conn.close()
-
-    asyncio.run(migrate())
+    conn = db.connect(path)
+    db.migrate(conn)
+    conn.close()
     with sqlite3.connect(path) as conn:
         tables = [
             r[0]
@@ -75,14 +68,20 @@ def test_every_query_is_scoped_by_tenant(monkeypatch, tmp_path, make_tenant):
     from ingest.config import Settings
 
     statements: list[str] = []
-    real_connect = db.connect
+    real_connect, real_connect_reader = db.connect, db.connect_reader
 
-    async def traced_connect(path, **kwargs):
-        conn = await real_connect(path, **kwargs)
+    def traced_connect(path, **kwargs):
+        conn = real_connect(path, **kwargs)
+        conn.set_trace_callback(statements.append)
+        return conn
+
+    async def traced_connect_reader(path):
+        conn = await real_connect_reader(path)
         await conn.set_trace_callback(statements.append)
         return conn
 
     monkeypatch.setattr(db, "connect", traced_connect)
+    monkeypatch.setattr(db, "connect_reader", traced_connect_reader)
     tenant = make_tenant()
     settings = Settings(db_path=tenant.db_path, base_url="http://testserver")
     with TestClient(create_app(settings)) as client:

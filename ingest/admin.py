@@ -1,0 +1,151 @@
+"""Administrative writes: tenants and forms. Plain functions of a ``sqlite3`` connection,
+run inside one transaction by the CLI (``cli.in_transaction``) or as writer jobs."""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import sqlite3
+from typing import Any
+
+from .db import utcnow
+from .store import (
+    FORM_SQL,
+    ORIGINS_SQL,
+    TENANT_SQL,
+    Form,
+    StoreError,
+    Tenant,
+    form_from_row,
+    hash_api_key,
+    new_id,
+    tenant_from_rows,
+)
+
+TENANT_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+
+
+def _new_api_key() -> str:
+    return "ls_" + secrets.token_urlsafe(24)
+
+
+def get_tenant(conn: sqlite3.Connection, tenant_id: str) -> Tenant:
+    row = conn.execute(TENANT_SQL, (tenant_id,)).fetchone()
+    if row is None:
+        raise StoreError(f"no tenant {tenant_id!r}")
+    return tenant_from_rows(row, conn.execute(ORIGINS_SQL, (tenant_id,)).fetchall())
+
+
+def get_form(conn: sqlite3.Connection, tenant_id: str, form_id: str) -> Form:
+    row = conn.execute(FORM_SQL, (tenant_id, form_id)).fetchone()
+    if row is None:
+        raise StoreError(f"no form {form_id!r} for tenant {tenant_id!r}")
+    return form_from_row(tenant_id, row)
+
+
+def create_tenant(
+    conn: sqlite3.Connection, tenant_id: str, origins: list[str], utm_transfer: bool
+) -> str:
+    """Create a tenant and return its API key (shown once; only its hash is stored)."""
+    if not TENANT_ID.match(tenant_id):
+        raise StoreError(
+            "tenant id must be 1-63 characters of a-z, 0-9, '-' and '_', starting with a "
+            "letter or digit"
+        )
+    api_key = _new_api_key()
+    try:
+        conn.execute(
+            "INSERT INTO tenants (tenant_id, api_key_hash, utm_transfer, created_at)"
+            " VALUES (?, ?, ?, ?)",
+            (tenant_id, hash_api_key(api_key), int(utm_transfer), utcnow()),
+        )
+    except sqlite3.IntegrityError:
+        raise StoreError(f"tenant {tenant_id!r} already exists") from None
+    _set_origins(conn, tenant_id, origins)
+    return api_key
+
+
+def update_tenant(
+    conn: sqlite3.Connection,
+    tenant_id: str,
+    *,
+    origins: list[str] | None = None,
+    utm_transfer: bool | None = None,
+    rotate_key: bool = False,
+) -> tuple[Tenant, str | None]:
+    """Change a tenant's settings. Returns the tenant as it now is, and the new API key
+    when ``rotate_key``."""
+    get_tenant(conn, tenant_id)
+    if utm_transfer is not None:
+        conn.execute(
+            "UPDATE tenants SET utm_transfer = ? WHERE tenant_id = ?",
+            (int(utm_transfer), tenant_id),
+        )
+    if origins is not None:
+        conn.execute("DELETE FROM tenant_origins WHERE tenant_id = ?", (tenant_id,))
+        _set_origins(conn, tenant_id, origins)
+    api_key = None
+    if rotate_key:
+        api_key = _new_api_key()
+        conn.execute(
+            "UPDATE tenants SET api_key_hash = ? WHERE tenant_id = ?",
+            (hash_api_key(api_key), tenant_id),
+        )
+    return get_tenant(conn, tenant_id), api_key
+
+
+def _set_origins(conn: sqlite3.Connection, tenant_id: str, origins: list[str]) -> None:
+    conn.executemany(
+        "INSERT OR IGNORE INTO tenant_origins (tenant_id, origin) VALUES (?, ?)",
+        [(tenant_id, origin) for origin in origins],
+    )
+
+
+def create_form(
+    conn: sqlite3.Connection,
+    tenant_id: str,
+    *,
+    name: str,
+    thank_you_url: str | None,
+    published: bool,
+    custom_fields: list[dict[str, Any]],
+) -> Form:
+    get_tenant(conn, tenant_id)
+    form = Form(tenant_id, new_id("frm"), name, thank_you_url, published, custom_fields)
+    conn.execute(
+        "INSERT INTO forms (tenant_id, form_id, name, thank_you_url, published, custom_fields,"
+        " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (
+            tenant_id,
+            form.form_id,
+            name,
+            thank_you_url,
+            int(published),
+            json.dumps(custom_fields),
+            utcnow(),
+        ),
+    )
+    return form
+
+
+def update_form(
+    conn: sqlite3.Connection,
+    tenant_id: str,
+    form_id: str,
+    *,
+    published: bool | None = None,
+    thank_you_url: str | None = None,
+) -> Form:
+    get_form(conn, tenant_id, form_id)
+    if published is not None:
+        conn.execute(
+            "UPDATE forms SET published = ? WHERE tenant_id = ? AND form_id = ?",
+            (int(published), tenant_id, form_id),
+        )
+    if thank_you_url is not None:
+        conn.execute(
+            "UPDATE forms SET thank_you_url = ? WHERE tenant_id = ? AND form_id = ?",
+            (thank_you_url or None, tenant_id, form_id),
+        )
+    return get_form(conn, tenant_id, form_id)
