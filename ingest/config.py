@@ -60,7 +60,7 @@ class Settings:
         },
     )
     tracker_path: str = field(
-        default=str(REPO_ROOT / "tracker" / "utm.js"),
+        default=str(REPO_ROOT / "tracker" / "dist" / "utm.js"),
         metadata={"env": "LEADSOURCE_TRACKER_PATH", "help": "File served as utm.js."},
     )
 
