@@ -150,7 +150,7 @@ async def _read_fields(request: Request) -> dict[str, str]:
     if content_type.startswith("application/json"):
         try:
             data = json.loads(body)
-        except ValueError:
+        except (ValueError, RecursionError):  # deep nesting exhausts the parser's stack
             raise BadRequest("The body is not valid JSON.") from None
         if not isinstance(data, dict):
             raise BadRequest("The body must be a JSON object of field names and values.")

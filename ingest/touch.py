@@ -175,7 +175,7 @@ def touch_from_json(raw: object, now: datetime) -> Touch | None:
         return None
     try:
         data = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # a thousand "[" is enough to exhaust the stack
         return None
     if not isinstance(data, dict):
         return None

@@ -113,7 +113,9 @@ def test_touch_from_json_folds_key_case():
     assert touch.landing_page == "https://a.example/"
 
 
-@pytest.mark.parametrize("raw", [None, "", "nope", "[1]", "null", "1", "x" * 20000])
+@pytest.mark.parametrize(
+    "raw", [None, "", "nope", "[1]", "null", "1", "x" * 20000, "[" * 5000, '{"a":' * 3000]
+)
 def test_touch_from_json_drops_what_it_cannot_read(raw):
     assert touch_from_json(raw, NOW) is None
 
