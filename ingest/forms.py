@@ -6,24 +6,24 @@ import functools
 import json
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.types import Message
 
-from . import store
+from . import origins, store
+from .bodies import read_body
 from .errors import (
     BadRequest,
     Forbidden,
     FormNotPublished,
     NotFound,
-    PayloadTooLarge,
     Unavailable,
     ValidationFailed,
     wants_json,
 )
+from .origins import origin_of, own_origins
 from .snippets import form_path, visible_fields
 from .store import Form, Tenant, new_id
 from .submissions import Touches, record
@@ -43,34 +43,6 @@ async def _load(request: Request) -> tuple[Tenant, Form]:
     if tenant is None or form is None:
         raise NotFound("There is no such form. Check the link you followed.")
     return tenant, form
-
-
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}".lower()
-
-
-def _own_origins(request: Request) -> set[str]:
-    return {_origin(str(request.base_url)), _origin(request.state.settings.public_base)}
-
-
-def _origin_allowed(request: Request, tenant: Tenant) -> bool:
-    """With no origins configured a tenant takes posts from anywhere; otherwise only from
-    its listed sites and from our own hosted pages."""
-    origin = request.headers.get("origin")
-    if not tenant.origins or origin is None:
-        return True
-    origin = origin.lower()
-    return origin in {o.lower().rstrip("/") for o in tenant.origins} or origin in _own_origins(
-        request
-    )
-
-
-def _cors_headers(request: Request, tenant: Tenant) -> dict[str, str]:
-    origin = request.headers.get("origin")
-    if not origin or not _origin_allowed(request, tenant):
-        return {}
-    return {"Access-Control-Allow-Origin": origin, "Vary": "Origin"}
 
 
 def _form_context(
@@ -96,16 +68,7 @@ async def form_endpoint(request: Request) -> Response:
         return await submit(request)
     tenant, form = await _load(request)
     if request.method == "OPTIONS":
-        headers = _cors_headers(request, tenant)
-        if headers:
-            headers.update(
-                {
-                    "Access-Control-Allow-Methods": "POST",
-                    "Access-Control-Allow-Headers": "Content-Type, Idempotency-Key",
-                    "Access-Control-Max-Age": "600",
-                }
-            )
-        return Response(status_code=204, headers=headers)
+        return origins.preflight(request, tenant, allow_headers="Content-Type, Idempotency-Key")
     return hosted_form(request, tenant, form)
 
 
@@ -118,7 +81,7 @@ def hosted_form(request: Request, tenant: Tenant, form: Form) -> Response:
         hidden.update(params_from_query(request.query_params.multi_items()))
         hidden["ls_landing_page"] = str(request.url)
         referrer = request.headers.get("referer")
-        if referrer and _origin(referrer) not in _own_origins(request):
+        if referrer and origin_of(referrer) not in own_origins(request):
             hidden["ls_referrer"] = referrer
     return request.app.state.templates.TemplateResponse(
         request, "form.html", _form_context(request, form, values={}, hidden=hidden)
@@ -126,22 +89,13 @@ def hosted_form(request: Request, tenant: Tenant, form: Form) -> Response:
 
 
 async def _read_body(request: Request) -> bytes:
-    """The body, refused with our own 413 as soon as it passes the bound (Starlette's
-    body limit answers in plain text, outside our one error shape)."""
     limit = request.state.settings.max_body_bytes
-    too_large = PayloadTooLarge(
+    return await read_body(
+        request,
+        limit,
         f"The submission is too large (at most {limit // 1024} KB). Shorten the longest "
-        "answers and send it again."
+        "answers and send it again.",
     )
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise too_large
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            raise too_large
-    return bytes(body)
 
 
 async def _read_fields(request: Request) -> dict[str, str]:
@@ -193,8 +147,8 @@ async def submit(request: Request) -> Response:
     tenant, form = await _load(request)
     as_json = wants_json(request)
     # Error responses need these too, or a cross-origin fetch cannot read the field errors.
-    request.state.cors_headers = _cors_headers(request, tenant)
-    if not _origin_allowed(request, tenant):
+    request.state.cors_headers = origins.cors_headers(request, tenant)
+    if not origins.request_allowed(request, tenant):
         raise Forbidden(
             "This website is not allowed to send submissions to this form. "
             "An administrator can add it with `leadsource tenant update --origin`."
