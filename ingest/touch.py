@@ -17,16 +17,21 @@ from urllib.parse import urlsplit
 
 UTM_KEYS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "utm_id")
 # Ad-platform click ids, and the source/medium a click id implies when no UTM came with it.
+# The order is utm.js's: when several are present, the first one decides (gclid first).
 CLICK_IDS = {
     "gclid": ("google", "cpc"),
     "gbraid": ("google", "cpc"),
     "wbraid": ("google", "cpc"),
-    "dclid": ("google", "display"),
+    "dclid": ("google", "display"),  # Display & Video 360 / Campaign Manager
     "msclkid": ("bing", "cpc"),
     "fbclid": ("facebook", "paid_social"),
     "li_fat_id": ("linkedin", "paid_social"),
     "ttclid": ("tiktok", "paid_social"),
     "twclid": ("twitter", "paid_social"),
+    "epik": ("pinterest", "paid_social"),
+    "rdt_cid": ("reddit", "paid_social"),
+    "sccid": ("snapchat", "paid_social"),
+    "yclid": ("yandex", "cpc"),
 }
 MAX_VALUE = 255
 MAX_URL = 2048

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from ingest.touch import (
+    CLICK_IDS,
     build_touch,
     clean_time,
     clean_url,
@@ -47,6 +48,18 @@ def test_referrer_source(referrer, expected):
         ({"gclid": "a"}, ("google", "cpc")),
         ({"fbclid": "a", "gclid": "b"}, ("google", "cpc")),
         ({"msclkid": "a"}, ("bing", "cpc")),
+        ({"gbraid": "a"}, ("google", "cpc")),
+        ({"wbraid": "a"}, ("google", "cpc")),
+        ({"dclid": "a"}, ("google", "display")),
+        ({"fbclid": "a"}, ("facebook", "paid_social")),
+        ({"li_fat_id": "a"}, ("linkedin", "paid_social")),
+        ({"ttclid": "a"}, ("tiktok", "paid_social")),
+        ({"twclid": "a"}, ("twitter", "paid_social")),
+        ({"epik": "a"}, ("pinterest", "paid_social")),
+        ({"rdt_cid": "a"}, ("reddit", "paid_social")),
+        ({"sccid": "a"}, ("snapchat", "paid_social")),
+        ({"yclid": "a"}, ("yandex", "cpc")),
+        ({"yclid": "a", "msclkid": "b"}, ("bing", "cpc")),
         ({"utm_source": "news", "utm_medium": "email", "gclid": "a"}, ("news", "email")),
         ({"utm_id": "123"}, ("(direct)", "(none)")),
         ({}, ("(direct)", "(none)")),
@@ -138,3 +151,9 @@ def test_params_from_query_first_value_wins_and_keys_fold():
         ("GCLID", "g1"),
     ]
     assert params_from_query(items) == {"utm_source": "First", "utm_medium": "email", "gclid": "g1"}
+
+
+def test_click_ids_in_utm_js_order():
+    # utm.js lists them in this order too: when several come, the first decides the source.
+    expected = "gclid gbraid wbraid dclid msclkid fbclid li_fat_id ttclid twclid epik rdt_cid"
+    assert list(CLICK_IDS) == [*expected.split(), "sccid", "yclid"]
