@@ -27,11 +27,17 @@ from .origins import origin_of, own_origins
 from .snippets import form_path, visible_fields
 from .store import Form, Tenant, new_id
 from .submissions import Touches, record
-from .touch import params_from_query, touch_from_fields, touch_from_json
+from .touch import params_from_query, touch_from_fields, touch_from_json, touches_from_json
 from .validation import is_campaign_key, valid_submission_id, validate
 from .writer import WriterClosed
 
 MAX_FIELDS = 200
+# Fields a JSON post may send as JSON values: touches as objects, the history as an array.
+JSON_TOUCH_FIELDS: dict[str, type] = {
+    "ls_first_touch": dict,
+    "ls_latest_touch": dict,
+    "ls_touches": list,
+}
 
 
 async def _load(request: Request) -> tuple[Tenant, Form]:
@@ -113,7 +119,8 @@ async def _read_fields(request: Request) -> dict[str, str]:
         fields: dict[str, str] = {}
         wrong: dict[str, str] = {}
         for key, value in data.items():
-            if key in ("ls_first_touch", "ls_latest_touch") and isinstance(value, dict):
+            # The script's touches may come as JSON values rather than JSON strings.
+            if isinstance(value, JSON_TOUCH_FIELDS.get(key, ())):
                 fields[key] = json.dumps(value)
             elif isinstance(value, str):
                 fields[key] = value
@@ -188,6 +195,7 @@ async def submit(request: Request) -> Response:
         first=touch_from_json(raw.get("ls_first_touch"), now),
         latest=touch_from_json(raw.get("ls_latest_touch"), now),
         own=touch_from_fields(raw, now),
+        history=tuple(touches_from_json(raw.get("ls_touches"), now)),
     )
     job = functools.partial(
         record,

@@ -177,6 +177,7 @@ async def _person(conn: aiosqlite.Connection, tenant_id: str, row: aiosqlite.Row
                 "form_id": s["form_id"],
                 "submitted_at": s["submitted_at"],
                 "conversion": await get_touch(conn, tenant_id, s["conversion_touch_id"]),
+                "touches": await submission_touches(conn, tenant_id, s["submission_id"]),
             }
             for s in subs
         ],
@@ -193,8 +194,25 @@ async def get_touch(
         (tenant_id, touch_id),
     ) as cur:
         row = await cur.fetchone()
-    if row is None:
-        return None
+    return None if row is None else _touch(row)
+
+
+async def submission_touches(
+    conn: aiosqlite.Connection, tenant_id: str, submission_id: str
+) -> list[dict[str, Any]]:
+    """The visitor's touch history behind a submission, oldest first."""
+    columns = ", ".join(f"t.{c}" for c in (*_TOUCH_KEYS, "click_ids"))
+    async with conn.execute(
+        f"SELECT {columns} FROM submission_touches s JOIN touches t"
+        " ON t.tenant_id = s.tenant_id AND t.touch_id = s.touch_id"
+        " WHERE s.tenant_id = ? AND s.submission_id = ? ORDER BY s.position",
+        (tenant_id, submission_id),
+    ) as cur:
+        rows = await cur.fetchall()
+    return [_touch(row) for row in rows]
+
+
+def _touch(row: aiosqlite.Row) -> dict[str, Any]:
     touch = {key: row[key] for key in _TOUCH_KEYS}
     touch["click_ids"] = json.loads(row["click_ids"]) if row["click_ids"] else {}
     return touch

@@ -4,6 +4,7 @@
 - first touch and lead creation (on the person): only when the submission creates the person;
   with no first touch from the script, the submission's own touch is the first touch;
 - company source (on the company): only when a new person creates a new company;
+- the visitor's touch history (direct arrivals included), kept with the submission;
 - with the tenant's UTM data transfer off, no campaign data at all.
 
 ``record`` runs as a writer job, so matching a person or company by email or name and
@@ -30,6 +31,7 @@ class Touches:
     first: Touch | None = None  # the script's stored first touch
     latest: Touch | None = None  # the script's latest campaign touch
     own: Touch | None = None  # the submission's own UTM fields (hosted form links)
+    history: tuple[Touch, ...] = ()  # the script's bounded history, oldest first
 
     @property
     def conversion(self) -> Touch | None:
@@ -127,6 +129,12 @@ def record(
             now,
         ),
     )
+    for position, touch in enumerate(touches.history):
+        conn.execute(
+            "INSERT INTO submission_touches (tenant_id, submission_id, position, touch_id)"
+            " VALUES (?, ?, ?, ?)",
+            (tenant_id, submission_id, position, _insert_touch(conn, tenant_id, touch)),
+        )
     return Recorded(submission_id, person_id, created, False)
 
 

@@ -33,9 +33,13 @@ CLICK_IDS = {
     "sccid": ("snapchat", "paid_social"),
     "yclid": ("yandex", "cpc"),
 }
+# Every key a touch object from the script may carry.
+TOUCH_KEYS = (*UTM_KEYS, *CLICK_IDS, "landing_page", "referrer", "at")
 MAX_VALUE = 255
 MAX_URL = 2048
 MAX_RAW_TOUCH = 16 * 1024
+MAX_HISTORY = 20  # touches kept per submission, the newest
+MAX_RAW_HISTORY = 64 * 1024
 
 # Search engines by the labels of their host names, for "<engine> / organic".
 SEARCH_ENGINES = {
@@ -176,14 +180,11 @@ def build_touch(
 
 def touch_from_json(raw: object, now: datetime) -> Touch | None:
     """A touch from the script's hidden field, or None when it is missing or malformed."""
-    if not isinstance(raw, str) or not raw or len(raw) > MAX_RAW_TOUCH:
-        return None
-    try:
-        data = json.loads(raw)
-    except (ValueError, RecursionError):  # a thousand "[" is enough to exhaust the stack
-        return None
-    if not isinstance(data, dict):
-        return None
+    data = _parse_json(raw, MAX_RAW_TOUCH)
+    return touch_from_dict(data, now) if isinstance(data, dict) else None
+
+
+def touch_from_dict(data: dict[object, object], now: datetime) -> Touch:
     lowered = {str(k).lower(): v for k, v in data.items()}
     return build_touch(
         lowered,
@@ -192,6 +193,30 @@ def touch_from_json(raw: object, now: datetime) -> Touch | None:
         at=lowered.get("at"),
         now=now,
     )
+
+
+def touches_from_json(raw: object, now: datetime) -> list[Touch]:
+    """The visitor's touch history (a JSON array, oldest first), bounded to the newest
+    ``MAX_HISTORY`` readable entries; entries that are not touch objects are dropped."""
+    data = _parse_json(raw, MAX_RAW_HISTORY)
+    if not isinstance(data, list):
+        return []
+    newest_first: list[Touch] = []
+    for entry in reversed(data):
+        if len(newest_first) == MAX_HISTORY:
+            break
+        if isinstance(entry, dict) and any(str(k).lower() in TOUCH_KEYS for k in entry):
+            newest_first.append(touch_from_dict(entry, now))
+    return newest_first[::-1]
+
+
+def _parse_json(raw: object, limit: int) -> object:
+    if not isinstance(raw, str) or not raw or len(raw) > limit:
+        return None
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError):  # a thousand "[" is enough to exhaust the stack
+        return None
 
 
 def touch_from_fields(fields: dict[str, str], now: datetime) -> Touch | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 
@@ -55,7 +56,8 @@ def test_every_table_carries_tenant_id_first_in_its_key(tmp_path):
 
 
 TENANT_TABLES = re.compile(
-    r"\b(tenant_origins|forms|touches|companies|persons|submissions)\b", re.IGNORECASE
+    r"\b(tenant_origins|forms|touches|companies|persons|submissions|submission_touches)\b",
+    re.IGNORECASE,
 )
 
 
@@ -95,6 +97,7 @@ def test_every_query_is_scoped_by_tenant(monkeypatch, tmp_path, make_tenant):
                     "company": "Fjord",
                     "ls_first_touch": touch_json("linkedin", "social", "c"),
                     "ls_latest_touch": touch_json("facebook", "social", "d"),
+                    "ls_touches": [json.loads(touch_json("linkedin", "social", "c")), {}],
                 },
             )
         client.post(tenant.form_path, data={"email": "bad"})
@@ -107,8 +110,11 @@ def test_every_query_is_scoped_by_tenant(monkeypatch, tmp_path, make_tenant):
     checked = [
         s
         for s in statements
-        if TENANT_TABLES.search(s) and not s.lstrip().upper().startswith(("CREATE", "PRAGMA"))
+        if TENANT_TABLES.search(s)
+        and not s.lstrip().upper().startswith(("CREATE", "PRAGMA"))
+        and "schema_migrations" not in s  # migration names may name tables too
     ]
     assert len(checked) > 20
+    assert any("submission_touches" in s for s in checked)
     unscoped = [s for s in checked if "tenant_id" not in s]
     assert unscoped == []

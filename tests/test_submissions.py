@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import sqlite3
+
+import pytest
+
 from .conftest import person, source_of, touch_json
 
 LINKEDIN = ("linkedin", "paid_social", "webinar_sept")
@@ -214,3 +219,116 @@ def test_custom_and_extra_fields_are_kept(client, make_tenant):
         "phone": "+47 22 00 00 00",
         "budget": "10k",
     }
+
+
+def history(*sources: str, at: str = "2026-11-0{}T10:00:00.000Z") -> list[dict[str, str]]:
+    """Touches as utm.js sends them in ls_touches, oldest first; "" is a direct arrival."""
+    return [
+        {"utm_source": s, "utm_medium": "m", "at": at.format(i + 1)}
+        if s
+        else {"at": at.format(i + 1)}
+        for i, s in enumerate(sources)
+    ]
+
+
+def test_touch_history_is_kept_with_the_submission(client, make_tenant):
+    tenant = make_tenant()
+    touches = history("linkedin", "", "facebook")
+    touches.append({"referrer": "https://www.google.com/", "at": "2026-11-04T10:00:00.000Z"})
+    # Native posts send it as a JSON string, JSON posts as an array.
+    native = client.post(
+        tenant.form_path,
+        data={"email": "path@example.com", "ls_touches": json.dumps(touches)},
+        follow_redirects=False,
+    )
+    assert native.status_code == 303
+    submit(client, tenant, "path@example.com", ls_touches=touches[:2])
+    card = person(client, tenant, "path@example.com")
+    first, second = card["submissions"]
+    assert [(t["source"], t["medium"]) for t in first["touches"]] == [
+        ("linkedin", "m"),
+        ("(direct)", "(none)"),
+        ("facebook", "m"),
+        ("google", "organic"),
+    ]
+    assert first["touches"][0]["at"] == "2026-11-01T10:00:00.000Z"
+    # The same shape as every other touch of the API.
+    assert set(first["touches"][0]) == {
+        "source",
+        "medium",
+        "campaign",
+        "term",
+        "content",
+        "utm_id",
+        "click_ids",
+        "landing_page",
+        "referrer",
+        "at",
+    }
+    assert [t["source"] for t in second["touches"]] == ["linkedin", "(direct)"]
+
+
+def test_without_history_touches_is_empty(client, make_tenant):
+    tenant = make_tenant()
+    submit(client, tenant, "none@example.com", first=LINKEDIN)
+    assert person(client, tenant, "none@example.com")["submissions"][0]["touches"] == []
+
+
+def test_history_keeps_the_newest_twenty_and_drops_malformed_entries(client, make_tenant):
+    tenant = make_tenant()
+    touches: list[object] = [
+        {"utm_source": f"s{i}", "at": f"2026-10-01T10:{i:02d}:00.000Z"} for i in range(25)
+    ]
+    touches[22:22] = ["a string", 7, None, [], {}, {"unknown": "x"}]
+    submit(client, tenant, "many@example.com", ls_touches=touches)
+    kept = person(client, tenant, "many@example.com")["submissions"][0]["touches"]
+    assert [t["source"] for t in kept] == [f"s{i}" for i in range(5, 25)]
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["{not json", '{"utm_source": "x"}', '"a string"', "[" * 3000, "x" * 60000, "null"],
+)
+def test_unreadable_history_is_never_fatal(client, make_tenant, raw):
+    tenant = make_tenant()
+    response = client.post(
+        tenant.form_path,
+        data={"email": "odd@example.com", "ls_touches": raw},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    assert person(client, tenant, "odd@example.com")["submissions"][0]["touches"] == []
+
+
+def test_history_with_hostile_values_is_bounded(client, make_tenant):
+    tenant = make_tenant()
+    touches = [{"utm_source": "x\x00" * 400, "landing_page": "javascript:alert(1)", "at": 5}]
+    submit(client, tenant, "hostile@example.com", ls_touches=json.dumps(touches))
+    (touch,) = person(client, tenant, "hostile@example.com")["submissions"][0]["touches"]
+    assert touch["source"] == "x" * 255
+    assert touch["landing_page"] is None
+
+
+def test_transfer_off_stores_no_history(client, make_tenant):
+    tenant = make_tenant(utm_transfer=False)
+    submit(client, tenant, "quiet@example.com", ls_touches=history("linkedin", "facebook"))
+    assert person(client, tenant, "quiet@example.com")["submissions"][0]["touches"] == []
+    with sqlite3.connect(tenant.db_path) as conn:
+        assert conn.execute("SELECT count(*) FROM submission_touches").fetchone() == (0,)
+        assert conn.execute("SELECT count(*) FROM touches").fetchone() == (0,)
+
+
+def test_a_retry_stores_the_history_once(client, make_tenant):
+    tenant = make_tenant()
+    for _ in range(2):
+        submit(
+            client,
+            tenant,
+            "retry@example.com",
+            ls_submission_id="retry-0001",
+            ls_touches=history("linkedin", "facebook"),
+        )
+    card = person(client, tenant, "retry@example.com")
+    assert [t["source"] for t in card["submissions"][0]["touches"]] == ["linkedin", "facebook"]
+    with sqlite3.connect(tenant.db_path) as conn:
+        assert conn.execute("SELECT count(*) FROM submission_touches").fetchone() == (2,)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import pytest
 
 from ingest.touch import (
     CLICK_IDS,
+    MAX_HISTORY,
     build_touch,
     clean_time,
     clean_url,
@@ -15,6 +17,7 @@ from ingest.touch import (
     referrer_source,
     touch_from_fields,
     touch_from_json,
+    touches_from_json,
 )
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -157,3 +160,34 @@ def test_click_ids_in_utm_js_order():
     # utm.js lists them in this order too: when several come, the first decides the source.
     expected = "gclid gbraid wbraid dclid msclkid fbclid li_fat_id ttclid twclid epik rdt_cid"
     assert list(CLICK_IDS) == [*expected.split(), "sccid", "yclid"]
+
+
+def test_touches_from_json_keeps_order_and_drops_what_is_not_a_touch():
+    raw = json.dumps(
+        [
+            {"utm_source": "linkedin", "at": "2026-11-01T10:00:00Z"},
+            "nope",
+            {"referrer": "https://www.google.com/", "at": "2026-11-02T10:00:00Z"},
+            {"nothing": "known"},
+            {"at": "2026-11-03T10:00:00Z"},
+        ]
+    )
+    assert [(t.source, t.at) for t in touches_from_json(raw, NOW)] == [
+        ("linkedin", "2026-11-01T10:00:00.000Z"),
+        ("google", "2026-11-02T10:00:00.000Z"),
+        ("(direct)", "2026-11-03T10:00:00.000Z"),
+    ]
+
+
+def test_touches_from_json_keeps_the_newest():
+    raw = json.dumps([{"utm_source": str(i)} for i in range(MAX_HISTORY + 5)])
+    assert [t.source for t in touches_from_json(raw, NOW)] == [
+        str(i) for i in range(5, MAX_HISTORY + 5)
+    ]
+
+
+@pytest.mark.parametrize(
+    "raw", [None, "", "{}", "nope", "[" * 5000, "[1]" + " " * 70000, '{"utm_source": "x"}']
+)
+def test_touches_from_json_unreadable(raw):
+    assert touches_from_json(raw, NOW) == []
