@@ -27,7 +27,13 @@ from .origins import origin_of, own_origins
 from .snippets import form_path, visible_fields
 from .store import Form, Tenant, new_id
 from .submissions import Touches, record
-from .touch import params_from_query, touch_from_fields, touch_from_json, touches_from_json
+from .touch import (
+    handed_touches,
+    params_from_query,
+    touch_from_fields,
+    touch_from_json,
+    touches_from_json,
+)
 from .validation import is_campaign_key, valid_submission_id, validate
 from .writer import WriterClosed
 
@@ -79,16 +85,23 @@ async def form_endpoint(request: Request) -> Response:
 
 
 def hosted_form(request: Request, tenant: Tenant, form: Form) -> Response:
-    """A form reached by a direct link records that link's own UTM parameters."""
+    """A form reached by a direct link records that link's own UTM parameters. In an iframe
+    that utm.js decorated, ``_ls`` also hands over the site's first and latest touches."""
     if not form.published:
         raise FormNotPublished("This form is not published yet.")
     hidden = {"ls_submission_id": new_id("sub")}
     if tenant.utm_transfer:
         hidden.update(params_from_query(request.query_params.multi_items()))
-        hidden["ls_landing_page"] = str(request.url)
+        url = request.url
+        handed = handed_touches(request.query_params.get("_ls"))
+        if "_ls" in request.query_params:
+            url = url.remove_query_params("_ls")
+        hidden["ls_landing_page"] = str(url)
         referrer = request.headers.get("referer")
-        if referrer and origin_of(referrer) not in own_origins(request):
+        # In a decorated iframe the Referer is the customer's own page, not an arrival.
+        if referrer and not handed and origin_of(referrer) not in own_origins(request):
             hidden["ls_referrer"] = referrer
+        hidden.update(handed)
     return request.app.state.templates.TemplateResponse(
         request, "form.html", _form_context(request, form, values={}, hidden=hidden)
     )

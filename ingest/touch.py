@@ -40,6 +40,7 @@ MAX_URL = 2048
 MAX_RAW_TOUCH = 16 * 1024
 MAX_HISTORY = 20  # touches kept per submission, the newest
 MAX_RAW_HISTORY = 64 * 1024
+MAX_HANDOVER = 8 * 1024  # the _ls parameter of a decorated iframe's address
 
 # Search engines by the labels of their host names, for "<engine> / organic".
 SEARCH_ENGINES = {
@@ -208,6 +209,29 @@ def touches_from_json(raw: object, now: datetime) -> list[Touch]:
         if isinstance(entry, dict) and any(str(k).lower() in TOUCH_KEYS for k in entry):
             newest_first.append(touch_from_dict(entry, now))
     return newest_first[::-1]
+
+
+def handed_touches(raw: str | None) -> dict[str, str]:
+    """The hidden fields for the touches utm.js hands to a hosted form in an iframe:
+    ``_ls={"f": first, "l": latest non-direct}``. Only known keys with string values pass,
+    each bounded; anything oversized or malformed gives nothing."""
+    data = _parse_json(raw, MAX_HANDOVER)
+    if not isinstance(data, dict):
+        return {}
+    fields = {}
+    for key, name in (("f", "ls_first_touch"), ("l", "ls_latest_touch")):
+        touch = data.get(key)
+        if not isinstance(touch, dict):
+            continue
+        kept = {}
+        for k, v in touch.items():
+            k = str(k).lower()
+            limit = MAX_URL if k in ("landing_page", "referrer") else MAX_VALUE
+            if k in TOUCH_KEYS and (value := clean_value(v, limit)) is not None:
+                kept[k] = value
+        if kept:
+            fields[name] = json.dumps(kept, ensure_ascii=False)
+    return fields
 
 
 def _parse_json(raw: object, limit: int) -> object:

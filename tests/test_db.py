@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+from urllib.parse import quote
 
 from ingest import db
 
@@ -86,8 +87,9 @@ def test_every_query_is_scoped_by_tenant(monkeypatch, tmp_path, make_tenant):
     monkeypatch.setattr(db, "connect_reader", traced_connect_reader)
     tenant = make_tenant()
     settings = Settings(db_path=tenant.db_path, base_url="http://testserver")
+    handover = quote(json.dumps({"f": {"utm_source": "linkedin"}, "l": {"gclid": "g"}}))
     with TestClient(create_app(settings)) as client:
-        client.get(tenant.form_path + "?utm_source=x")
+        client.get(tenant.form_path + "?utm_source=x&_ls=" + handover)
         client.get(f"/t/{tenant.tenant_id}/utm.js")
         for email in ("a@example.com", "a@example.com", "b@example.com"):
             client.post(

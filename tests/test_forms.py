@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
+from html import unescape
+from urllib.parse import quote
 
 import pytest
 
@@ -309,3 +312,84 @@ def test_hostile_values_are_escaped_on_our_pages(client, make_tenant):
     not_found = client.get(f"/t/{tenant.tenant_id}/forms/%3Cscript%3Ealert(1)%3C%2Fscript%3E")
     assert not_found.status_code == 404
     assert "<script>alert(1)" not in not_found.text
+
+
+def hidden_fields(html: str) -> dict[str, str]:
+    found = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', html)
+    return {name: unescape(value) for name, value in found}
+
+
+def handover(first: dict[str, str] | None, latest: dict[str, str] | None) -> str:
+    """The _ls parameter utm.js adds to the address of an iframe of a hosted form."""
+    data = {k: v for k, v in (("f", first), ("l", latest)) if v is not None}
+    return quote(json.dumps(data))
+
+
+def test_hosted_form_in_a_decorated_iframe_takes_the_sites_touches(client, make_tenant):
+    tenant = make_tenant()
+    first = {"utm_source": "linkedin", "utm_medium": "paid_social", "utm_campaign": "webinar"}
+    latest = {"utm_source": "newsletter", "utm_medium": "email", "at": "2026-11-20T09:00:00Z"}
+    page = client.get(
+        f"{tenant.form_path}?utm_source=newsletter&utm_medium=email&_ls={handover(first, latest)}",
+        headers={"Referer": "https://www.acme.example/contact"},
+    )
+    assert page.status_code == 200
+    hidden = hidden_fields(page.text)
+    assert json.loads(hidden["ls_first_touch"]) == first
+    assert json.loads(hidden["ls_latest_touch"]) == latest
+    assert hidden["utm_source"] == "newsletter"  # the form's own parameters still count
+    assert "_ls" not in hidden["ls_landing_page"]
+    # The Referer is the customer's page that holds the iframe, not where the visitor came from.
+    assert "ls_referrer" not in hidden
+
+    sent = client.post(
+        tenant.form_path, data={**hidden, "email": "iframe@example.com"}, follow_redirects=False
+    )
+    assert sent.status_code == 303
+    card = person(client, tenant, "iframe@example.com")
+    assert source_of(card["first_touch"]) == ("linkedin", "paid_social", "webinar")
+    assert source_of(card["lead_creation"]) == ("newsletter", "email", None)
+    assert card["lead_creation"]["at"] == "2026-11-20T09:00:00.000Z"
+
+
+def test_handover_with_only_a_first_touch(client, make_tenant):
+    tenant = make_tenant()
+    page = client.get(f"{tenant.form_path}?_ls={handover({'utm_source': 'linkedin'}, None)}")
+    hidden = hidden_fields(page.text)
+    assert json.loads(hidden["ls_first_touch"]) == {"utm_source": "linkedin"}
+    assert "ls_latest_touch" not in hidden
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "%7Bnot%20json",
+        quote("[1, 2]"),
+        quote('{"f": "linkedin", "l": 7}'),
+        quote("[" * 3000),
+        handover({"utm_source": "x" * 9000}, None),
+        "",
+    ],
+)
+def test_unusable_handover_is_ignored(client, make_tenant, value):
+    tenant = make_tenant()
+    page = client.get(f"{tenant.form_path}?utm_source=news&_ls={value}")
+    assert page.status_code == 200
+    hidden = hidden_fields(page.text)
+    assert "ls_first_touch" not in hidden and "ls_latest_touch" not in hidden
+    assert hidden["utm_source"] == "news"
+
+
+def test_handover_with_transfer_off_carries_nothing(client, make_tenant):
+    tenant = make_tenant(utm_transfer=False)
+    page = client.get(f"{tenant.form_path}?_ls={handover({'utm_source': 'linkedin'}, None)}")
+    assert page.status_code == 200
+    assert set(hidden_fields(page.text)) == {"ls_submission_id"}
+
+
+def test_hostile_handover_values_are_escaped(client, make_tenant):
+    tenant = make_tenant()
+    hostile = '"><script>alert(1)</script>'
+    page = client.get(f"{tenant.form_path}?_ls={handover({'utm_source': hostile}, None)}")
+    assert "<script>alert(1)" not in page.text
+    assert json.loads(hidden_fields(page.text)["ls_first_touch"]) == {"utm_source": hostile}

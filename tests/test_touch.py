@@ -9,10 +9,12 @@ import pytest
 
 from ingest.touch import (
     CLICK_IDS,
+    MAX_HANDOVER,
     MAX_HISTORY,
     build_touch,
     clean_time,
     clean_url,
+    handed_touches,
     params_from_query,
     referrer_source,
     touch_from_fields,
@@ -191,3 +193,41 @@ def test_touches_from_json_keeps_the_newest():
 )
 def test_touches_from_json_unreadable(raw):
     assert touches_from_json(raw, NOW) == []
+
+
+def test_handed_touches_become_hidden_fields():
+    raw = json.dumps(
+        {
+            "f": {"utm_source": "linkedin", "UTM_Medium": "social", "at": "2026-11-01T10:00Z"},
+            "l": {"gclid": "g1", "evil": "x", "utm_term": 5, "landing_page": "https://a.example/"},
+            "x": {"utm_source": "ignored"},
+        }
+    )
+    fields = handed_touches(raw)
+    assert json.loads(fields["ls_first_touch"]) == {
+        "utm_source": "linkedin",
+        "utm_medium": "social",
+        "at": "2026-11-01T10:00Z",
+    }
+    assert json.loads(fields["ls_latest_touch"]) == {
+        "gclid": "g1",
+        "landing_page": "https://a.example/",
+    }
+    assert set(handed_touches(json.dumps({"l": {"utm_source": "x"}}))) == {"ls_latest_touch"}
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        None,
+        "",
+        "{not json",
+        "[]",
+        '{"f": "linkedin", "l": [1]}',
+        '{"f": {}, "l": {"unknown": 1}}',
+        "[" * 5000,
+        json.dumps({"f": {"utm_source": "x" * MAX_HANDOVER}}),
+    ],
+)
+def test_handed_touches_ignores_what_it_cannot_use(raw):
+    assert handed_touches(raw) == {}
