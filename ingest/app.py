@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -13,7 +14,7 @@ from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import api, db, forms, tracker
+from . import api, collect, db, forms, tracker
 from .config import Settings
 from .errors import AppError, handle_app_error, handle_http_exception
 from .writer import Writer
@@ -49,7 +50,13 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-def create_app(settings: Settings) -> Starlette:
+def utc_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_clock) -> Starlette:
+    """``clock`` is the time page views are recorded at; tests pass one they can move."""
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, object]]:
         writer = Writer(settings.db_path, max_batch=settings.writer_max_batch)
@@ -62,6 +69,7 @@ def create_app(settings: Settings) -> Starlette:
                 "reader": read_conn,
                 "writer": writer,
                 "script": tracker.load_script(settings.tracker_path),
+                "clock": clock,
             }
         finally:
             await writer.close()
@@ -69,6 +77,7 @@ def create_app(settings: Settings) -> Starlette:
 
     routes = [
         Route("/t/{tenant_id}/utm.js", tracker.serve_script, methods=["GET", "HEAD"]),
+        Route("/t/{tenant_id}/collect", collect.collect, methods=["POST", "OPTIONS"]),
         Route(
             "/t/{tenant_id}/forms/{form_id}",
             forms.form_endpoint,

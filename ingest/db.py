@@ -19,8 +19,13 @@ _PRAGMAS = ("PRAGMA journal_mode = WAL", "PRAGMA foreign_keys = ON", "PRAGMA bus
 
 
 def utcnow() -> str:
-    """The one timestamp format of the database: ISO 8601 UTC, milliseconds, 'Z'."""
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return iso_time(datetime.now(UTC))
+
+
+def iso_time(moment: datetime) -> str:
+    """The one timestamp format of the database: ISO 8601 UTC, milliseconds, 'Z'. Strings
+    of this format sort as the times they name."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def connect(path: str, *, synchronous: str = "FULL") -> sqlite3.Connection:

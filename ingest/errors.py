@@ -74,7 +74,7 @@ _STARLETTE_CODES = {404: NotFound, 405: BadRequest, 413: PayloadTooLarge}
 
 def wants_json(request: Request) -> bool:
     """JSON for fetch/API clients, HTML for browsers navigating."""
-    if request.url.path.startswith("/api/"):
+    if request.url.path.startswith("/api/") or getattr(request.state, "json_errors", False):
         return True
     if request.headers.get("content-type", "").startswith("application/json"):
         return True

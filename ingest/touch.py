@@ -13,7 +13,7 @@ import json
 import re
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 UTM_KEYS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "utm_id")
 # Ad-platform click ids, and the source/medium a click id implies when no UTM came with it.
@@ -263,3 +263,32 @@ def params_from_query(items: list[tuple[str, str]]) -> dict[str, str]:
             if cleaned is not None:
                 found[key] = cleaned
     return found
+
+
+def params_from_url(url: str) -> dict[str, str]:
+    """Campaign parameters of a page address, read as utm.js reads them: the query, then
+    the part after '#' (from its first '?' when it has one, as a hash route does)."""
+    parts = urlsplit(url)
+    route, mark, fragment_query = parts.fragment.partition("?")
+    fragment = fragment_query if mark else route
+    return params_from_query([*_query_items(parts.query), *_query_items(fragment)])
+
+
+def without_campaign(url: str) -> str:
+    """The address with the campaign parameters params_from_url reads removed."""
+    parts = urlsplit(url)
+    route, mark, fragment_query = parts.fragment.partition("?")
+    fragment = route + mark + _strip_campaign(fragment_query) if mark else _strip_campaign(route)
+    stripped = parts._replace(query=_strip_campaign(parts.query), fragment=fragment)
+    return url if stripped == parts else urlunsplit(stripped)
+
+
+def _query_items(query: str) -> list[tuple[str, str]]:
+    # Callers pass bounded URLs (clean_url), so the number of fields is bounded too.
+    return parse_qsl(query, keep_blank_values=True)
+
+
+def _strip_campaign(query: str) -> str:
+    items = _query_items(query)
+    kept = [(k, v) for k, v in items if k.lower() not in (*UTM_KEYS, *CLICK_IDS)]
+    return query if len(kept) == len(items) else urlencode(kept)

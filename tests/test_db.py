@@ -57,7 +57,8 @@ def test_every_table_carries_tenant_id_first_in_its_key(tmp_path):
 
 
 TENANT_TABLES = re.compile(
-    r"\b(tenant_origins|forms|touches|companies|persons|submissions|submission_touches)\b",
+    r"\b(tenant_origins|forms|touches|companies|persons|submissions|submission_touches"
+    r"|sessions|pageviews)\b",
     re.IGNORECASE,
 )
 
@@ -91,6 +92,13 @@ def test_every_query_is_scoped_by_tenant(monkeypatch, tmp_path, make_tenant):
     with TestClient(create_app(settings)) as client:
         client.get(tenant.form_path + "?utm_source=x&_ls=" + handover)
         client.get(f"/t/{tenant.tenant_id}/utm.js")
+        for url in ("https://a.example/?utm_source=x", "https://a.example/2", "https://a.example/"):
+            response = client.post(
+                f"/t/{tenant.tenant_id}/collect",
+                content=json.dumps({"v": "visitor-0001", "u": url, "r": ""}),
+                headers={"Content-Type": "text/plain", "User-Agent": "Mozilla/5.0 Firefox/133.0"},
+            )
+            assert response.status_code == 204
         for email in ("a@example.com", "a@example.com", "b@example.com"):
             client.post(
                 tenant.form_path,
@@ -117,6 +125,7 @@ def test_every_query_is_scoped_by_tenant(monkeypatch, tmp_path, make_tenant):
         and "schema_migrations" not in s  # migration names may name tables too
     ]
     assert len(checked) > 20
-    assert any("submission_touches" in s for s in checked)
+    for table in ("submission_touches", "sessions", "pageviews"):
+        assert any(table in s for s in checked), f"the journey never touched {table}"
     unscoped = [s for s in checked if "tenant_id" not in s]
     assert unscoped == []

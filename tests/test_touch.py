@@ -16,10 +16,12 @@ from ingest.touch import (
     clean_url,
     handed_touches,
     params_from_query,
+    params_from_url,
     referrer_source,
     touch_from_fields,
     touch_from_json,
     touches_from_json,
+    without_campaign,
 )
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -231,3 +233,26 @@ def test_handed_touches_become_hidden_fields():
 )
 def test_handed_touches_ignores_what_it_cannot_use(raw):
     assert handed_touches(raw) == {}
+
+
+@pytest.mark.parametrize(
+    ("url", "params", "stripped"),
+    [
+        ("https://a.example/p?x=1", {}, "https://a.example/p?x=1"),
+        (
+            "https://a.example/p?utm_source=li&x=1&GCLID=g#top",
+            {"utm_source": "li", "gclid": "g"},
+            "https://a.example/p?x=1#top",
+        ),
+        (
+            "https://a.example/#/route?utm_medium=email&tab=2",
+            {"utm_medium": "email"},
+            "https://a.example/#/route?tab=2",
+        ),
+        ("https://a.example/#utm_campaign=c", {"utm_campaign": "c"}, "https://a.example/"),
+        ("https://a.example/#section-2", {}, "https://a.example/#section-2"),
+    ],
+)
+def test_campaign_parameters_of_a_page_address(url, params, stripped):
+    assert params_from_url(url) == params
+    assert without_campaign(url) == stripped

@@ -1,0 +1,132 @@
+"""Page views grouped into sessions, for the campaign reports' sessions, views and "new
+visitor sessions" (SPEC "Campaign performance").
+
+A visitor's page view joins their latest session when that session was seen less than 30
+minutes ago and the page's address carries no campaign other than the session's; otherwise
+it starts a new session, whose source comes from the address and the referrer by the rules
+of every touch. A visitor's first session is their "new visitor" session. With the tenant's
+UTM data transfer off, sessions carry no campaign data and page addresses lose their
+campaign parameters.
+
+``record_pageview`` runs as a writer job, so finding the latest session and extending it
+happen in one serialised transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+from .db import iso_time
+from .store import new_id
+from .touch import Touch, build_touch, clean_url, params_from_url, without_campaign
+
+SESSION_GAP = timedelta(minutes=30)
+# A page reloading itself in a loop must not grow the database without end.
+MAX_VIEWS_PER_SESSION = 1000
+
+
+@dataclass(frozen=True)
+class PageView:
+    visitor_id: str  # utm.js's random id, validated
+    url: str  # an http(s) address, at most MAX_URL long
+    referrer: str | None  # as sent; cleaned when it starts a session
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Recorded:
+    session_id: str
+    new_session: bool
+    stored: bool  # False once the session reached MAX_VIEWS_PER_SESSION
+
+
+def record_pageview(
+    conn: sqlite3.Connection, *, tenant_id: str, view: PageView, utm_transfer: bool
+) -> Recorded:
+    at = iso_time(view.at)
+    url = view.url if utm_transfer else without_campaign(view.url)
+    params = params_from_url(url) if utm_transfer else {}
+    campaign_key = json.dumps(params, sort_keys=True, ensure_ascii=False) if params else None
+
+    latest = conn.execute(
+        "SELECT session_id, campaign_key, last_seen_at, views FROM sessions"
+        " WHERE tenant_id = ? AND visitor_id = ? ORDER BY started_at DESC, session_id DESC"
+        " LIMIT 1",
+        (tenant_id, view.visitor_id),
+    ).fetchone()
+
+    if latest is not None and _continues(latest, view.at, campaign_key):
+        session_id = latest["session_id"]
+        stored = latest["views"] < MAX_VIEWS_PER_SESSION
+        # Past the cap the session still stays alive, so the next view does not open a new one.
+        conn.execute(
+            "UPDATE sessions SET views = views + ?, last_seen_at = max(last_seen_at, ?)"
+            " WHERE tenant_id = ? AND session_id = ?",
+            (int(stored), at, tenant_id, session_id),
+        )
+        if not stored:
+            return Recorded(session_id, False, False)
+        new_session = False
+    else:
+        session_id = new_id("ses")
+        new_session = True
+        touch = _arrival(params, url, view.referrer, view.at) if utm_transfer else None
+        conn.execute(
+            "INSERT INTO sessions (tenant_id, session_id, visitor_id, is_new_visitor,"
+            " campaign_key, source, medium, campaign, term, content, utm_id, click_ids,"
+            " landing_page, referrer, started_at, last_seen_at, views)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
+            (
+                tenant_id,
+                session_id,
+                view.visitor_id,
+                int(latest is None),
+                campaign_key,
+                *_touch_columns(touch),
+                at,
+                at,
+            ),
+        )
+
+    conn.execute(
+        "INSERT INTO pageviews (tenant_id, pageview_id, session_id, visitor_id, url, at)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (tenant_id, new_id("pv"), session_id, view.visitor_id, url, at),
+    )
+    return Recorded(session_id, new_session, True)
+
+
+def _continues(session: sqlite3.Row, at: datetime, campaign_key: str | None) -> bool:
+    last_seen = datetime.fromisoformat(session["last_seen_at"])
+    if at - last_seen > SESSION_GAP:
+        return False
+    return campaign_key is None or campaign_key == session["campaign_key"]
+
+
+def _arrival(params: dict[str, str], url: str, referrer: str | None, at: datetime) -> Touch:
+    # A referrer on the page's own host is a click within the site, not where the visit
+    # came from (utm.js sends none then, but anyone can post to this endpoint).
+    ref = clean_url(referrer)
+    if ref is not None and urlsplit(ref).hostname == urlsplit(url).hostname:
+        ref = None
+    return build_touch(params, landing_page=url, referrer=ref, now=at)
+
+
+def _touch_columns(touch: Touch | None) -> tuple[str | None, ...]:
+    if touch is None:
+        return (None,) * 9
+    return (
+        touch.source,
+        touch.medium,
+        touch.campaign,
+        touch.term,
+        touch.content,
+        touch.utm_id,
+        json.dumps(touch.click_ids, ensure_ascii=False) if touch.click_ids else None,
+        touch.landing_page,
+        touch.referrer,
+    )
