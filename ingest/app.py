@@ -59,6 +59,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_clock)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, object]]:
+        scripts = tracker.load_scripts(settings.tracker_dir)  # compressed once, here
         writer = Writer(settings.db_path, max_batch=settings.writer_max_batch)
         await writer.start()  # applies pending migrations before anything reads
         read_conn = await db.connect_reader(settings.db_path)
@@ -68,7 +69,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_clock)
                 "settings": settings,
                 "reader": read_conn,
                 "writer": writer,
-                "script": tracker.load_script(settings.tracker_path),
+                "scripts": scripts,
                 "clock": clock,
             }
         finally:
@@ -77,6 +78,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_clock)
 
     routes = [
         Route("/t/{tenant_id}/utm.js", tracker.serve_script, methods=["GET", "HEAD"]),
+        Route("/t/{tenant_id}/utm-debug.js", tracker.serve_debug_script, methods=["GET", "HEAD"]),
         Route("/t/{tenant_id}/collect", collect.collect, methods=["POST", "OPTIONS"]),
         Route(
             "/t/{tenant_id}/forms/{form_id}",

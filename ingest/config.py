@@ -59,9 +59,12 @@ class Settings:
             "help": "Seconds browsers may cache utm.js before revalidating (it carries an ETag).",
         },
     )
-    tracker_path: str = field(
-        default=str(REPO_ROOT / "tracker" / "dist" / "utm.js"),
-        metadata={"env": "LEADSOURCE_TRACKER_PATH", "help": "File served as utm.js."},
+    tracker_dir: str = field(
+        default=str(REPO_ROOT / "tracker" / "dist"),
+        metadata={
+            "env": "LEADSOURCE_TRACKER_DIR",
+            "help": "Directory of the built scripts served as utm.js and utm-debug.js.",
+        },
     )
 
     @classmethod

@@ -92,6 +92,7 @@ def test_every_query_is_scoped_by_tenant(monkeypatch, tmp_path, make_tenant):
     with TestClient(create_app(settings)) as client:
         client.get(tenant.form_path + "?utm_source=x&_ls=" + handover)
         client.get(f"/t/{tenant.tenant_id}/utm.js")
+        client.get(f"/t/{tenant.tenant_id}/utm-debug.js", headers={"Referer": "https://a.example/"})
         for url in ("https://a.example/?utm_source=x", "https://a.example/2", "https://a.example/"):
             response = client.post(
                 f"/t/{tenant.tenant_id}/collect",
