@@ -1,22 +1,30 @@
-// Minify tracker/src/*.js into tracker/dist/, each with a banner naming the hash of its
-// source, so tests/test_tracker_build.py can tell when a committed build is stale.
+// Build tracker/dist from tracker/src: utm.js minified with terser (every byte is served on
+// every page of every customer's site), utm-debug.js copied as it is (loaded only in debug
+// mode, and the service fills in its /*CONFIG*/ placeholder). dist/build.json records the
+// hash of each source and output, so tests/test_tracker_build.py can tell when a committed
+// build is stale or was edited by hand, without needing Node.
 import { createHash } from "node:crypto";
-import { readFileSync, writeFileSync, readdirSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { minify } from "terser";
 
 const here = new URL(".", import.meta.url);
-const names = readdirSync(new URL("src/", here)).filter((n) => n.endsWith(".js"));
+const sha256 = (text) => createHash("sha256").update(text).digest("hex");
+const manifest = {};
 
-for (const name of names) {
+for (const [name, minified] of [["utm.js", true], ["utm-debug.js", false]]) {
   const source = readFileSync(new URL(`src/${name}`, here), "utf8");
-  const hash = createHash("sha256").update(source).digest("hex").slice(0, 16);
-  const result = await minify(source, {
-    ecma: 2017,
-    compress: { passes: 3, unsafe_arrows: false },
-    mangle: true,
-    format: { comments: false },
-  });
-  const banner = `/*! Leadsource ${name} src:${hash} */\n`;
-  writeFileSync(new URL(`dist/${name}`, here), banner + result.code + "\n");
-  console.log(`${name}: ${source.length} -> ${result.code.length} bytes`);
+  let code = source;
+  if (minified) {
+    const result = await minify(source, {
+      ecma: 2020,
+      compress: { passes: 3 },
+      mangle: true,
+      format: { comments: false },
+    });
+    code = result.code + "\n";
+  }
+  writeFileSync(new URL(`dist/${name}`, here), code);
+  manifest[name] = { source_sha256: sha256(source), sha256: sha256(code), bytes: Buffer.byteLength(code) };
+  console.log(`${name}: ${source.length} -> ${code.length} bytes`);
 }
+writeFileSync(new URL("dist/build.json", here), JSON.stringify(manifest, null, 2) + "\n");
