@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Iterator
@@ -20,7 +21,7 @@ from typing import Any
 
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
 from ingest.site import create_site_app
 
@@ -35,7 +36,12 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    # Any *.test host is this machine, so pages can be served as www.site.test and
+    # shop.site.test (cookies shared on the registrable domain) or other.test (another site).
+    "--host-resolver-rules=MAP *.test 127.0.0.1",
 ]
+# Playwright sets navigator.webdriver, so without this switch utm.js would store nothing.
+TEST_ATTRS = "data-allow-bots"
 
 
 def free_port() -> int:
@@ -125,12 +131,17 @@ class Site:
     """A customer's website. Tests set ``context`` (script tag, embed snippet) per tenant."""
 
     url: str
+    port: int
     context: dict[str, Any] = field(default_factory=dict)
+
+    def at(self, host: str) -> str:
+        """The site under another name, e.g. ``www.site.test``: same server, other origin."""
+        return f"http://{host}:{self.port}"
 
 
 def _serve_site(directory: Path) -> Iterator[Site]:
     port = free_port()
-    site = Site(f"http://127.0.0.1:{port}")
+    site = Site(f"http://127.0.0.1:{port}", port)
     server = uvicorn.Server(
         uvicorn.Config(
             create_site_app(directory, site.context),
@@ -173,19 +184,33 @@ class Tenant:
 def make_tenant(service: Service):
     """Create a tenant and a published form through the CLI, and point a site at them."""
 
-    def make(site: Site, *, utm_transfer: str = "on", thank_you: str | None = None) -> Tenant:
+    def make(
+        site: Site,
+        *,
+        utm_transfer: str = "on",
+        thank_you: str | None = None,
+        any_origin: bool = False,
+    ) -> Tenant:
         tenant_id = "t" + uuid.uuid4().hex[:12]
+        origins = [] if any_origin else ["--origin", site.url]
         created = service.cli(
-            "tenant", "create", tenant_id, "--origin", site.url, "--utm-transfer", utm_transfer
+            "tenant", "create", tenant_id, *origins, "--utm-transfer", utm_transfer
         )
         args = ["form", "create", tenant_id, "--name", "Contact us", "--publish"]
         args += ["--thank-you", thank_you or f"{site.url}/thanks.html"]
         form = service.cli(*args)
         site.context.clear()
+        script_src = f"{service.url}/t/{tenant_id}/utm.js"
         site.context.update(
-            script_tag=form["script_tag"],
+            # The snippet as printed, with the test switch added.
+            script_tag=form["script_tag"].replace("<script ", f"<script {TEST_ATTRS} "),
+            script_src=script_src,
+            attrs=TEST_ATTRS,
             embed_html=form["embed_html"],
             hosted_url=form["hosted_url"],
+            form_action=form["hosted_url"],
+            ingest_url=service.url,
+            port=site.port,
         )
         return Tenant(tenant_id, created["api_key"], form)
 
@@ -193,13 +218,30 @@ def make_tenant(service: Service):
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
+def playwright_instance() -> Iterator[Playwright]:
     if not Path(CHROMIUM).exists():
         pytest.fail(f"no Chromium at {CHROMIUM}; run scripts/setup --browser")
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+        yield playwright
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_instance: Playwright) -> Iterator[Browser]:
+    browser = playwright_instance.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+
+
+@pytest.fixture(scope="session")
+def human_browser(playwright_instance: Playwright) -> Iterator[Browser]:
+    """A browser that does not announce automation (navigator.webdriver is false), as a
+    visitor's does: for pages whose script tag is exactly what a customer pastes."""
+    browser = playwright_instance.chromium.launch(
+        executable_path=CHROMIUM,
+        args=[*CHROMIUM_ARGS, "--disable-blink-features=AutomationControlled"],
+    )
+    yield browser
+    browser.close()
 
 
 @dataclass
@@ -235,3 +277,37 @@ def context(browser: Browser, watch: Watch) -> Iterator[BrowserContext]:
     ctx.close()
     assert watch.errors == [], f"script errors on the page: {watch.errors}"
     assert watch.dialogs == [], f"dialogs opened (script ran?): {watch.dialogs}"
+
+
+# -- reading what utm.js knows, from inside a page ----------------------------------------
+
+
+def touches(page: Page) -> dict[str, Any]:
+    return page.evaluate("Leadsource.touches()")
+
+
+def fields(page: Page) -> dict[str, Any]:
+    """The fields utm.js would add to a form, with the touches parsed."""
+    raw = page.evaluate("Leadsource.fill()")
+    return {k: json.loads(v) if k != "ls_submission_id" else v for k, v in raw.items()}
+
+
+def stored(page: Page) -> dict[str, Any] | None:
+    raw = page.evaluate("localStorage.getItem('leadsource')")
+    return None if raw is None else json.loads(raw)
+
+
+def stored_cookie(context: BrowserContext) -> dict[str, Any] | None:
+    for cookie in context.cookies():
+        if cookie["name"] == "leadsource" and cookie["value"]:
+            return json.loads(urllib.parse.unquote(cookie["value"]))
+    return None
+
+
+# localStorage throws, as with some privacy settings: the cookie must carry everything.
+NO_LOCAL_STORAGE = """
+Object.defineProperty(window, 'localStorage', {
+  configurable: true,
+  get: function () { throw new DOMException('denied', 'SecurityError'); }
+});
+"""

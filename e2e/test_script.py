@@ -3,7 +3,6 @@ hostile values that must never run as script anywhere."""
 
 from __future__ import annotations
 
-import json
 from urllib.parse import quote
 
 from playwright.sync_api import BrowserContext
@@ -56,34 +55,6 @@ def test_form_sent_by_the_page_with_fetch_is_filled_first(
     person = service.person(tenant.api_key, "fetch@example.com")
     assert person["submissions"][0]["id"] == submission_id
     assert person["first_touch"]["source"] == "partner_a"
-
-
-def test_one_global_and_loading_twice_adds_nothing_twice(
-    context: BrowserContext, service: Service, pages_site: Site, make_tenant
-) -> None:
-    tenant = make_tenant(pages_site)
-    page = context.new_page()
-    page.goto(f"{pages_site.url}/globals.html?{CAMPAIGN}")
-    added = page.evaluate(
-        "Object.getOwnPropertyNames(window)"
-        ".filter(n => n !== '__before' && !window.__before.includes(n))"
-    )
-    assert added == ["Leadsource"]
-    touches = page.evaluate("Leadsource.touches()")
-    assert touches["first"]["utm_source"] == "partner_a"
-    page.fill("input[name=email]", "twice@example.com")
-    # Stop the navigation to count what the submit handler added.
-    page.evaluate(
-        "document.querySelector('form').addEventListener('submit', e => e.preventDefault())"
-    )
-    page.click("form button[type=submit]")
-    names = page.evaluate(
-        "[...document.querySelectorAll('form input[type=hidden]')].map(i => i.name).sort()"
-    )
-    assert names == ["ls_first_touch", "ls_latest_touch", "ls_submission_id"]
-    first = json.loads(page.input_value("input[name=ls_first_touch]"))
-    assert first["utm_campaign"] == "spring"
-    assert service.persons(tenant.api_key, "twice@example.com") == []
 
 
 def test_hostile_values_never_run(

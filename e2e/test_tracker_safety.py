@@ -1,0 +1,126 @@
+"""utm.js never breaks the host page: prototype pollution either way, storage that throws,
+and the debug helper for the "test and verify" step."""
+
+from __future__ import annotations
+
+from playwright.sync_api import BrowserContext, ConsoleMessage
+
+from .conftest import NO_LOCAL_STORAGE, Service, Site, fields, stored, touches
+
+LINKEDIN = "utm_source=linkedin&utm_medium=paid_social&utm_campaign=webinar_sept"
+
+
+def test_no_prototype_pollution_from_the_address(
+    context: BrowserContext, pages_site: Site, make_tenant
+):
+    make_tenant(pages_site)
+    page = context.new_page()
+    page.goto(
+        f"{pages_site.url}/page.html?__proto__[polluted]=1&__proto__=x&constructor[prototype]"
+        "[polluted]=1&constructor=y&utm_source=ok#__proto__[polluted]=1"
+    )
+    assert page.evaluate("({}).polluted") is None
+    assert page.evaluate("Object.prototype.constructor === Object")
+    assert touches(page)["first"]["utm_source"] == "ok"
+    # Nor from touches handed over in a decorated link.
+    page.goto(
+        f"{pages_site.url}/page.html?_ls="
+        '{"__proto__":{"polluted":1},"f":{"__proto__":{"polluted":2},"utm_source":"x",'
+        '"at":"2026-01-01T00:00:00Z","constructor":{"prototype":{"polluted":3}}}}'
+    )
+    assert page.evaluate("({}).polluted") is None
+    assert touches(page)["first"]["utm_source"] == "x"
+    assert "_ls" not in page.url
+
+
+def test_a_polluted_page_changes_nothing(
+    context: BrowserContext, service: Service, pages_site: Site, make_tenant
+):
+    tenant = make_tenant(pages_site)
+    page = context.new_page()
+    page.goto(f"{pages_site.url}/polluted.html?utm_medium=email")
+    state = touches(page)
+    assert len(state["history"]) == 1
+    assert "utm_source" not in state["first"]
+    assert state["stored"] is True
+    sent = fields(page)
+    assert sent["ls_first_touch"]["utm_medium"] == "email"
+    page.fill("input[name=email]", "polluted@example.com")
+    page.click("form button[type=submit]")
+    page.wait_for_selector("#page-thanks")
+    person = service.person(tenant.api_key, "polluted@example.com")
+    assert (person["first_touch"]["source"], person["first_touch"]["medium"]) == (
+        "(not set)",
+        "email",
+    )
+
+
+def test_storage_that_throws_everywhere(
+    context: BrowserContext, service: Service, pages_site: Site, make_tenant
+):
+    tenant = make_tenant(pages_site)
+    context.add_init_script(NO_LOCAL_STORAGE)
+    context.add_init_script(
+        "Object.defineProperty(Document.prototype, 'cookie', {configurable: true,"
+        " get() { throw new DOMException('no', 'SecurityError'); },"
+        " set(v) { throw new DOMException('no', 'SecurityError'); }});"
+    )
+    page = context.new_page()
+    page.goto(f"{pages_site.url}/page.html?{LINKEDIN}")
+    # Nothing persists, but this page's form still carries its campaign.
+    page.fill("input[name=email]", "blocked@example.com")
+    page.click("form button[type=submit]")
+    page.wait_for_selector("#page-thanks")
+    person = service.person(tenant.api_key, "blocked@example.com")
+    assert person["first_touch"]["source"] == "linkedin"
+
+
+def test_corrupt_storage_is_ignored(context: BrowserContext, pages_site: Site, make_tenant):
+    make_tenant(pages_site)
+    page = context.new_page()
+    page.goto(f"{pages_site.url}/page.html")
+    for junk in ('{"h": 5, "s": "x"}', "not json", '{"h": [null, 1, "a", {"at": "bad"}]}'):
+        page.evaluate("junk => localStorage.setItem('leadsource', junk)", junk)
+        page.goto(f"{pages_site.url}/page.html?utm_source=after")
+        assert touches(page)["lastNonDirect"]["utm_source"] == "after"
+    assert stored(page)["h"][-1]["utm_source"] == "after"
+
+
+def debug_messages(context: BrowserContext, url: str) -> list[str]:
+    messages: list[str] = []
+    page = context.new_page()
+
+    def on_console(message: ConsoleMessage) -> None:
+        messages.append(message.text)
+
+    page.on("console", on_console)
+    page.goto(url)
+    page.wait_for_function("() => true")
+    page.wait_for_timeout(300)  # the helper is a second script, loaded after this one
+    return messages
+
+
+def test_debug_mode_reports_what_it_captured_and_why_anything_is_missing(
+    context: BrowserContext, pages_site: Site, make_tenant
+):
+    make_tenant(pages_site, utm_transfer="off")
+    text = "\n".join(
+        debug_messages(
+            context, f"{pages_site.url}/page.html?{LINKEDIN}&utm_souce=typo&leadsource_debug=1"
+        )
+    )
+    assert "first touch" in text
+    assert "linkedin" in text
+    assert 'did you mean "utm_source"' in text
+    assert "UTM data transfer is off" in text
+
+
+def test_debug_mode_by_attribute_and_no_debug_otherwise(
+    context: BrowserContext, pages_site: Site, make_tenant
+):
+    make_tenant(pages_site)
+    quiet = debug_messages(context, f"{pages_site.url}/page.html?{LINKEDIN}")
+    assert not [m for m in quiet if "leadsource" in m]
+    pages_site.context["attrs"] += " data-debug"
+    text = "\n".join(debug_messages(context, f"{pages_site.url}/consent.html?{LINKEDIN}"))
+    assert "Leadsource.consent(true) has not been called" in text
