@@ -1,7 +1,7 @@
 """Benchmarks, never tests: figures are printed as ratios against a baseline measured in the
 same run, because these machines are shared and noisy.
 
-    scripts/bench [writer]
+    scripts/bench [writer] [tracker]
 """
 
 from __future__ import annotations
@@ -9,12 +9,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import functools
+import http.server
+import json
+import os
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -22,6 +27,7 @@ sys.path.insert(0, str(ROOT))
 from ingest import admin, db  # noqa: E402
 from ingest.submissions import Touches, record  # noqa: E402
 from ingest.touch import build_touch  # noqa: E402
+from ingest.tracker import load_scripts  # noqa: E402
 from ingest.validation import validate  # noqa: E402
 from ingest.writer import Writer  # noqa: E402
 
@@ -79,14 +85,162 @@ def bench_writer(total: int, concurrency: int, rounds: int) -> None:
     print(f"  ratio: {group / base:.1f}x")
 
 
+# -- utm.js: served size and work on page load ------------------------------------------
+
+GZIP_BUDGET, GZIP_AIM = 2000, 1500
+CHROMIUM = os.environ.get("LEADSOURCE_CHROMIUM", "/usr/bin/chromium")
+# A customer's page as the script sees it on a first visit from a campaign: the tag right
+# after <head>, a form of ours, and a host name with a registrable domain (so the cookie
+# domain probe runs).
+PAGE = """<!doctype html><html><head>
+<script src="/t/bench/%s" data-allow-bots></script>
+<meta charset="utf-8"><title>Bench</title></head><body>
+<form method="post" action="http://www.site.test:%d/t/bench/forms/frm_1">
+<input name="email"><input name="utm_source"><input name="first_utm_source">
+<button>Send</button></form>
+<p>Some text.</p></body></html>"""
+
+
+def tracker_sizes() -> dict[str, int]:
+    bodies = load_scripts(str(ROOT / "tracker" / "dist")).utm.bodies
+    return {name: len(body) for name, body in bodies.items()}
+
+
+def _serve(files: dict[str, bytes]) -> tuple[http.server.ThreadingHTTPServer, int]:
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (the stdlib's name)
+            path = self.path.split("?")[0]
+            body = files.get(path)
+            if body is None:
+                self.send_error(404)
+                return
+            kind = "text/html" if path.endswith(".html") else "text/javascript"
+            self.send_response(200)
+            self.send_header("Content-Type", kind + "; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, server.server_address[1]
+
+
+def _evaluate_ms(trace: bytes, url_end: str) -> float:
+    """The main thread's time evaluating the script (compile and run, including everything
+    it does synchronously: reading the address, storage, the cookie probe, filling inputs)."""
+    events = json.loads(trace)
+    events = events["traceEvents"] if isinstance(events, dict) else events
+    total = 0.0
+    for event in events:
+        data = event.get("args", {}).get("data", {})
+        if event.get("name") == "EvaluateScript" and data.get("url", "").endswith(url_end):
+            total += event.get("dur", 0) / 1000
+    if not total:
+        raise RuntimeError(f"no EvaluateScript event for {url_end} in the trace")
+    return total
+
+
+def bench_tracker(loads: int) -> None:
+    """utm.js's served size against the budget, and its work on page load in Chromium
+    against a no-op script of the same size loaded the same way in the same run."""
+    from playwright.sync_api import sync_playwright
+
+    sizes = tracker_sizes()
+    print("utm.js served size (tracker/dist/utm.js, as ingest/tracker.py compresses it)")
+    print(f"  raw     {sizes['identity']:6,d} bytes")
+    print(
+        f"  gzip    {sizes['gzip']:6,d} bytes   budget {GZIP_BUDGET:,d}, aim {GZIP_AIM:,d}: "
+        + ("within budget" if sizes["gzip"] <= GZIP_BUDGET else "OVER BUDGET")
+    )
+    print(f"  brotli  {sizes['br']:6,d} bytes   (what browsers get)")
+    if not loads:
+        return
+
+    utm = (ROOT / "tracker" / "dist" / "utm.js").read_bytes()
+
+    def padded(code: bytes) -> bytes:
+        return code + b"/*" + b"x" * (len(utm) - len(code) - 5) + b"*/\n"
+
+    scripts = {
+        # Baselines, as many bytes as utm.js: all comment (loading and parsing only), and the
+        # two synchronous reads any script that remembers visitors must make on every page.
+        "noop.js": padded(b""),
+        "floor.js": padded(b"localStorage.getItem('leadsource');document.cookie;"),
+        "utm.js": utm,
+    }
+    files = {f"/t/bench/{name}": body for name, body in scripts.items()}
+    server, port = _serve(files)
+    for name in scripts:
+        files[f"/{name}.html"] = (PAGE % (name, port)).encode()
+    query = "?utm_source=linkedin&utm_medium=paid_social&utm_campaign=webinar_sept&gclid=abc"
+    times: dict[tuple[str, str], list[float]] = {}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--host-resolver-rules=MAP *.test 127.0.0.1"]
+        )
+
+        def load(page: Any, name: str, url: str) -> float:
+            browser.start_tracing(page=page, categories=["devtools.timeline"])
+            page.goto(url)
+            return _evaluate_ms(browser.stop_tracing(), f"/t/bench/{name}")
+
+        try:
+            for n in range(loads + 5):
+                order = list(scripts)[n % 3 :] + list(scripts)[: n % 3]  # rotate: drift hits all
+                for name in order:
+                    # A new visitor arriving from a campaign (empty storage: the cookie domain
+                    # probe runs), then their next page view on the site.
+                    context = browser.new_context()
+                    page = context.new_page()
+                    landing = load(page, name, f"http://www.site.test:{port}/{name}.html{query}")
+                    if name == "utm.js":
+                        assert page.evaluate("Leadsource.touches().first.gclid") == "abc"
+                    next_page = load(page, name, f"http://www.site.test:{port}/{name}.html")
+                    context.close()
+                    if n >= 5:  # the first loads warm up Chromium and the server
+                        times.setdefault(("landing", name), []).append(landing)
+                        times.setdefault(("next page", name), []).append(next_page)
+        finally:
+            browser.close()
+            server.shutdown()
+
+    def p95(values: list[float]) -> float:
+        return statistics.quantiles(values, n=20)[-1]
+
+    print(f"utm.js work on page load in Chromium ({CHROMIUM}), {loads} visitors per script:")
+    print("  main-thread time evaluating the script (EvaluateScript in a devtools.timeline trace:")
+    print("  compile and run, with everything it does synchronously), ms")
+    for view in ("landing", "next page"):
+        print(f"  {view}:")
+        medians = {}
+        for name in scripts:
+            values = times[(view, name)]
+            medians[name] = statistics.median(values)
+            print(f"    {name:9s} median {medians[name]:6.3f}   p95 {p95(values):6.3f}")
+        utm_ms = medians["utm.js"]
+        print(
+            f"    utm.js / noop.js {utm_ms / medians['noop.js']:.1f}x,"
+            f" utm.js / floor.js {utm_ms / medians['floor.js']:.1f}x;"
+            f" utm.js minus floor.js {utm_ms - medians['floor.js']:.3f} ms"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("what", nargs="*", help="writer (default: all)")
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("what", nargs="*", help="writer, tracker (default: all)")
+    parser.add_argument("--rounds", type=int, default=3, help="writer: rounds")
+    parser.add_argument("--loads", type=int, default=200, help="tracker: page loads per script")
     args = parser.parse_args()
-    what = args.what or ["writer"]
+    what = args.what or ["writer", "tracker"]
     if "writer" in what:
         bench_writer(total=2000, concurrency=64, rounds=args.rounds)
+    if "tracker" in what:
+        bench_tracker(args.loads)
 
 
 if __name__ == "__main__":

@@ -95,18 +95,23 @@
     const cookies = safe(() => doc.cookie);
     const cookie = safe((value, extra) =>
       (doc.cookie = `${value};path=/;SameSite=Lax${extra}${loc.protocol == 'https:' ? ';Secure' : ''}`));
+    // The registrable domain: the shortest suffix of the host that takes a cookie, as
+    // browsers refuse public suffixes such as co.uk (none for IP addresses). Probing
+    // costs synchronous cookie reads, so the answer is kept with the touches and the probe
+    // runs once per visitor and domain.
     let domain = opt('cookieDomain');
-    if (domain == null) {
-      // The shortest suffix of the host that takes a cookie is the registrable domain:
-      // browsers refuse public suffixes such as co.uk. Not for IP addresses.
-      domain = '';
-      const labels = loc.hostname.split('.');
-      for (let i = labels.length - 1; --i >= 0 && !domain && !/^[\d.]+$/.test(loc.hostname); ) {
-        const candidate = ';domain=' + labels.slice(i).join('.');
-        cookie('_lsp=1', candidate);
-        if (cookies()?.includes('_lsp=1')) cookie('_lsp=', ';max-age=0' + candidate), (domain = candidate.slice(8));
+    const registrable = () => {
+      if (domain == null) {
+        domain = '';
+        const labels = loc.hostname.split('.');
+        for (let i = labels.length - 1; --i >= 0 && !domain && !/^[\d.]+$/.test(loc.hostname); ) {
+          const candidate = ';domain=' + labels.slice(i).join('.');
+          cookie('_lsp=1', candidate);
+          if (cookies()?.includes('_lsp=1')) cookie('_lsp=', ';max-age=0' + candidate), (domain = candidate.slice(8));
+        }
       }
-    }
+      return domain;
+    };
     const storage = () => {
       try {
         return localStorage;
@@ -131,17 +136,20 @@
         v: own(shared, 'v') || own(local, 'v') || memory.v,
         s: Math.max(own(local, 's') || 0, own(shared, 's') || 0),
       };
+      const known = own(shared, 'd') ?? own(local, 'd');
+      if (domain == null && ('.' + loc.hostname).endsWith('.' + known)) domain = known;
       memory.h.forEach(arrive);
     };
 
     const save = () => {
       if (stores()) {
+        state.d = registrable();
         try {
           storage().setItem(KEY, json(state));
         } catch (e) { /* unavailable or full: the cookie carries the rest */ }
         // The first and the latest non-direct touch, if they fit the 4 KB cookie limit.
         const value = encodeURIComponent(json({ ...state, h: [first(), lastNonDirect()] }));
-        if (value.length < 4e3) cookie(KEY + '=' + value, ';max-age=34560000;domain=' + domain);
+        if (value.length < 4e3) cookie(KEY + '=' + value, ';max-age=34560000;domain=' + state.d);
       }
     };
 
@@ -280,7 +288,7 @@
       consent: safe((granted) => {
         if (consent != (consent = !!granted && !privacy)) {
           if (consent) load();
-          else storage()?.removeItem(KEY), cookie(KEY + '=', ';max-age=0;domain=' + domain);
+          else storage()?.removeItem(KEY), cookie(KEY + '=', ';max-age=0;domain=' + registrable());
           save();
         }
       }),
@@ -299,7 +307,7 @@
       // Another site's address: not this site, its subdomains, nor our own hosted pages.
       const referrer = doc.referrer;
       const host = referrer && hostOf(referrer);
-      view(host && ![loc.hostname, hostOf(base)].includes(host) && !('.' + host).endsWith('.' + domain) ? referrer : '');
+      view(host && ![loc.hostname, hostOf(base)].includes(host) && !('.' + host).endsWith('.' + registrable()) ? referrer : '');
       if (opt('debug') != null || /[?&#]leadsource_debug=1/.test(loc)) {
         doc.head.appendChild(doc.createElement('script')).src = base + '/utm-debug.js';
       }
