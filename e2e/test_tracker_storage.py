@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from playwright.sync_api import BrowserContext
 
 from .conftest import (
@@ -158,35 +159,26 @@ def test_consent_mode(context: BrowserContext, service: Service, pages_site: Sit
     assert stored_cookie(context) is None
 
 
-def test_global_privacy_control_is_respected_when_asked(
-    context: BrowserContext, pages_site: Site, make_tenant
+@pytest.mark.parametrize(
+    "signal", ["globalPrivacyControl', {get: () => true}", "doNotTrack', {get: () => '1'}"]
+)
+def test_privacy_signals_are_respected_when_asked(
+    signal: str, context: BrowserContext, pages_site: Site, make_tenant
 ):
     make_tenant(pages_site)
-    context.add_init_script(
-        "Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', {get: () => true})"
-    )
+    context.add_init_script(f"Object.defineProperty(Navigator.prototype, '{signal})")
     page = context.new_page()
     page.goto(f"{pages_site.url}/dnt.html?{LINKEDIN}")
+    # Not even consent overrides the signal.
     page.evaluate("Leadsource.consent(true)")
     assert stored(page) is None
     assert stored_cookie(context) is None
+    assert touches(page)["stored"] is False
+    # Forms sent from the page still carry the page's own touch.
     assert fields(page)["ls_first_touch"]["utm_source"] == "linkedin"
     # Off by default: a tag without data-respect-dnt stores as usual.
     page.goto(f"{pages_site.url}/page.html?{LINKEDIN}")
     assert sources(stored(page)) == ["linkedin"]
-
-
-def test_do_not_track_is_respected_when_asked(
-    context: BrowserContext, pages_site: Site, make_tenant
-):
-    make_tenant(pages_site)
-    context.add_init_script(
-        "Object.defineProperty(Navigator.prototype, 'doNotTrack', {get: () => '1'})"
-    )
-    page = context.new_page()
-    page.goto(f"{pages_site.url}/dnt.html?{LINKEDIN}")
-    assert stored(page) is None
-    assert touches(page)["stored"] is False
 
 
 def test_automated_browsers_store_nothing(context: BrowserContext, pages_site: Site, make_tenant):

@@ -86,7 +86,7 @@ def record_pageview(
                 view.visitor_id,
                 int(latest is None),
                 campaign_key,
-                *_touch_columns(touch),
+                *(touch.columns() if touch else (None,) * 9),
                 at,
                 at,
             ),
@@ -114,19 +114,3 @@ def _arrival(params: dict[str, str], url: str, referrer: str | None, at: datetim
     if ref is not None and urlsplit(ref).hostname == urlsplit(url).hostname:
         ref = None
     return build_touch(params, landing_page=url, referrer=ref, now=at)
-
-
-def _touch_columns(touch: Touch | None) -> tuple[str | None, ...]:
-    if touch is None:
-        return (None,) * 9
-    return (
-        touch.source,
-        touch.medium,
-        touch.campaign,
-        touch.term,
-        touch.content,
-        touch.utm_id,
-        json.dumps(touch.click_ids, ensure_ascii=False) if touch.click_ids else None,
-        touch.landing_page,
-        touch.referrer,
-    )

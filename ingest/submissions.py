@@ -174,15 +174,7 @@ def _insert_touch(conn: sqlite3.Connection, tenant_id: str, touch: Touch | None)
         (
             tenant_id,
             touch_id,
-            touch.source,
-            touch.medium,
-            touch.campaign,
-            touch.term,
-            touch.content,
-            touch.utm_id,
-            json.dumps(touch.click_ids) if touch.click_ids else None,
-            touch.landing_page,
-            touch.referrer,
+            *touch.columns(),
             touch.at,
         ),
     )

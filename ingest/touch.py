@@ -78,6 +78,22 @@ class Touch:
     referrer: str | None = None
     at: str = ""
 
+    def columns(self) -> tuple[str | None, ...]:
+        """The source columns shared by ``touches`` and ``sessions``, in table order:
+        source, medium, campaign, term, content, utm_id, click_ids (JSON), landing_page,
+        referrer."""
+        return (
+            self.source,
+            self.medium,
+            self.campaign,
+            self.term,
+            self.content,
+            self.utm_id,
+            json.dumps(self.click_ids, ensure_ascii=False) if self.click_ids else None,
+            self.landing_page,
+            self.referrer,
+        )
+
     def public(self) -> dict[str, object]:
         """The touch as the API shows it."""
         data = asdict(self)
