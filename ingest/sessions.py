@@ -22,7 +22,14 @@ from urllib.parse import urlsplit
 
 from .db import iso_time
 from .store import new_id
-from .touch import Touch, build_touch, clean_url, params_from_url, without_campaign
+from .touch import (
+    Touch,
+    build_touch,
+    clean_url,
+    params_from_url,
+    source_columns,
+    without_campaign,
+)
 
 SESSION_GAP = timedelta(minutes=30)
 # A page reloading itself in a loop must not grow the database without end.
@@ -86,7 +93,7 @@ def record_pageview(
                 view.visitor_id,
                 int(latest is None),
                 campaign_key,
-                *(touch.columns() if touch else (None,) * 9),
+                *source_columns(touch),
                 at,
                 at,
             ),

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from .db import utcnow
 from .store import new_id
-from .touch import Touch
+from .touch import Touch, source_columns
 from .validation import CleanSubmission, company_key
 
 
@@ -174,7 +174,7 @@ def _insert_touch(conn: sqlite3.Connection, tenant_id: str, touch: Touch | None)
         (
             tenant_id,
             touch_id,
-            *touch.columns(),
+            *source_columns(touch),
             touch.at,
         ),
     )

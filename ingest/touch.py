@@ -78,28 +78,31 @@ class Touch:
     referrer: str | None = None
     at: str = ""
 
-    def columns(self) -> tuple[str | None, ...]:
-        """The source columns shared by ``touches`` and ``sessions``, in table order:
-        source, medium, campaign, term, content, utm_id, click_ids (JSON), landing_page,
-        referrer."""
-        return (
-            self.source,
-            self.medium,
-            self.campaign,
-            self.term,
-            self.content,
-            self.utm_id,
-            json.dumps(self.click_ids, ensure_ascii=False) if self.click_ids else None,
-            self.landing_page,
-            self.referrer,
-        )
-
     def public(self) -> dict[str, object]:
         """The touch as the API shows it."""
         data = asdict(self)
         if not data["click_ids"]:
             data.pop("click_ids")
         return data
+
+
+def source_columns(touch: Touch | None) -> tuple[str | None, ...]:
+    """The source columns shared by ``touches`` and ``sessions``, in table order: source,
+    medium, campaign, term, content, utm_id, click_ids (JSON), landing_page, referrer; all
+    NULL without a touch."""
+    if touch is None:
+        return (None,) * 9
+    return (
+        touch.source,
+        touch.medium,
+        touch.campaign,
+        touch.term,
+        touch.content,
+        touch.utm_id,
+        json.dumps(touch.click_ids, ensure_ascii=False) if touch.click_ids else None,
+        touch.landing_page,
+        touch.referrer,
+    )
 
 
 def clean_value(value: object, limit: int = MAX_VALUE) -> str | None:

@@ -101,11 +101,6 @@ PAGE = """<!doctype html><html><head>
 <p>Some text.</p></body></html>"""
 
 
-def tracker_sizes() -> dict[str, int]:
-    bodies = load_scripts(str(ROOT / "tracker" / "dist")).utm.bodies
-    return {name: len(body) for name, body in bodies.items()}
-
-
 def _serve(files: dict[str, bytes]) -> tuple[http.server.ThreadingHTTPServer, int]:
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 (the stdlib's name)
@@ -150,7 +145,9 @@ def bench_tracker(loads: int) -> None:
     against a no-op script of the same size loaded the same way in the same run."""
     from playwright.sync_api import sync_playwright
 
-    sizes = tracker_sizes()
+    # The bytes the service sends, in each encoding.
+    bodies = load_scripts(str(ROOT / "tracker" / "dist")).utm.bodies
+    sizes = {name: len(body) for name, body in bodies.items()}
     print("utm.js served size (tracker/dist/utm.js, as ingest/tracker.py compresses it)")
     print(f"  raw     {sizes['identity']:6,d} bytes")
     print(
@@ -161,7 +158,7 @@ def bench_tracker(loads: int) -> None:
     if not loads:
         return
 
-    utm = (ROOT / "tracker" / "dist" / "utm.js").read_bytes()
+    utm = bodies["identity"]
 
     def padded(code: bytes) -> bytes:
         return code + b"/*" + b"x" * (len(utm) - len(code) - 5) + b"*/\n"
