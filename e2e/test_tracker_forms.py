@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from playwright.sync_api import BrowserContext
 
-from .conftest import TEST_ATTRS, Service, Site, fields, touches
+from .conftest import TEST_ATTRS, Service, Site, fields, stored_cookie, touches
 
 LINKEDIN = "utm_source=linkedin&utm_medium=paid_social&utm_campaign=webinar_sept"
 
@@ -134,6 +134,22 @@ def test_single_page_app_navigation(context: BrowserContext, pages_site: Site, m
     state = touches(page)
     assert [t.get("utm_campaign") for t in state["history"]] == [None, None, "hashnav", None]
     assert state["latest"]["landing_page"].endswith("?utm_source=spa&utm_medium=app&tab=2")
+
+
+def test_the_landing_is_kept_from_a_router_that_tidies_the_address_at_once(
+    context: BrowserContext, pages_site: Site, make_tenant
+):
+    # utm.js defers its storage work past the parser, but takes the address while still in
+    # <head>; the API, asked at once, does the deferred work first.
+    make_tenant(pages_site)
+    page = context.new_page()
+    page.goto(f"{pages_site.url}/router.html?{LINKEDIN}")
+    assert page.evaluate("location.search") == ""
+    assert page.evaluate("early.first.utm_source") == "linkedin"
+    state = touches(page)
+    assert state["first"]["landing_page"] == f"{pages_site.url}/router.html?{LINKEDIN}"
+    assert len(state["history"]) == 1  # the tidied address is the same visit, not a touch
+    assert stored_cookie(context)["h"][0]["utm_source"] == "linkedin"
 
 
 def test_api_fills_forms_and_form_data(context: BrowserContext, pages_site: Site, make_tenant):

@@ -41,7 +41,8 @@
     const privacy = opt('respect-dnt') != null && (nav.globalPrivacyControl || nav.doNotTrack == 1);
     const bot = opt('allow-bots') == null && nav.webdriver;
     let consent = opt('consent') == null && !privacy;
-    const stores = () => consent && !bot;
+    // A prerendered page is not a visit until the visitor actually sees it.
+    const stores = () => consent && !bot && !doc.prerendering;
 
     /* ---- touches -------------------------------------------------------------------- */
     const time = (touch) => Date.parse(own(touch, 'at')) || 0;
@@ -68,7 +69,9 @@
       lists.flat().flatMap((touch) => clean(touch) || []).sort((a, b) => time(a) - time(b))
         .filter((touch, i, all) => time(touch) != time(all[i - 1]));
 
-    let state = { h: [], v: randomId(), s: 0 };
+    // h: the touches; v: the visitor's random id (made when first stored); s: the time of
+    // the latest page view; d: the cookie domain found by the probe.
+    let state = { h: [], s: 0 };
     // The first touch and the latest non-direct one, as sent.
     const ends = (h = state.h) => [out(h[0]), out(h.findLast(campaignOf))];
 
@@ -137,6 +140,7 @@
 
     const save = () => {
       if (stores()) {
+        state.v ||= randomId();
         state.d = registrable();
         local('setItem', json(state));
         // The first and the latest non-direct touch, if they fit the 4 KB cookie limit.
@@ -147,9 +151,9 @@
 
     /* ---- page views ----------------------------------------------------------------- */
     let lastHref;
-    const view = (referrer) => {
-      if (loc.href != lastHref) {
-        const url = new URL((lastHref = loc.href));
+    const view = (referrer, href = loc.href) => {
+      if (href != lastHref) {
+        const url = new URL((lastHref = href));
         const params = url.searchParams;
         const hash = url.hash.slice(1);
         let passed = params.get('_ls');
@@ -165,7 +169,7 @@
           // the same visit goes on, with the other domain's first and latest non-direct
           // touches. They leave the address, so a shared link cannot pass them on.
           params.delete('_ls');
-          history.replaceState(history.state, '', (lastHref = url.href));
+          if (href == loc.href) history.replaceState(history.state, '', (lastHref = url.href));
           passed = parse(passed);
           state.h = merge(state.h, own(passed, 'f'), own(passed, 'l'));
         } else arrive(clean(touch));
@@ -241,21 +245,18 @@
       }
     };
     const listen = (type, fn, target = win) => target.addEventListener(type, safe(fn), true);
-    listen('submit', (event) => fill(event.target, null, event.submitter));
-    listen('formdata', (event) => fill(event.target, event.formData));
+    listen('submit', (event) => fill(ready(event.target), null, event.submitter));
+    listen('formdata', (event) => fill(ready(event.target), event.formData));
     // Links to the site's other domains carry the touches across (data-decorate).
     const onLink = ({ target }) => {
-      const link = target.closest('a[href]');
+      const link = ready(target).closest('a[href]');
       if (link.hostname != loc.hostname && listed('decorate', link.hostname)) link.href = decorate(link.href);
     };
     listen('mousedown', onLink);
     listen('click', onLink);
-    new MutationObserver(safe((records) => {
-      for (const record of records) for (const node of record.addedNodes) node.querySelectorAll && scan(node);
-    })).observe(doc.documentElement, { childList: true, subtree: true });
 
     /* ---- single-page apps ----------------------------------------------------------- */
-    const navigated = safe(() => view(''));
+    const navigated = safe(() => view(ready('')));
     for (const name of ['pushState', 'replaceState']) {
       const original = history[name];
       history[name] = function (...args) {
@@ -270,12 +271,12 @@
     /* ---- the one global ------------------------------------------------------------- */
     win.Leadsource = {
       touches: () => {
-        const [first, lastNonDirect] = ends();
+        const [first, lastNonDirect] = ends(ready().h);
         return { first, latest: out(state.h.at(-1)), lastNonDirect, history: state.h.map(out), stored: stores() };
       },
       // With data-consent: call with true once the visitor agreed, with false to withdraw.
       consent: safe((granted) => {
-        if (consent != (consent = !!granted && !privacy)) {
+        if (ready(consent) != (consent = !!granted && !privacy)) {
           if (consent) load();
           else local('removeItem'), cookie(KEY + '=', ';max-age=0;domain=' + registrable());
           save();
@@ -284,25 +285,41 @@
       // Adds the fields to a form element, or sets them on a FormData or URLSearchParams,
       // or returns them as a plain object for a JSON body.
       fill: safe((target = {}) => {
-        if (target.tagName) fill(target);
+        if (ready(target).tagName) fill(target);
         else for (const [name, value] of Object.entries(fields())) target.set ? target.set(name, value) : (target[name] = value);
         return target;
       }),
     };
 
     /* ---- start ---------------------------------------------------------------------- */
-    const start = safe(() => {
-      if (stores()) load();
-      // Another site's address: not this site, its subdomains, nor our own hosted pages.
-      const referrer = doc.referrer;
-      const host = referrer && hostOf(referrer);
-      view(host && host != hostOf(base) && !under(host, registrable() || loc.hostname) ? referrer : '');
-      if (opt('debug') != null || /[?&#]leadsource_debug=1/.test(loc)) {
-        doc.head.appendChild(doc.createElement('script')).src = base + 'utm-debug.js';
+    // All the work with storage waits until the page's parser has moved on, or for the
+    // first moment it is needed (a form sent, a link followed, the API, a navigation): the
+    // tag in <head> blocks the page only to take the address, before a router rewrites it,
+    // and to set up the listeners. ready(x) returns x, so a caller can wrap what it was
+    // going to use anyway.
+    const landing = loc.href;
+    let started;
+    const ready = (pass) => {
+      if (!started && !doc.prerendering) {
+        started = 1;
+        if (stores()) load();
+        // Another site's address: not this site, its subdomains, nor our own hosted pages.
+        const referrer = doc.referrer;
+        const host = referrer && hostOf(referrer);
+        view(host && host != hostOf(base) && !under(host, registrable() || loc.hostname) ? referrer : '', landing);
+        new MutationObserver(safe((records) => {
+          for (const record of records) for (const node of record.addedNodes) node.querySelectorAll && scan(node);
+        })).observe(doc.documentElement, { childList: true, subtree: true });
+        if (opt('debug') != null || /[?&#]leadsource_debug=1/.test(landing)) {
+          doc.head.appendChild(doc.createElement('script')).src = base + 'utm-debug.js';
+        }
       }
-    });
-    // A prerendered page is not a visit until the visitor actually sees it.
-    if (doc.prerendering) listen('prerenderingchange', start, doc);
-    else start();
+      return pass ?? state;
+    };
+    // A prerendered page starts when the visitor actually sees it; any other page in a
+    // task of its own, at the latest when its document is parsed (before its load event).
+    listen('prerenderingchange', ready, doc);
+    listen('DOMContentLoaded', ready, doc);
+    setTimeout(safe(ready));
   } catch { /* the host page comes first */ }
 })(window, document, navigator, location, history, JSON.stringify);
