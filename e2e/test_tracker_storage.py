@@ -72,6 +72,20 @@ def test_site_without_local_storage(
     assert person["lead_creation"]["source"] == "facebook"
 
 
+def test_a_visitor_who_leaves_before_the_page_is_parsed_is_kept(
+    context: BrowserContext, pages_site: Site, make_tenant
+):
+    # Storage waits until the document is parsed; leaving earlier stores the touch then.
+    make_tenant(pages_site)
+    page = context.new_page()
+    page.route("**/never.js", lambda route: None)  # never answered: parsing stops there
+    page.goto(f"{pages_site.url}/slow.html?{LINKEDIN}", wait_until="commit")
+    page.wait_for_function("window.Leadsource", polling=100)  # no frames while parsing waits
+    assert page.evaluate("localStorage.getItem('leadsource')") is None
+    page.goto(f"{pages_site.url}/thanks.html")
+    assert stored(page)["h"][0]["utm_source"] == "linkedin"
+
+
 def test_subdomains_share_the_first_touch(context: BrowserContext, pages_site: Site, make_tenant):
     make_tenant(pages_site, any_origin=True)
     page = context.new_page()

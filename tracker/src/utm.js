@@ -316,10 +316,9 @@
       }
       return pass ?? state;
     };
-    // A prerendered page starts when the visitor actually sees it; any other page in a
-    // task of its own, at the latest when its document is parsed (before its load event).
-    listen('prerenderingchange', ready, doc);
-    listen('DOMContentLoaded', ready, doc);
-    setTimeout(safe(ready));
+    // A prerendered page starts when the visitor actually sees it, any other page when its
+    // document is parsed (before its load event), or when the visitor leaves it first.
+    for (const type of ['DOMContentLoaded', 'prerenderingchange']) listen(type, ready, doc);
+    listen('pagehide', ready);
   } catch { /* the host page comes first */ }
 })(window, document, navigator, location, history, JSON.stringify);
