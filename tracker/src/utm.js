@@ -213,10 +213,10 @@
     const filled = new WeakMap();
     const SCANNED = 'input[name],iframe[src]';
     const scan = (root) => {
+      const [f, l = f] = ends();
       for (const el of [...root.querySelectorAll(SCANNED), root]) {
         const src = el.src;
         const name = el.name;
-        const [f, l = f] = ends();
         if (el.tagName == 'IFRAME') {
           if (!/[?&]_ls=/.test(src) && (!src.indexOf(FORMS) || listed('iframes', hostOf(src)))) el.src = decorate(src, 1);
         } else if (el.matches?.(SCANNED) && name != 'ls_submission_id') {
