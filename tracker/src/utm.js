@@ -118,7 +118,8 @@
     const parse = (raw) => {
       try {
         // The cookie's value is URI-encoded JSON ("%7B..."), localStorage's plain JSON.
-        return JSON.parse(raw[0] == '%' ? decodeURIComponent(raw) : raw);
+        // Nothing stored is no exception: a first exception costs V8 a millisecond.
+        return raw && JSON.parse(raw[0] == '%' ? decodeURIComponent(raw) : raw);
       } catch { /* unreadable: start afresh */ }
     };
 
