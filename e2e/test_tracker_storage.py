@@ -86,6 +86,24 @@ def test_a_visitor_who_leaves_before_the_page_is_parsed_is_kept(
     assert stored(page)["h"][0]["utm_source"] == "linkedin"
 
 
+def test_touches_too_big_for_the_cookie_are_read_from_local_storage(
+    context: BrowserContext, pages_site: Site, make_tenant
+):
+    # Pages read only the cookie unless they need the whole history. When the touches stop
+    # fitting a cookie, it is emptied rather than left stale, so pages read localStorage.
+    make_tenant(pages_site)
+    page = context.new_page()
+    page.goto(f"{pages_site.url}/page.html?{LINKEDIN}")
+    assert stored_cookie(context)["h"][-1]["utm_source"] == "linkedin"
+    keys = "utm_source utm_medium utm_campaign utm_term utm_content utm_id dclid msclkid fbclid"
+    keys += " li_fat_id ttclid twclid epik rdt_cid sccid yclid"
+    page.goto(f"{pages_site.url}/page.html?" + "&".join(f"{k}={k[-1] * 200}" for k in keys.split()))
+    assert stored_cookie(context) is None
+    page.goto(f"{pages_site.url}/inputs.html")
+    assert page.input_value("#crm input[name=utm_source]") == "e" * 200
+    assert page.input_value("#crm input[name=first_utm_source]") == "linkedin"
+
+
 def test_subdomains_share_the_first_touch(context: BrowserContext, pages_site: Site, make_tenant):
     make_tenant(pages_site, any_origin=True)
     page = context.new_page()

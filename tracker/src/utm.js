@@ -82,9 +82,9 @@
     const arrive = (touch) => {
       const at = time(touch);
       const campaign = campaignOf(touch);
-      const h = state.h;
-      const latest = () => h.findLast(campaignOf);
+      const latest = () => state.h.findLast(campaignOf);
       if (at - state.s > 18e5 || (campaign && campaign != campaignOf(latest()))) {
+        const h = whole();
         h.push(touch);
         while (at - time(h[0]) > (opt('attribution-days') || 1e9) * DAY) h.shift();
         if (h[10]) h.splice(h[1] == latest() ? 2 : 1, 1);
@@ -123,19 +123,41 @@
       } catch { /* unreadable: start afresh */ }
     };
 
-    // localStorage and the cookie restore each other (a new subdomain has only the cookie,
-    // a cleared cookie jar only localStorage). What this page learnt before it could read
-    // storage (consent came late) is then replayed, so the landing's campaign is kept.
-    const load = () => {
-      const memory = state;
-      const stored = [parse(local('getItem')), parse(cookies()?.match(/(^|; )leadsource=([^;]*)/)?.[2])];
+    // The cookie, read on every page, holds what a page view needs: the first and the latest
+    // non-direct touch, the visitor id, the latest page view and the cookie domain.
+    // localStorage holds the whole history; every storage call is a synchronous round trip
+    // to another process, so it is read only when the whole history is needed (a new
+    // touch, a form, the API) or the cookie is missing, and written only after it was read.
+    // Either restores the other: a new subdomain has only the cookie, a cleared cookie jar
+    // only localStorage.
+    const absorb = (...stored) => {
       const read = (key) => stored.map((data) => own(data, key)).findLast(Boolean);
       state = {
         h: merge(...stored.map((data) => own(data, 'h'))),
-        v: read('v') || memory.v,
+        v: read('v'),
         s: Math.max(...stored.map((data) => +own(data, 's') || 0)),
+        d: read('d'),
       };
-      if (domain == null && under(loc.hostname, read('d'))) domain = read('d');
+    };
+    // With `repair`, what was read is written straight back, so a missing or corrupt copy
+    // is mended even on a page that has nothing new to store.
+    let wholeRead;
+    const whole = (repair) => {
+      if (!wholeRead && stores()) {
+        absorb(parse(local('getItem')), state);
+        wholeRead = 1;
+        if (repair) save();
+      }
+      return state.h;
+    };
+    // What this page learnt before it could read storage (consent came late) is replayed,
+    // so the landing's campaign is kept.
+    const load = () => {
+      const memory = state;
+      const shared = parse(cookies()?.match(/(^|; )leadsource=([^;]*)/)?.[2]);
+      absorb(shared);
+      if (!shared) whole();
+      if (domain == null && under(loc.hostname, state.d)) domain = state.d;
       memory.h.map(arrive);
     };
 
@@ -143,10 +165,11 @@
       if (stores()) {
         state.v ||= randomId();
         state.d = registrable();
-        local('setItem', json(state));
-        // The first and the latest non-direct touch, if they fit the 4 KB cookie limit.
+        if (wholeRead) local('setItem', json(state));
+        // An empty cookie when the touches do not fit its 4 KB (hostile values): the next
+        // page then reads localStorage.
         const value = encodeURIComponent(json({ ...state, h: ends() }));
-        if (value.length < 4e3) cookie(KEY + '=' + value, ';max-age=34560000;domain=' + state.d);
+        cookie(KEY + '=' + (value.length < 4e3 ? value : ''), ';max-age=34560000;domain=' + state.d);
       }
     };
 
@@ -171,8 +194,8 @@
           // touches. They leave the address, so a shared link cannot pass them on.
           params.delete('_ls');
           if (href == loc.href) history.replaceState(history.state, '', (lastHref = url.href));
-          passed = parse(passed);
-          state.h = merge(state.h, own(passed, 'f'), own(passed, 'l'));
+          passed = [whole(), own(parse(passed), 'f'), own(parse(passed), 'l')];
+          state.h = merge(...passed);
         } else arrive(clean(touch));
         state.s = now;
         save();
@@ -185,7 +208,7 @@
 
     /* ---- forms, inputs, iframes, links ---------------------------------------------- */
     const fields = (submissionId) => {
-      const touches = state.h.map(out);
+      const touches = whole(1).map(out);
       const [first, latest] = ends();
       // Dropping the oldest keeps even huge hostile values inside the service's body limit.
       while (json(touches).length > 12e3) touches.shift();
@@ -272,7 +295,8 @@
     /* ---- the one global ------------------------------------------------------------- */
     win.Leadsource = {
       touches: () => {
-        const [first, lastNonDirect] = ends(ready().h);
+        ready();
+        const [first, lastNonDirect] = ends(whole(1));
         return { first, latest: out(state.h.at(-1)), lastNonDirect, history: state.h.map(out), stored: stores() };
       },
       // With data-consent: call with true once the visitor agreed, with false to withdraw.
