@@ -45,6 +45,11 @@ def test_a_polluted_page_changes_nothing(
     assert state["stored"] is True
     sent = fields(page)
     assert sent["ls_first_touch"]["utm_medium"] == "email"
+    page.evaluate("Leadsource.fill(document.querySelector('form'))")
+    hidden = page.evaluate(
+        "[...document.querySelectorAll('form input[type=hidden]')].map(i => i.name).sort()"
+    )
+    assert hidden == ["ls_first_touch", "ls_latest_touch", "ls_submission_id", "ls_touches"]
     page.fill("input[name=email]", "polluted@example.com")
     page.click("form button[type=submit]")
     page.wait_for_selector("#page-thanks")

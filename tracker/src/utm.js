@@ -71,7 +71,7 @@
 
     // h: the touches; v: the visitor's random id (made when first stored); s: the time of
     // the latest page view; d: the cookie domain found by the probe.
-    let state = { h: [], s: 0 };
+    const state = { h: [], s: 0 };
     // The first touch and the latest non-direct one, as sent.
     const ends = (h = state.h) => [out(h[0]), out(h.findLast(campaignOf))];
 
@@ -130,14 +130,15 @@
     // touch, a form, the API) or the cookie is missing, and written only after it was read.
     // Either restores the other: a new subdomain has only the cookie, a cleared cookie jar
     // only localStorage.
+    // The state becomes the merge of the stored ones given (in place: callers may hold it).
     const absorb = (...stored) => {
       const read = (key) => stored.map((data) => own(data, key)).findLast(Boolean);
-      state = {
+      Object.assign(state, {
         h: merge(...stored.map((data) => own(data, 'h'))),
         v: read('v'),
         s: Math.max(...stored.map((data) => +own(data, 's') || 0)),
         d: read('d'),
-      };
+      });
     };
     // With `repair`, what was read is written straight back, so a missing or corrupt copy
     // is mended even on a page that has nothing new to store.
@@ -153,12 +154,12 @@
     // What this page learnt before it could read storage (consent came late) is replayed,
     // so the landing's campaign is kept.
     const load = () => {
-      const memory = state;
+      const memory = state.h;
       const shared = parse(cookies()?.match(/(^|; )leadsource=([^;]*)/)?.[2]);
       absorb(shared);
       if (!shared) whole();
       if (domain == null && under(loc.hostname, state.d)) domain = state.d;
-      memory.h.map(arrive);
+      memory.map(arrive);
     };
 
     const save = () => {
@@ -194,8 +195,8 @@
           // touches. They leave the address, so a shared link cannot pass them on.
           params.delete('_ls');
           if (href == loc.href) history.replaceState(history.state, '', (lastHref = url.href));
-          passed = [whole(), own(parse(passed), 'f'), own(parse(passed), 'l')];
-          state.h = merge(...passed);
+          passed = parse(passed);
+          state.h = merge(whole(), own(passed, 'f'), own(passed, 'l'));
         } else arrive(clean(touch));
         state.s = now;
         save();
@@ -260,7 +261,7 @@
       const find = (name) => form.querySelector(`input[name=${name}]`);
       if (!new URL(submitter?.getAttribute('formaction') || form.getAttribute('action') || '', loc).href.indexOf(FORMS)) {
         const values = fields(find('ls_submission_id')?.value);
-        for (const name in values) {
+        for (const name of Object.keys(values)) {
           const el = find(name) || form.appendChild(doc.createElement('input'));
           el.type = 'hidden';
           el.name = name;
