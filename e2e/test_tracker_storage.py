@@ -104,6 +104,27 @@ def test_touches_too_big_for_the_cookie_are_read_from_local_storage(
     assert page.input_value("#crm input[name=first_utm_source]") == "linkedin"
 
 
+def test_an_ordinary_page_view_reads_only_the_cookie(
+    context: BrowserContext, pages_site: Site, make_tenant
+):
+    # localStorage calls are synchronous round trips to another process: a page view that
+    # brings no new touch does without them.
+    make_tenant(pages_site)
+    context.add_init_script(
+        "window.reads = 0; const getItem = Storage.prototype.getItem;"
+        " Storage.prototype.getItem = function (...a) { reads++; return getItem.apply(this, a); };"
+    )
+    page = context.new_page()
+    page.goto(f"{pages_site.url}/page.html?{LINKEDIN}")
+    page.goto(f"{pages_site.url}/page.html")
+    assert page.evaluate("reads") == 0
+    assert touches(page)["first"]["utm_source"] == "linkedin"  # the API reads the history
+    assert page.evaluate("reads") == 1
+    page.goto(f"{pages_site.url}/page.html?{FACEBOOK}")  # a new touch needs the history
+    assert page.evaluate("reads") == 1
+    assert sources(stored(page)) == ["linkedin", "facebook"]
+
+
 def test_subdomains_share_the_first_touch(context: BrowserContext, pages_site: Site, make_tenant):
     make_tenant(pages_site, any_origin=True)
     page = context.new_page()
