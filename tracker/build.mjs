@@ -6,6 +6,7 @@
 import { createHash } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { minify } from "terser";
+import { minifyOptions } from "./minify.mjs";
 
 const here = new URL(".", import.meta.url);
 const sha256 = (text) => createHash("sha256").update(text).digest("hex");
@@ -15,12 +16,7 @@ for (const [name, minified] of [["utm.js", true], ["utm-debug.js", false]]) {
   const source = readFileSync(new URL(`src/${name}`, here), "utf8");
   let code = source;
   if (minified) {
-    const result = await minify(source, {
-      ecma: 2020,
-      compress: { passes: 3 },
-      mangle: true,
-      format: { comments: false },
-    });
+    const result = await minify(source, minifyOptions);
     code = result.code + "\n";
   }
   writeFileSync(new URL(`dist/${name}`, here), code);
