@@ -96,6 +96,19 @@ def test_iframed_forms(context: BrowserContext, service: Service, pages_site: Si
     assert person["lead_creation"]["source"] == "newsletter"
 
 
+def test_an_iframe_is_decorated_as_soon_as_the_parser_adds_it(
+    context: BrowserContext, pages_site: Site, make_tenant
+):
+    # The rest of utm.js's work waits for the document to be parsed; an iframed form must
+    # not: it would load, and be reloaded (losing what the visitor typed) when the page ends.
+    make_tenant(pages_site)
+    page = context.new_page()
+    page.route("**/never.js", lambda route: None)  # never answered: parsing stops there
+    page.goto(f"{pages_site.url}/iframe-slow.html?utm_source=newsletter", wait_until="commit")
+    page.wait_for_function("document.getElementById('hosted')?.src.includes('_ls=')", polling=100)
+    assert page.evaluate("document.readyState") == "loading"
+
+
 def test_links_to_listed_domains_carry_the_touches(
     context: BrowserContext, pages_site: Site, make_tenant
 ):

@@ -237,14 +237,14 @@
     // hosts listed in data-iframes, get the touches in their address.
     const filled = new WeakMap();
     const SCANNED = 'input[name],iframe[src]';
+    const framed = (el) => el.tagName == 'IFRAME' && !/[?&]_ls=/.test(el.src) && (!el.src.indexOf(FORMS) || listed('iframes', hostOf(el.src)));
     const scan = (root) => {
       const [f, l = f] = ends();
       for (const el of [...root.querySelectorAll(SCANNED), root]) {
-        const src = el.src;
         const name = el.name;
-        if (el.tagName == 'IFRAME') {
-          if (!/[?&]_ls=/.test(src) && (!src.indexOf(FORMS) || listed('iframes', hostOf(src)))) el.src = decorate(src, 1);
-        } else if (el.matches?.(SCANNED) && name != 'ls_submission_id') {
+        if (framed(el)) {
+          el.src = decorate(el.src, 1);
+        } else if (el.matches?.('input[name]') && name != 'ls_submission_id') {
           const isFirst = name.startsWith('first_');
           const value = own(name.startsWith('ls_') ? fields(1) : isFirst ? f : l, name.slice(isFirst * 6));
           // Never overwrite what the page or the visitor put there; refresh what we put.
@@ -333,15 +333,20 @@
         const referrer = doc.referrer;
         const host = referrer && hostOf(referrer);
         view(host && host != hostOf(base) && !under(host, registrable() || loc.hostname) ? referrer : '', landing);
-        new MutationObserver(safe((records) => {
-          for (const record of records) for (const node of record.addedNodes) node.querySelectorAll && scan(node);
-        })).observe(doc.documentElement, { childList: true, subtree: true });
         if (opt('debug') != null || /[?&#]leadsource_debug=1/.test(landing)) {
           doc.head.appendChild(doc.createElement('script')).src = base + 'utm-debug.js';
         }
       }
       return pass ?? state;
     };
+    // Forms, inputs and iframes added to the page. An iframe in the page's HTML starts loading
+    // as the parser adds it, before any script can change its address: one to decorate
+    // starts the work at once, so it is sent to the decorated address straight away.
+    new MutationObserver(safe((records) => {
+      for (const record of records) {
+        for (const node of record.addedNodes) if (started || framed(node)) ready(), node.querySelectorAll && scan(node);
+      }
+    })).observe(doc.documentElement, { childList: true, subtree: true });
     // A prerendered page starts when the visitor actually sees it, any other page when its
     // document is parsed (before its load event), or when the visitor leaves it first.
     for (const type of ['DOMContentLoaded', 'prerenderingchange']) listen(type, ready, doc);
