@@ -7,14 +7,14 @@ import { minify } from "terser";
 import { minifyOptions } from "./minify.mjs";
 
 const source = readFileSync(new URL("src/utm.js", import.meta.url), "utf8");
-const IFRAMES = "          if (!/[?&]_ls=/.test(src) && (!src.indexOf(FORMS) || listed('iframes', hostOf(src)))) el.src = decorate(src, 1);";
+const IFRAMES = "    const framed = (el) => el.tagName == 'IFRAME' &&";
 const LINKS = "    listen('mousedown', onLink);\n    listen('click', onLink);";
 const cuts = {
-  "cross-domain hand-over (_ls: links, iframes, arrival)": [[LINKS, ""], [IFRAMES, ""], ["        if (passed) {", "        if (0) {"]],
+  "cross-domain hand-over (_ls: links, iframes, arrival)": [[LINKS, ""], [IFRAMES, "    const framed = (el) => 0 &&"], ["        if (passed) {", "        if (0) {"]],
   "the public API (touches, consent, fill)": [["    win.Leadsource = {", "    win.Leadsource = 1 || {"]],
   "cookie domain probe": [["      if (domain == null) {\n        domain = '';", "      if (0) {\n        domain = '';"]],
-  "filling named inputs": [["        } else if (el.matches?.(SCANNED) && name != 'ls_submission_id') {", "        } else if (0) {"]],
-  "forms added later (MutationObserver)": [["        new MutationObserver(", "        0 && new MutationObserver("]],
+  "filling named inputs": [["        } else if (el.matches?.('input[name]') && name != 'ls_submission_id') {", "        } else if (0) {"]],
+  "forms and iframes added later (MutationObserver)": [["    new MutationObserver(", "    0 && new MutationObserver("]],
   "debug mode loader": [["        if (opt('debug') != null || /[?&#]leadsource_debug=1/.test(landing)) {", "        if (0) {"]],
   "single-page apps": [["      history[name] = function", "      if (0) history[name] = function"], ["    listen('popstate', navigated);\n    listen('hashchange', navigated);", ""]],
   "page views": [["        if (opt('pageviews') != null && stores()) nav.sendBeacon(", "        if (0) nav.sendBeacon("]],
