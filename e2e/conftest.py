@@ -304,6 +304,14 @@ def stored_cookie(context: BrowserContext) -> dict[str, Any] | None:
     return None
 
 
+def open_unfinished(page: Page, url: str, ready: str) -> None:
+    """Open a page whose parsing stops at ``<script src="/never.js">`` (never answered), so
+    DOMContentLoaded never comes; return once ``ready`` (a JS expression) is true."""
+    page.route("**/never.js", lambda route: None)
+    page.goto(url, wait_until="commit")
+    page.wait_for_function(ready, polling=100)  # no animation frames while parsing waits
+
+
 # localStorage throws, as with some privacy settings: the cookie must carry everything.
 NO_LOCAL_STORAGE = """
 Object.defineProperty(window, 'localStorage', {

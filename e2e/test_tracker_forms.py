@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from playwright.sync_api import BrowserContext
 
-from .conftest import TEST_ATTRS, Service, Site, fields, stored_cookie, touches
+from .conftest import TEST_ATTRS, Service, Site, fields, open_unfinished, stored_cookie, touches
 
 LINKEDIN = "utm_source=linkedin&utm_medium=paid_social&utm_campaign=webinar_sept"
 
@@ -103,9 +103,11 @@ def test_an_iframe_is_decorated_as_soon_as_the_parser_adds_it(
     # not: it would load, and be reloaded (losing what the visitor typed) when the page ends.
     make_tenant(pages_site)
     page = context.new_page()
-    page.route("**/never.js", lambda route: None)  # never answered: parsing stops there
-    page.goto(f"{pages_site.url}/iframe-slow.html?utm_source=newsletter", wait_until="commit")
-    page.wait_for_function("document.getElementById('hosted')?.src.includes('_ls=')", polling=100)
+    open_unfinished(
+        page,
+        f"{pages_site.url}/iframe-slow.html?utm_source=newsletter",
+        "document.getElementById('hosted')?.src.includes('_ls=')",
+    )
     assert page.evaluate("document.readyState") == "loading"
 
 

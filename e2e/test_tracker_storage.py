@@ -14,6 +14,7 @@ from .conftest import (
     Service,
     Site,
     fields,
+    open_unfinished,
     stored,
     stored_cookie,
     touches,
@@ -78,9 +79,7 @@ def test_a_visitor_who_leaves_before_the_page_is_parsed_is_kept(
     # Storage waits until the document is parsed; leaving earlier stores the touch then.
     make_tenant(pages_site)
     page = context.new_page()
-    page.route("**/never.js", lambda route: None)  # never answered: parsing stops there
-    page.goto(f"{pages_site.url}/slow.html?{LINKEDIN}", wait_until="commit")
-    page.wait_for_function("window.Leadsource", polling=100)  # no frames while parsing waits
+    open_unfinished(page, f"{pages_site.url}/slow.html?{LINKEDIN}", "window.Leadsource")
     assert page.evaluate("localStorage.getItem('leadsource')") is None
     page.goto(f"{pages_site.url}/thanks.html")
     assert stored(page)["h"][0]["utm_source"] == "linkedin"
