@@ -304,6 +304,13 @@ def stored_cookie(context: BrowserContext) -> dict[str, Any] | None:
     return None
 
 
+def send_page_form(page: Page, email: str) -> None:
+    """Fill the page's form with an email address, send it and wait for the thank-you page."""
+    page.fill("input[name=email]", email)
+    page.click("form button[type=submit]")
+    page.wait_for_selector("#page-thanks")
+
+
 def open_unfinished(page: Page, url: str, ready: str) -> None:
     """Open a page whose parsing stops at ``<script src="/never.js">`` (never answered), so
     DOMContentLoaded never comes; return once ``ready`` (a JS expression) is true."""

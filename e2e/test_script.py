@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 from playwright.sync_api import BrowserContext
 
-from .conftest import Service, Site
+from .conftest import Service, Site, send_page_form
 
 CAMPAIGN = "utm_source=partner_a&utm_medium=email&utm_campaign=spring"
 
@@ -33,9 +33,7 @@ def test_form_added_after_load_carries_the_fields(
     page.goto(f"{pages_site.url}/dynamic.html?{CAMPAIGN}")
     assert page.locator("form").count() == 0
     page.click("#add-form")
-    page.fill("input[name=email]", "late@example.com")
-    page.click("form button[type=submit]")
-    page.wait_for_selector("#page-thanks")
+    send_page_form(page, "late@example.com")
     person = service.person(tenant.api_key, "late@example.com")
     assert person["lead_creation"]["source"] == "partner_a"
     assert person["submissions"][0]["conversion"]["campaign"] == "spring"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from playwright.sync_api import BrowserContext, ConsoleMessage
 
-from .conftest import NO_LOCAL_STORAGE, Service, Site, fields, stored, touches
+from .conftest import NO_LOCAL_STORAGE, Service, Site, fields, send_page_form, stored, touches
 
 LINKEDIN = "utm_source=linkedin&utm_medium=paid_social&utm_campaign=webinar_sept"
 
@@ -50,9 +50,7 @@ def test_a_polluted_page_changes_nothing(
         "[...document.querySelectorAll('form input[type=hidden]')].map(i => i.name).sort()"
     )
     assert hidden == ["ls_first_touch", "ls_latest_touch", "ls_submission_id", "ls_touches"]
-    page.fill("input[name=email]", "polluted@example.com")
-    page.click("form button[type=submit]")
-    page.wait_for_selector("#page-thanks")
+    send_page_form(page, "polluted@example.com")
     person = service.person(tenant.api_key, "polluted@example.com")
     assert (person["first_touch"]["source"], person["first_touch"]["medium"]) == (
         "(not set)",
@@ -73,9 +71,7 @@ def test_storage_that_throws_everywhere(
     page = context.new_page()
     page.goto(f"{pages_site.url}/page.html?{LINKEDIN}")
     # Nothing persists, but this page's form still carries its campaign.
-    page.fill("input[name=email]", "blocked@example.com")
-    page.click("form button[type=submit]")
-    page.wait_for_selector("#page-thanks")
+    send_page_form(page, "blocked@example.com")
     person = service.person(tenant.api_key, "blocked@example.com")
     assert person["first_touch"]["source"] == "linkedin"
 

@@ -15,6 +15,7 @@ from .conftest import (
     Site,
     fields,
     open_unfinished,
+    send_page_form,
     stored,
     stored_cookie,
     touches,
@@ -65,9 +66,7 @@ def test_site_without_local_storage(
     state = touches(page)
     assert state["first"]["utm_source"] == "linkedin"
     assert state["lastNonDirect"]["utm_source"] == "facebook"
-    page.fill("input[name=email]", "nols@example.com")
-    page.click("form button[type=submit]")
-    page.wait_for_selector("#page-thanks")
+    send_page_form(page, "nols@example.com")
     person = service.person(tenant.api_key, "nols@example.com")
     assert person["first_touch"]["source"] == "linkedin"
     assert person["lead_creation"]["source"] == "facebook"
@@ -196,9 +195,7 @@ def test_consent_mode(context: BrowserContext, service: Service, pages_site: Sit
     assert state["first"]["utm_source"] == "linkedin"
     assert len(state["history"]) == 1
 
-    page.fill("input[name=email]", "consent@example.com")
-    page.click("form button[type=submit]")
-    page.wait_for_selector("#page-thanks")
+    send_page_form(page, "consent@example.com")
     assert service.person(tenant.api_key, "consent@example.com")["first_touch"]["source"] == (
         "linkedin"
     )

@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 from playwright.sync_api import BrowserContext
 
-from .conftest import TEST_ATTRS, Service, Site, fields, touches
+from .conftest import TEST_ATTRS, Service, Site, fields, send_page_form, touches
 
 LINKEDIN = "utm_source=linkedin&utm_medium=paid_social&utm_campaign=webinar_sept"
 FACEBOOK = "utm_source=facebook&utm_medium=paid_social&utm_campaign=retargeting"
@@ -91,9 +91,7 @@ def test_three_touch_records_and_history(
 
     # The whole history travels with the submission.
     context.clock.set_fixed_time(T0 + timedelta(days=1, minutes=3))
-    page.fill("input[name=email]", "path@example.com")
-    page.click("form button[type=submit]")
-    page.wait_for_selector("#page-thanks")
+    send_page_form(page, "path@example.com")
     person = service.person(tenant.api_key, "path@example.com")
     assert person["first_touch"]["source"] == "linkedin"
     assert person["lead_creation"]["source"] == "google"
