@@ -292,15 +292,39 @@ def fields(page: Page) -> dict[str, Any]:
     return {k: json.loads(v) if k != "ls_submission_id" else v for k, v in raw.items()}
 
 
+# utm.js stores [touches, visitor id, latest page view, cookie domain], each touch an array in
+# this order (null where empty, the time in ms); the helpers give the old dict shape, which
+# reads better in tests: {"h": [touch dicts], "v": ..., "s": ..., "d": ...}.
+TOUCH_SLOTS = (
+    *("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "utm_id"),
+    *("gclid", "gbraid", "wbraid", "dclid", "msclkid", "fbclid", "li_fat_id", "ttclid"),
+    *("twclid", "epik", "rdt_cid", "sccid", "yclid", "referrer", "landing_page", "at"),
+)
+
+
+def _state(raw: str) -> dict[str, Any]:
+    touches, visitor, seen, domain = json.loads(raw)
+    return {
+        "h": [
+            {k: v for k, v in zip(TOUCH_SLOTS, touch, strict=True) if v is not None}
+            for touch in touches
+            if touch is not None
+        ],
+        "v": visitor,
+        "s": seen,
+        "d": domain,
+    }
+
+
 def stored(page: Page) -> dict[str, Any] | None:
     raw = page.evaluate("localStorage.getItem('leadsource')")
-    return None if raw is None else json.loads(raw)
+    return None if raw is None else _state(raw)
 
 
 def stored_cookie(context: BrowserContext) -> dict[str, Any] | None:
     for cookie in context.cookies():
         if cookie["name"] == "leadsource" and cookie["value"]:
-            return json.loads(urllib.parse.unquote(cookie["value"]))
+            return _state(urllib.parse.unquote(cookie["value"]))
     return None
 
 

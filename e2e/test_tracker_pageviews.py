@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page
 
-from .conftest import Service, Site, Watch
+from .conftest import Service, Site, Watch, stored
 
 LINKEDIN = "utm_source=linkedin&utm_medium=paid_social&utm_campaign=webinar_sept"
 # A visitor's browser, as the service sees it: the headless default says "HeadlessChrome",
@@ -80,7 +80,7 @@ def test_page_views_and_sessions(
         "/pageviews.html?p=spa",
         "/pageviews.html?p=spa#section",
     ]
-    visitor_id = page.evaluate("JSON.parse(localStorage.getItem('leadsource')).v")
+    visitor_id = stored(page)["v"]
     assert {v for _, v, _ in views} == {visitor_id}
     # One visit: one session, its source the landing's campaign, four views.
     sessions = rows(

@@ -80,7 +80,13 @@ def test_corrupt_storage_is_ignored(context: BrowserContext, pages_site: Site, m
     make_tenant(pages_site)
     page = context.new_page()
     page.goto(f"{pages_site.url}/page.html")
-    for junk in ('{"h": 5, "s": "x"}', "not json", '{"h": [null, 1, "a", {"at": "bad"}]}'):
+    junk_values = (
+        '{"h": 5, "s": "x"}',
+        "not json",
+        '[5, {}, "x"]',
+        '[[null, 1, "a", [1, 2], ["x", null], {"at": "bad"}], 3, {"0": 1}]',
+    )
+    for junk in junk_values:
         page.evaluate("junk => localStorage.setItem('leadsource', junk)", junk)
         page.goto(f"{pages_site.url}/page.html?utm_source=after")
         assert touches(page)["lastNonDirect"]["utm_source"] == "after"

@@ -22,10 +22,13 @@
     const FORMS = base + 'forms/';
     const KEY = 'leadsource';
     const DAY = 864e5;
-    // The campaign keys (UTM, then click ids with gclid, gbraid and wbraid first: only the
-    // first of those three present is sent), then the rest of a touch.
+    // A touch is an array in the order of FIELDS: the campaign keys (UTM 0-5, then click ids
+    // 6-18, gclid, gbraid and wbraid first: only the first of those three present is sent),
+    // referrer (19), landing page (20), and the time (21, ms). Empty slots are null. Arrays
+    // keep the cookie small, and reading one never reaches a prototype.
     const FIELDS = 'utm_source utm_medium utm_campaign utm_term utm_content utm_id gclid gbraid wbraid dclid msclkid fbclid li_fat_id ttclid twclid epik rdt_cid sccid yclid referrer landing_page at'.split(' ');
-    // Own properties only, here and everywhere: a polluted Object.prototype changes nothing.
+    // Own properties only, for objects from outside (another domain's hand-over, the
+    // page's): a polluted Object.prototype changes nothing.
     const own = (object, key) => (object && Object.hasOwn(object, key) ? object[key] : undefined);
     const hostOf = (href) => new URL(href, loc).hostname;
     // The host is the domain or one of its subdomains.
@@ -45,132 +48,136 @@
     const stores = () => consent && !bot && !doc.prerendering;
 
     /* ---- touches -------------------------------------------------------------------- */
-    const time = (touch) => Date.parse(own(touch, 'at')) || 0;
     const randomId = () => crypto.getRandomValues(new Uint32Array(4)).join('-');
 
-    // Known keys, non-empty strings, bounded; null without a valid time. Everything read
-    // from a URL, storage or another domain passes through here. When sending, click ids
-    // past their window (data-click-days, default 90) are dropped, and of gclid, gbraid and
-    // wbraid only the first is kept.
-    const clean = (touch, sending, copy = {}, google = 0) => {
-      FIELDS.map((key, i, value) => {
-        value = own(touch, key);
-        if (typeof value == 'string' && value && !(sending && i > 5 && i < 19 && (now - time(touch) > (opt('click-days') || 90) * DAY || (i < 9 && google++)))) {
-          copy[key] = value.slice(0, i > 19 ? 500 : 200);
-        }
-      });
-      return time(copy) ? copy : null;
+    // Known slots, non-empty strings, bounded; null without a valid time. Everything read
+    // from a URL, storage or another domain passes through here; a touch object (another
+    // domain's hand-over) becomes an array.
+    const clean = (touch) => {
+      touch = Array.isArray(touch) ? touch : FIELDS.map((key) => own(touch, key));
+      const at = +new Date(touch[21]);
+      return at ? FIELDS.map((key, i, value) => (i > 20 ? at : typeof (value = touch[i]) == 'string' && value ? value.slice(0, i > 19 ? 500 : 200) : null)) : null;
     };
-    const out = (touch) => touch && clean(touch, 1);
+    // A touch as sent: the non-empty values by name and the ISO time. Click ids past their
+    // window (data-click-days, default 90) are dropped, and of gclid, gbraid and wbraid only
+    // the first is kept.
+    const out = (touch) => {
+      let copy = null;
+      let google = 0;
+      if (touch) {
+        copy = {};
+        FIELDS.map((key, i) => touch[i] && !(i > 5 && i < 19 && (now - touch[21] > (opt('click-days') || 90) * DAY || (i < 9 && google++))) && (copy[key] = touch[i]));
+        copy.at = new Date(touch[21]).toISOString();
+      }
+      return copy;
+    };
     // What makes two touches the same campaign; empty for a direct arrival.
-    const campaignOf = (touch) => FIELDS.slice(0, 20).map((key) => own(touch, key)).join('');
+    const campaignOf = (touch) => touch?.slice(0, 20).join('');
     // Oldest first, each touch once (two touches of the same millisecond are the same one).
     const merge = (...lists) =>
-      lists.flat().flatMap((touch) => clean(touch) || []).sort((a, b) => time(a) - time(b))
-        .filter((touch, i, all) => time(touch) != time(all[i - 1]));
+      lists.flat().map(clean).filter((touch) => touch).sort((a, b) => a[21] - b[21])
+        .filter((touch, i, all) => touch[21] != all[i - 1]?.[21]);
 
-    // h: the touches; v: the visitor's random id (made when first stored); s: the time of
-    // the latest page view; d: the cookie domain found by the probe.
-    const state = { h: [], s: 0 };
-    // The first touch and the latest non-direct one, as sent.
-    const ends = (h = state.h) => [out(h[0]), out(h.findLast(campaignOf))];
+    // The state: the touches, the visitor's random id (made when first stored), the time of
+    // the latest page view, and the cookie domain (data-cookie-domain, or found by the probe).
+    let touches = [];
+    let visitor;
+    let seen = 0;
+    let domain = opt('cookie-domain');
+    const latest = () => touches.findLast(campaignOf);
 
     // A new touch: a campaign or another site unlike the latest one, or any arrival after 30
     // minutes without a page view; a reload or a click within the site is not one. Past
     // data-attribution-days (if set) the oldest touches go, so the first touch is replaced.
     // Ten touches are kept, always with the first and the latest non-direct one.
     const arrive = (touch) => {
-      const at = time(touch);
+      const at = touch[21];
       const campaign = campaignOf(touch);
-      const latest = () => state.h.findLast(campaignOf);
-      if (at - state.s > 18e5 || (campaign && campaign != campaignOf(latest()))) {
+      if (at - seen > 18e5 || (campaign && campaign != campaignOf(latest()))) {
         const h = whole();
         h.push(touch);
-        while (at - time(h[0]) > (opt('attribution-days') || 1e9) * DAY) h.shift();
+        while (at - h[0][21] > (opt('attribution-days') || 1e9) * DAY) h.shift();
         if (h[10]) h.splice(h[1] == latest() ? 2 : 1, 1);
       }
-      state.s = at;
+      seen = at;
     };
 
     /* ---- storage: localStorage and a cookie on the registrable domain ---------------- */
     // Either can be blocked to the point of throwing: reading and writing never do.
     const local = safe((method, value) => localStorage[method](KEY, value));
     const cookies = safe(() => doc.cookie);
-    const cookie = safe((value, extra) =>
-      (doc.cookie = `${value};path=/;SameSite=Lax${extra}${loc.protocol == 'https:' ? ';Secure' : ''}`));
+    const cookie = safe((value, domain) =>
+      (doc.cookie = `${value};path=/;SameSite=Lax;domain=${domain}${loc.protocol == 'https:' ? ';Secure' : ''}`));
     // The registrable domain: the shortest suffix of the host that takes a cookie, as
-    // browsers refuse public suffixes such as co.uk (none for IP addresses). Probing
-    // costs synchronous cookie reads, so the answer is kept with the touches and the probe
-    // runs once per visitor and domain.
-    let domain = opt('cookie-domain');
+    // browsers refuse public suffixes such as co.uk (an IP address takes one only as a
+    // whole). Probing costs synchronous cookie reads, so the answer is kept with the
+    // touches and the probe runs once per visitor and domain.
     const registrable = () => {
       if (domain == null) {
         domain = '';
         const labels = loc.hostname.split('.');
-        for (let i = labels.length - 1; --i >= 0 && !domain && !/^[\d.]+$/.test(loc.hostname); ) {
-          const candidate = ';domain=' + labels.slice(i).join('.');
+        for (let i = labels.length - 1; !domain && i--; ) {
+          const candidate = labels.slice(i).join('.');
           cookie('_lsp=1', candidate);
-          if (cookies()?.includes('_lsp=1')) cookie('_lsp=', ';max-age=0' + candidate), (domain = candidate.slice(8));
+          if (cookies()?.includes('_lsp=1')) cookie('_lsp=;max-age=0', (domain = candidate));
         }
       }
       return domain;
     };
     const parse = (raw) => {
       try {
-        // The cookie's value is URI-encoded JSON ("%7B..."), localStorage's plain JSON.
+        // The cookie's value is URI-encoded JSON ("%5B..."), localStorage's plain JSON.
         // Nothing stored is no exception: a first exception costs V8 a millisecond.
         return raw && JSON.parse(raw[0] == '%' ? decodeURIComponent(raw) : raw);
       } catch { /* unreadable: start afresh */ }
     };
 
-    // The cookie, read on every page, holds what a page view needs: the first and the latest
-    // non-direct touch, the visitor id, the latest page view and the cookie domain.
-    // localStorage holds the whole history; every storage call is a synchronous round trip
-    // to another process, so it is read only when the whole history is needed (a new
-    // touch, a form, the API) or the cookie is missing, and written only after it was read.
-    // Either restores the other: a new subdomain has only the cookie, a cleared cookie jar
-    // only localStorage.
-    // The state becomes the merge of the stored ones given (in place: callers may hold it).
-    const absorb = (...stored) => {
-      const read = (key) => stored.map((data) => own(data, key)).findLast(Boolean);
-      Object.assign(state, {
-        h: merge(...stored.map((data) => own(data, 'h'))),
-        v: read('v'),
-        s: Math.max(...stored.map((data) => +own(data, 's') || 0)),
-        d: read('d'),
-      });
+    // Stored: [touches, visitor id, latest page view, cookie domain]. The cookie, read on
+    // every page, holds what a page view needs: the first and the latest non-direct touch
+    // and the rest. localStorage holds the whole history; every storage call is a
+    // synchronous round trip to another process, so it is read only when the whole history
+    // is needed (a new touch, a form, the API) or the cookie is missing, and written only
+    // after it was read. Either restores the other: a new subdomain has only the cookie, a
+    // cleared cookie jar only localStorage.
+    const absorb = (stored) => {
+      // Destructuring reads an array's own items only.
+      const [h, v, s, d] = Array.isArray(stored) ? stored : [];
+      touches = merge(touches, h);
+      visitor ||= v;
+      seen = Math.max(seen, +s || 0);
+      if (domain == null && under(loc.hostname, d)) domain = d;
     };
     // With `repair`, what was read is written straight back, so a missing or corrupt copy
     // is mended even on a page that has nothing new to store.
     let wholeRead;
     const whole = (repair) => {
       if (!wholeRead && stores()) {
-        absorb(parse(local('getItem')), state);
         wholeRead = 1;
+        absorb(parse(local('getItem')));
         if (repair) save();
       }
-      return state.h;
+      return touches;
     };
     // What this page learnt before it could read storage (consent came late) is replayed,
     // so the landing's campaign is kept.
     const load = () => {
-      const memory = state.h;
+      const memory = touches;
       const shared = parse(cookies()?.match(/(^|; )leadsource=([^;]*)/)?.[2]);
+      touches = [];
       absorb(shared);
       if (!shared) whole();
-      if (domain == null && under(loc.hostname, state.d)) domain = state.d;
       memory.map(arrive);
     };
 
     const save = () => {
       if (stores()) {
-        state.v ||= randomId();
-        state.d = registrable();
-        if (wholeRead) local('setItem', json(state));
+        visitor ||= randomId();
+        registrable();
+        if (wholeRead) local('setItem', json([touches, visitor, seen, domain]));
         // An empty cookie when the touches do not fit its 4 KB (hostile values): the next
         // page then reads localStorage.
-        const value = encodeURIComponent(json({ ...state, h: ends() }));
-        cookie(KEY + '=' + (value.length < 4e3 ? value : ''), ';max-age=34560000;domain=' + state.d);
+        const value = encodeURIComponent(json([[touches[0], latest()], visitor, seen, domain]));
+        cookie(KEY + '=' + (value.length < 4e3 ? value : '') + ';max-age=34560000', domain);
       }
     };
 
@@ -181,13 +188,13 @@
         const url = new URL((lastHref = href));
         const params = url.searchParams;
         const hash = url.hash.slice(1);
-        let passed = params.get('_ls');
-        const touch = { referrer, landing_page: lastHref, at: new Date((now = Date.now())).toISOString() };
+        const passed = parse(params.get('_ls'));
+        const touch = [...Array(19).fill(null), referrer, href, (now = Date.now())];
         // Campaign parameters of the query, then of the part after '#' (also a hash route's
         // own '?'). Keys are case-insensitive, values kept as sent (+ is a space, %2B a
         // plus); the first occurrence of a key wins.
         for (const query of [params, new URLSearchParams(hash.slice(hash.indexOf('?') + 1))]) {
-          query.forEach((value, key) => own(touch, (key = key.toLowerCase())) ?? (touch[key] = value));
+          query.forEach((value, key) => ~(key = FIELDS.indexOf(key.toLowerCase())) && (touch[key] ??= value));
         }
         if (passed) {
           // Arrived by a link decorated on another of the site's domains (data-decorate):
@@ -195,29 +202,27 @@
           // touches. They leave the address, so a shared link cannot pass them on.
           params.delete('_ls');
           if (href == loc.href) history.replaceState(history.state, '', (lastHref = url.href));
-          passed = parse(passed);
-          state.h = merge(whole(), own(passed, 'f'), own(passed, 'l'));
+          touches = merge(whole(), own(passed, 'f'), own(passed, 'l'));
         } else arrive(clean(touch));
-        state.s = now;
+        seen = now;
         save();
         scan(doc);
         // Opt-in page views for the campaign reports' sessions and views; text/plain, so
         // no preflight.
-        if (opt('pageviews') != null && stores()) nav.sendBeacon(base + 'collect', json({ v: state.v, u: lastHref, r: referrer }));
+        if (opt('pageviews') != null && stores()) nav.sendBeacon(base + 'collect', json({ v: visitor, u: lastHref, r: referrer }));
       }
     };
 
     /* ---- forms, inputs, iframes, links ---------------------------------------------- */
     const fields = (submissionId) => {
-      const touches = whole(1).map(out);
-      const [first, latest] = ends();
+      const sent = whole(1).map(out);
       // Dropping the oldest keeps even huge hostile values inside the service's body limit.
-      while (json(touches).length > 12e3) touches.shift();
+      while (json(sent).length > 12e3) sent.shift();
       return {
         ls_submission_id: submissionId || randomId(),
-        ls_first_touch: json(first),
-        ls_latest_touch: json(latest),
-        ls_touches: json(touches),
+        ls_first_touch: json(out(touches[0])),
+        ls_latest_touch: json(out(latest())),
+        ls_touches: json(sent),
       };
     };
 
@@ -225,8 +230,9 @@
     // touches in _ls and, for iframes, the latest campaign's parameters.
     const decorate = (href, withUtm) => {
       const url = new URL(href, loc);
-      const [f, l = f] = ends();
-      for (const key of withUtm ? FIELDS.slice(0, 19) : []) if (own(l, key)) url.searchParams.set(key, l[key]);
+      const f = out(touches[0]);
+      const l = out(latest()) || f;
+      for (const [key, value] of withUtm ? Object.entries(l) : []) if (FIELDS.indexOf(key) < 19) url.searchParams.set(key, value);
       url.searchParams.set('_ls', json({ f, l }));
       return url.href;
     };
@@ -236,17 +242,15 @@
     // rest from the first touch, and the ls_ fields. Iframes of our hosted forms, or of
     // hosts listed in data-iframes, get the touches in their address.
     const filled = new WeakMap();
-    const SCANNED = 'input[name],iframe[src]';
     const framed = (el) => el.tagName == 'IFRAME' && !/[?&]_ls=/.test(el.src) && (!el.src.indexOf(FORMS) || listed('iframes', hostOf(el.src)));
     const scan = (root) => {
-      const [f, l = f] = ends();
-      for (const el of [...root.querySelectorAll(SCANNED), root]) {
+      for (const el of [...root.querySelectorAll('input[name],iframe[src]'), root]) {
         const name = el.name;
         if (framed(el)) {
           el.src = decorate(el.src, 1);
         } else if (el.matches?.('input[name]') && name != 'ls_submission_id') {
           const isFirst = name.startsWith('first_');
-          const value = own(name.startsWith('ls_') ? fields(1) : isFirst ? f : l, name.slice(isFirst * 6));
+          const value = own(name.startsWith('ls_') ? fields(1) : out(isFirst ? touches[0] : latest() || touches[0]), name.slice(isFirst * 6));
           // Never overwrite what the page or the visitor put there; refresh what we put.
           if (value && (!el.value || filled.get(el) == el.value)) filled.set(el, (el.value = value));
         }
@@ -296,15 +300,14 @@
     /* ---- the one global ------------------------------------------------------------- */
     win.Leadsource = {
       touches: () => {
-        ready();
-        const [first, lastNonDirect] = ends(whole(1));
-        return { first, latest: out(state.h.at(-1)), lastNonDirect, history: state.h.map(out), stored: stores() };
+        const h = whole(ready(1));
+        return { first: out(h[0]), latest: out(h.at(-1)), lastNonDirect: out(latest()), history: h.map(out), stored: stores() };
       },
       // With data-consent: call with true once the visitor agreed, with false to withdraw.
       consent: safe((granted) => {
         if (ready(consent) != (consent = !!granted && !privacy)) {
           if (consent) load();
-          else local('removeItem'), cookie(KEY + '=', ';max-age=0;domain=' + registrable());
+          else local('removeItem'), cookie(KEY + '=;max-age=0', registrable());
           save();
         }
       }),
@@ -337,7 +340,7 @@
           doc.head.appendChild(doc.createElement('script')).src = base + 'utm-debug.js';
         }
       }
-      return pass ?? state;
+      return pass;
     };
     // Forms, inputs and iframes added to the page. An iframe in the page's HTML starts loading
     // as the parser adds it, before any script can change its address: one to decorate
