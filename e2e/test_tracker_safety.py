@@ -25,8 +25,8 @@ def test_no_prototype_pollution_from_the_address(
     # Nor from touches handed over in a decorated link.
     page.goto(
         f"{pages_site.url}/page.html?_ls="
-        '{"__proto__":{"polluted":1},"f":{"__proto__":{"polluted":2},"utm_source":"x",'
-        '"at":"2026-01-01T00:00:00Z","constructor":{"prototype":{"polluted":3}}}}'
+        '[{"__proto__":{"polluted":1},"0":"x","21":"2026-01-01T00:00:00Z",'
+        '"constructor":{"prototype":{"polluted":3}}},{"__proto__":{"polluted":2}}]'
     )
     assert page.evaluate("({}).polluted") is None
     assert touches(page)["first"]["utm_source"] == "x"

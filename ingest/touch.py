@@ -230,11 +230,20 @@ def touches_from_json(raw: object, now: datetime) -> list[Touch]:
     return newest_first[::-1]
 
 
+# The slots of a touch as utm.js stores and hands it over: an array in this order, null where
+# empty, the time in milliseconds since the epoch last.
+SCRIPT_SLOTS = (*UTM_KEYS, *CLICK_IDS, "referrer", "landing_page", "at")
+
+
 def handed_touches(raw: str | None) -> dict[str, str]:
     """The hidden fields for the touches utm.js hands to a hosted form in an iframe:
-    ``_ls={"f": first, "l": latest non-direct}``. Only known keys with string values pass,
-    each bounded; anything oversized or malformed gives nothing."""
+    ``_ls=[first, latest non-direct]``, each a touch array in ``SCRIPT_SLOTS`` order (the
+    script's storage format), or the older ``{"f": first, "l": latest}`` of touch objects.
+    Only known keys with string values pass, each bounded; anything oversized or malformed
+    gives nothing."""
     data = _parse_json(raw, MAX_HANDOVER)
+    if isinstance(data, list):
+        data = dict(zip(("f", "l"), map(_slots_to_touch, data), strict=False))
     if not isinstance(data, dict):
         return {}
     fields = {}
@@ -251,6 +260,22 @@ def handed_touches(raw: str | None) -> dict[str, str]:
         if kept:
             fields[name] = json.dumps(kept, ensure_ascii=False)
     return fields
+
+
+def _slots_to_touch(slots: object) -> dict[str, object] | None:
+    """A touch object from utm.js's array form; None unless it is one."""
+    if not isinstance(slots, list) or len(slots) != len(SCRIPT_SLOTS):
+        return None
+    touch = dict(zip(SCRIPT_SLOTS, slots, strict=True))
+    at = touch.pop("at")
+    if isinstance(at, int | float) and not isinstance(at, bool):
+        try:
+            touch["at"] = datetime.fromtimestamp(at / 1000, UTC).isoformat(timespec="milliseconds")
+        except (OverflowError, OSError, ValueError):
+            pass
+        else:
+            touch["at"] = touch["at"].replace("+00:00", "Z")
+    return touch
 
 
 def _parse_json(raw: object, limit: int) -> object:

@@ -10,6 +10,8 @@ from urllib.parse import quote
 
 import pytest
 
+from ingest.touch import CLICK_IDS, UTM_KEYS
+
 from .conftest import person, source_of, touch_json
 
 
@@ -350,6 +352,35 @@ def test_hosted_form_in_a_decorated_iframe_takes_the_sites_touches(client, make_
     assert source_of(card["first_touch"]) == ("linkedin", "paid_social", "webinar")
     assert source_of(card["lead_creation"]) == ("newsletter", "email", None)
     assert card["lead_creation"]["at"] == "2026-11-20T09:00:00.000Z"
+
+
+def slots(touch: dict[str, object], at_ms: int | None = None) -> list[object]:
+    """A touch in utm.js's array form (SCRIPT_SLOTS order, null where empty, time in ms)."""
+    order = [*UTM_KEYS, *CLICK_IDS, "referrer", "landing_page"]
+    return [touch.get(key) for key in order] + [at_ms]
+
+
+def test_hosted_form_takes_a_handover_in_the_scripts_array_form(client, make_tenant):
+    tenant = make_tenant()
+    first = slots({"utm_source": "linkedin", "gclid": "g1"}, 1_795_000_000_000)
+    latest = slots({"utm_source": "newsletter", "referrer": "https://news.example/"}, None)
+    page = client.get(f"{tenant.form_path}?_ls={quote(json.dumps([first, latest]))}")
+    hidden = hidden_fields(page.text)
+    assert json.loads(hidden["ls_first_touch"]) == {
+        "utm_source": "linkedin",
+        "gclid": "g1",
+        "at": "2026-11-18T11:06:40.000Z",
+    }
+    # No time in the touch: the service takes its own.
+    assert json.loads(hidden["ls_latest_touch"]) == {
+        "utm_source": "newsletter",
+        "referrer": "https://news.example/",
+    }
+    # Arrays of the wrong length, and slot values that are not strings, give nothing.
+    short = quote(json.dumps([["linkedin"], slots({"utm_source": 5}, 1)]))
+    hidden = hidden_fields(client.get(f"{tenant.form_path}?_ls={short}").text)
+    assert "ls_first_touch" not in hidden
+    assert json.loads(hidden["ls_latest_touch"]) == {"at": "1970-01-01T00:00:00.001Z"}
 
 
 def test_handover_with_only_a_first_touch(client, make_tenant):

@@ -51,22 +51,20 @@
     const randomId = () => crypto.getRandomValues(new Uint32Array(4)).join('-');
 
     // Known slots, non-empty strings, bounded; null without a valid time. Everything read
-    // from a URL, storage or another domain passes through here; a touch object (another
-    // domain's hand-over) becomes an array.
-    const clean = (touch) => {
-      touch = Array.isArray(touch) ? touch : FIELDS.map((key) => own(touch, key));
-      const at = +new Date(touch[21]);
-      return at ? FIELDS.map((key, i, value) => (i > 20 ? at : typeof (value = touch[i]) == 'string' && value ? value.slice(0, i > 19 ? 500 : 200) : null)) : null;
-    };
-    // A touch as sent: the non-empty values by name and the ISO time. Click ids past their
+    // from a URL, storage or another domain passes through here. Click ids past their
     // window (data-click-days, default 90) are dropped, and of gclid, gbraid and wbraid only
-    // the first is kept.
+    // the first is kept (Google Ads takes one).
+    const clean = (touch) => {
+      let google = 0;
+      const at = +new Date(touch?.[21]);
+      return at ? FIELDS.map((key, i, value) => (i > 20 ? at : typeof (value = touch[i]) == 'string' && value && !(i > 5 && i < 19 && (now - at > (opt('click-days') || 90) * DAY || (i < 9 && google++))) ? value.slice(0, i > 19 ? 500 : 200) : null)) : null;
+    };
+    // A touch as sent and as the API gives it: the non-empty values by name, the ISO time.
     const out = (touch) => {
       let copy = null;
-      let google = 0;
       if (touch) {
         copy = {};
-        FIELDS.map((key, i) => touch[i] && !(i > 5 && i < 19 && (now - touch[21] > (opt('click-days') || 90) * DAY || (i < 9 && google++))) && (copy[key] = touch[i]));
+        FIELDS.map((key, i) => touch[i] && (copy[key] = touch[i]));
         copy.at = new Date(touch[21]).toISOString();
       }
       return copy;
@@ -75,7 +73,7 @@
     const campaignOf = (touch) => touch?.slice(0, 20).join('');
     // Oldest first, each touch once (two touches of the same millisecond are the same one).
     const merge = (...lists) =>
-      lists.flat().map(clean).filter((touch) => touch).sort((a, b) => a[21] - b[21])
+      lists.flat().map((touch) => clean(touch)).filter((touch) => touch).sort((a, b) => a[21] - b[21])
         .filter((touch, i, all) => touch[21] != all[i - 1]?.[21]);
 
     // The state: the touches, the visitor's random id (made when first stored), the time of
@@ -185,24 +183,21 @@
     let lastHref;
     const view = (referrer, href = loc.href) => {
       if (href != lastHref) {
-        const url = new URL((lastHref = href));
-        const params = url.searchParams;
-        const hash = url.hash.slice(1);
-        const passed = parse(params.get('_ls'));
-        const touch = [...Array(19).fill(null), referrer, href, (now = Date.now())];
+        let passed;
+        const touch = [...Array(19).fill(null), referrer, (lastHref = href), (now = Date.now())];
         // Campaign parameters of the query, then of the part after '#' (also a hash route's
-        // own '?'). Keys are case-insensitive, values kept as sent (+ is a space, %2B a
-        // plus); the first occurrence of a key wins.
-        for (const query of [params, new URLSearchParams(hash.slice(hash.indexOf('?') + 1))]) {
-          query.forEach((value, key) => ~(key = FIELDS.indexOf(key.toLowerCase())) && (touch[key] ??= value));
-        }
+        // own '?'): '?' and '#' separate pairs as '&' does. Keys are case-insensitive, values
+        // kept as sent (+ is a space, %2B a plus); the first occurrence of a key wins.
+        new URLSearchParams(href.replace(/[?#]/g, '&')).forEach((value, key) =>
+          key == '_ls' ? (passed = parse(value)) : ~(key = FIELDS.indexOf(key.toLowerCase())) && (touch[key] ??= value));
         if (passed) {
           // Arrived by a link decorated on another of the site's domains (data-decorate):
           // the same visit goes on, with the other domain's first and latest non-direct
           // touches. They leave the address, so a shared link cannot pass them on.
-          params.delete('_ls');
+          const url = new URL(href);
+          url.searchParams.delete('_ls');
           if (href == loc.href) history.replaceState(history.state, '', (lastHref = url.href));
-          touches = merge(whole(), own(passed, 'f'), own(passed, 'l'));
+          touches = merge(whole(), passed);
         } else arrive(clean(touch));
         seen = now;
         save();
@@ -215,7 +210,7 @@
 
     /* ---- forms, inputs, iframes, links ---------------------------------------------- */
     const fields = (submissionId) => {
-      const sent = whole(1).map(out);
+      const sent = whole(1).map((touch) => out(touch));
       // Dropping the oldest keeps even huge hostile values inside the service's body limit.
       while (json(sent).length > 12e3) sent.shift();
       return {
@@ -230,10 +225,9 @@
     // touches in _ls and, for iframes, the latest campaign's parameters.
     const decorate = (href, withUtm) => {
       const url = new URL(href, loc);
-      const f = out(touches[0]);
-      const l = out(latest()) || f;
-      for (const [key, value] of withUtm ? Object.entries(l) : []) if (FIELDS.indexOf(key) < 19) url.searchParams.set(key, value);
-      url.searchParams.set('_ls', json({ f, l }));
+      const l = latest() || touches[0];
+      FIELDS.map((key, i) => withUtm && i < 19 && l[i] && url.searchParams.set(key, l[i]));
+      url.searchParams.set('_ls', json([touches[0], l]));
       return url.href;
     };
 
@@ -300,8 +294,8 @@
     /* ---- the one global ------------------------------------------------------------- */
     win.Leadsource = {
       touches: () => {
-        const h = whole(ready(1));
-        return { first: out(h[0]), latest: out(h.at(-1)), lastNonDirect: out(latest()), history: h.map(out), stored: stores() };
+        const history = whole(ready(1)).map((touch) => out(touch));
+        return { first: history[0], latest: history.at(-1), lastNonDirect: out(latest()), history, stored: stores() };
       },
       // With data-consent: call with true once the visitor agreed, with false to withdraw.
       consent: safe((granted) => {
@@ -355,4 +349,4 @@
     for (const type of ['DOMContentLoaded', 'prerenderingchange']) listen(type, ready, doc);
     listen('pagehide', ready);
   } catch { /* the host page comes first */ }
-})(window, document, navigator, location, history, JSON.stringify);
+})(window, document, navigator, location, history, JSON.stringify, Date.now());
