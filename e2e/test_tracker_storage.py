@@ -24,6 +24,14 @@ from .conftest import (
 LINKEDIN = "utm_source=linkedin&utm_medium=paid_social&utm_campaign=webinar_sept"
 FACEBOOK = "utm_source=facebook&utm_medium=paid_social&utm_campaign=retargeting"
 T0 = datetime.now(UTC).replace(microsecond=0) - timedelta(days=200)
+# Chromium's prerendering is not driven from here; the page reports being prerendered until
+# the test "shows" it, exactly as document.prerendering and its event behave.
+PRERENDERED = (
+    "window.__shown = false;"
+    "Object.defineProperty(Document.prototype, 'prerendering',"
+    " {configurable: true, get: () => !window.__shown});"
+)
+SHOW = "window.__shown = true; document.dispatchEvent(new Event('prerenderingchange'))"
 
 
 def sources(state: dict | None) -> list[str | None]:
@@ -245,16 +253,27 @@ def test_automated_browsers_store_nothing(context: BrowserContext, pages_site: S
 
 def test_prerendered_page_waits_until_shown(context: BrowserContext, pages_site: Site, make_tenant):
     make_tenant(pages_site)
-    # Chromium's prerendering is not driven from here; the page reports being prerendered
-    # until the test "shows" it, exactly as document.prerendering and its event behave.
-    context.add_init_script(
-        "window.__shown = false;"
-        "Object.defineProperty(Document.prototype, 'prerendering',"
-        " {configurable: true, get: () => !window.__shown});"
-    )
+    context.add_init_script(PRERENDERED)
     page = context.new_page()
     page.goto(f"{pages_site.url}/page.html?{LINKEDIN}")
     assert stored(page) is None
     assert touches(page)["first"] is None
-    page.evaluate("window.__shown = true; document.dispatchEvent(new Event('prerenderingchange'))")
+    page.evaluate(SHOW)
+    assert sources(stored(page)) == ["linkedin"]
+
+
+def test_a_router_that_tidies_a_prerendered_page_keeps_its_landing(
+    context: BrowserContext, pages_site: Site, make_tenant
+):
+    # The router rewrites the address while the page is still prerendered: that is not a
+    # page view before the landing, and the landing's campaign is the first touch once shown.
+    make_tenant(pages_site)
+    context.add_init_script(PRERENDERED)
+    page = context.new_page()
+    page.goto(f"{pages_site.url}/router.html?{LINKEDIN}")
+    assert page.evaluate("location.search") == ""
+    page.evaluate(SHOW)
+    state = touches(page)
+    assert state["first"]["utm_source"] == "linkedin"
+    assert len(state["history"]) == 1
     assert sources(stored(page)) == ["linkedin"]
