@@ -23,12 +23,13 @@
     const KEY = 'leadsource';
     const DAY = 864e5;
     // A touch is an array in the order of FIELDS: the campaign keys (UTM 0-5, then click ids
-    // 6-18, gclid, gbraid and wbraid first: only the first of those three present is sent),
-    // referrer (19), landing page (20), and the time (21, ms). Empty slots are null. Arrays
-    // keep the cookie small, and reading one never reaches a prototype.
+    // 6-18, gclid, gbraid and wbraid first: only the first of those three present is kept),
+    // referrer (19), landing page (20), and the time (21, ms). Empty slots are null. Code
+    // that indexes an array needs no names, and reading a JSON array's items never reaches
+    // a prototype.
     const FIELDS = 'utm_source utm_medium utm_campaign utm_term utm_content utm_id gclid gbraid wbraid dclid msclkid fbclid li_fat_id ttclid twclid epik rdt_cid sccid yclid referrer landing_page at'.split(' ');
-    // Own properties only, for objects from outside (another domain's hand-over, the
-    // page's): a polluted Object.prototype changes nothing.
+    // Own properties only, when looking up a value by an input's name: a polluted
+    // Object.prototype changes nothing.
     const own = (object, key) => (object && Object.hasOwn(object, key) ? object[key] : undefined);
     const hostOf = (href) => new URL(href, loc).hostname;
     // The host is the domain or one of its subdomains.
