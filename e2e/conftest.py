@@ -335,6 +335,16 @@ def send_page_form(page: Page, email: str) -> None:
     page.wait_for_selector("#page-thanks")
 
 
+def send_by_script(page: Page, button: str) -> tuple[str, str]:
+    """Click a button of a page that sends its form by script and writes the answer's
+    "<status> <submission id>" into #result; wait for it and return the two."""
+    page.evaluate("document.getElementById('result').textContent = ''")
+    page.click(button)
+    page.wait_for_function("document.getElementById('result').textContent !== ''")
+    status, submission_id = page.inner_text("#result").split(" ")
+    return status, submission_id
+
+
 def open_unfinished(page: Page, url: str, ready: str) -> None:
     """Open a page whose parsing stops at ``<script src="/never.js">`` (never answered), so
     DOMContentLoaded never comes; return once ``ready`` (a JS expression) is true."""
