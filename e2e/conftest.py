@@ -40,8 +40,14 @@ CHROMIUM_ARGS = [
     # shop.site.test (cookies shared on the registrable domain) or other.test (another site).
     "--host-resolver-rules=MAP *.test 127.0.0.1",
 ]
-# Playwright sets navigator.webdriver, so without this switch utm.js would store nothing.
-TEST_ATTRS = "data-allow-bots"
+# Playwright's Chromium announces automation (navigator.webdriver), and utm.js stores nothing
+# for automated browsers; the tests' browser does not announce it, as a visitor's does not.
+VISITOR_ARGS = [*CHROMIUM_ARGS, "--disable-blink-features=AutomationControlled"]
+# The optional parts of utm.js (a tenant setting, ingest.tracker.SCRIPT_OPTIONS). The tracker
+# suite runs in the variant with every part but consent mode (which holds all storage until
+# the page calls Leadsource.consent); a tenant made without options gets the default script.
+EVERYTHING = ("pageviews", "consent", "inputs", "crossdomain", "api")
+FULL = tuple(option for option in EVERYTHING if option != "consent")
 
 
 def free_port() -> int:
@@ -190,22 +196,31 @@ def make_tenant(service: Service):
         utm_transfer: str = "on",
         thank_you: str | None = None,
         any_origin: bool = False,
+        script_options: tuple[str, ...] = (),
     ) -> Tenant:
         tenant_id = "t" + uuid.uuid4().hex[:12]
         origins = [] if any_origin else ["--origin", site.url]
         created = service.cli(
-            "tenant", "create", tenant_id, *origins, "--utm-transfer", utm_transfer
+            "tenant",
+            "create",
+            tenant_id,
+            *origins,
+            "--utm-transfer",
+            utm_transfer,
+            "--script-options",
+            ",".join(script_options) or "none",
         )
+        assert created["script_options"] == list(script_options)
         args = ["form", "create", tenant_id, "--name", "Contact us", "--publish"]
         args += ["--thank-you", thank_you or f"{site.url}/thanks.html"]
         form = service.cli(*args)
         site.context.clear()
         script_src = f"{service.url}/t/{tenant_id}/utm.js"
         site.context.update(
-            # The snippet as printed, with the test switch added.
-            script_tag=form["script_tag"].replace("<script ", f"<script {TEST_ATTRS} "),
+            # The snippet exactly as printed.
+            script_tag=form["script_tag"],
             script_src=script_src,
-            attrs=TEST_ATTRS,
+            attrs="",
             embed_html=form["embed_html"],
             hosted_url=form["hosted_url"],
             form_action=form["hosted_url"],
@@ -227,19 +242,17 @@ def playwright_instance() -> Iterator[Playwright]:
 
 @pytest.fixture(scope="session")
 def browser(playwright_instance: Playwright) -> Iterator[Browser]:
-    browser = playwright_instance.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    """A visitor's browser: navigator.webdriver is false."""
+    browser = playwright_instance.chromium.launch(executable_path=CHROMIUM, args=VISITOR_ARGS)
     yield browser
     browser.close()
 
 
 @pytest.fixture(scope="session")
-def human_browser(playwright_instance: Playwright) -> Iterator[Browser]:
-    """A browser that does not announce automation (navigator.webdriver is false), as a
-    visitor's does: for pages whose script tag is exactly what a customer pastes."""
-    browser = playwright_instance.chromium.launch(
-        executable_path=CHROMIUM,
-        args=[*CHROMIUM_ARGS, "--disable-blink-features=AutomationControlled"],
-    )
+def bot_browser(playwright_instance: Playwright) -> Iterator[Browser]:
+    """A browser that announces automation (navigator.webdriver is true), as crawlers and
+    test tools do."""
+    browser = playwright_instance.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
     yield browser
     browser.close()
 
@@ -287,9 +300,19 @@ def touches(page: Page) -> dict[str, Any]:
 
 
 def fields(page: Page) -> dict[str, Any]:
-    """The fields utm.js would add to a form, with the touches parsed."""
+    """The fields utm.js would add to a form (through the API), with the touches parsed into
+    the dict shape (see ``_state``)."""
     raw = page.evaluate("Leadsource.fill()")
-    return {k: json.loads(v) if k != "ls_submission_id" else v for k, v in raw.items()}
+    return parse_fields(raw)
+
+
+def parse_fields(raw: dict[str, str]) -> dict[str, Any]:
+    """utm.js's hidden fields with their touches (arrays in the storage format) as dicts."""
+    parsed: dict[str, Any] = {"ls_submission_id": raw["ls_submission_id"]}
+    for name in ("ls_first_touch", "ls_latest_touch"):
+        parsed[name] = _touch(json.loads(raw[name]))
+    parsed["ls_touches"] = [_touch(touch) for touch in json.loads(raw["ls_touches"])]
+    return parsed
 
 
 # utm.js stores [touches, visitor id, latest page view, cookie domain], each touch an array in
@@ -302,14 +325,16 @@ TOUCH_SLOTS = (
 )
 
 
+def _touch(slots: list[Any] | None) -> dict[str, Any] | None:
+    if slots is None:
+        return None
+    return {k: v for k, v in zip(TOUCH_SLOTS, slots, strict=True) if v is not None}
+
+
 def _state(raw: str) -> dict[str, Any]:
     touches, visitor, seen, domain = json.loads(raw)
     return {
-        "h": [
-            {k: v for k, v in zip(TOUCH_SLOTS, touch, strict=True) if v is not None}
-            for touch in touches
-            if touch is not None
-        ],
+        "h": [_touch(touch) for touch in touches if touch is not None],
         "v": visitor,
         "s": seen,
         "d": domain,

@@ -26,7 +26,7 @@ def read_until(proc: subprocess.Popen, marker: str, timeout: float = 30) -> str:
     return seen
 
 
-def test_demo_journey(human_browser: Browser, tmp_path) -> None:
+def test_demo_journey(browser: Browser, tmp_path) -> None:
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -51,7 +51,7 @@ def test_demo_journey(human_browser: Browser, tmp_path) -> None:
         api_key = re.search(r"Bearer (ls_[\w-]+)", banner).group(1)
         linkedin, facebook = re.findall(rf"({re.escape(site)}/\?utm_source=\S+)", banner)
 
-        context = human_browser.new_context()
+        context = browser.new_context()
         assert context.new_page().evaluate("navigator.webdriver") is False
         page = context.new_page()
         page.goto(linkedin)

@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 from playwright.sync_api import BrowserContext
 
-from .conftest import Service, Site, send_by_script, send_page_form
+from .conftest import FULL, Service, Site, send_by_script, send_page_form
 
 CAMPAIGN = "utm_source=partner_a&utm_medium=email&utm_campaign=spring"
 
@@ -28,7 +28,7 @@ HOSTILE_QUERY = "&".join(
 def test_form_added_after_load_carries_the_fields(
     context: BrowserContext, service: Service, pages_site: Site, make_tenant
 ) -> None:
-    tenant = make_tenant(pages_site)
+    tenant = make_tenant(pages_site, script_options=FULL)
     page = context.new_page()
     page.goto(f"{pages_site.url}/dynamic.html?{CAMPAIGN}")
     assert page.locator("form").count() == 0
@@ -42,7 +42,7 @@ def test_form_added_after_load_carries_the_fields(
 def test_form_sent_by_the_page_with_fetch_is_filled_first(
     context: BrowserContext, service: Service, pages_site: Site, make_tenant
 ) -> None:
-    tenant = make_tenant(pages_site)
+    tenant = make_tenant(pages_site, script_options=FULL)
     page = context.new_page()
     page.goto(f"{pages_site.url}/fetch.html?{CAMPAIGN}")
     page.fill("input[name=email]", "fetch@example.com")
@@ -56,7 +56,7 @@ def test_form_sent_by_the_page_with_fetch_is_filled_first(
 def test_hostile_values_never_run(
     context: BrowserContext, service: Service, pages_site: Site, make_tenant
 ) -> None:
-    tenant = make_tenant(pages_site)
+    tenant = make_tenant(pages_site, script_options=FULL)
     hostile_name = '<img src=x onerror="window.__xss=5;alert(5)">'
 
     # The customer's page with the script, opened by a hostile link.

@@ -9,11 +9,12 @@ from urllib.parse import parse_qs, urlsplit
 from playwright.sync_api import BrowserContext
 
 from .conftest import (
-    TEST_ATTRS,
+    FULL,
     Service,
     Site,
     fields,
     open_unfinished,
+    parse_fields,
     send_by_script,
     stored_cookie,
     touches,
@@ -25,7 +26,7 @@ LINKEDIN = "utm_source=linkedin&utm_medium=paid_social&utm_campaign=webinar_sept
 def test_form_sent_with_new_formdata_and_no_submit_event(
     context: BrowserContext, service: Service, pages_site: Site, make_tenant
 ):
-    tenant = make_tenant(pages_site)
+    tenant = make_tenant(pages_site, script_options=FULL)
     page = context.new_page()
     page.goto(f"{pages_site.url}/formdata.html?{LINKEDIN}")
     page.fill("input[name=email]", "formdata@example.com")
@@ -42,7 +43,7 @@ def test_form_sent_with_new_formdata_and_no_submit_event(
 def test_inputs_the_customer_placed_are_filled_by_name(
     context: BrowserContext, pages_site: Site, make_tenant
 ):
-    make_tenant(pages_site)
+    make_tenant(pages_site, script_options=FULL)
     page = context.new_page()
     page.goto(f"{pages_site.url}/page.html?{LINKEDIN}")
     page.goto(
@@ -59,7 +60,7 @@ def test_inputs_the_customer_placed_are_filled_by_name(
     assert value("referrer") == "https://partner.example/post"
     assert value("first_utm_source") == "linkedin"
     assert value("first_landing_page") == f"{pages_site.url}/page.html?{LINKEDIN}"
-    assert json.loads(value("ls_first_touch"))["utm_source"] == "linkedin"
+    assert json.loads(value("ls_first_touch"))[0] == "linkedin"  # the storage format
     assert value("utm_medium") == "set-by-the-page"  # never overwritten
     assert value("email") == ""
 
@@ -73,7 +74,7 @@ def test_inputs_the_customer_placed_are_filled_by_name(
 
 
 def test_iframed_forms(context: BrowserContext, service: Service, pages_site: Site, make_tenant):
-    tenant = make_tenant(pages_site)
+    tenant = make_tenant(pages_site, script_options=FULL)
     page = context.new_page()
     page.goto(f"{pages_site.url}/page.html?{LINKEDIN}")
     page.goto(f"{pages_site.url}/iframes.html?utm_source=newsletter&utm_medium=email")
@@ -106,7 +107,7 @@ def test_an_iframe_is_decorated_as_soon_as_the_parser_adds_it(
 ):
     # The rest of utm.js's work waits for the document to be parsed; an iframed form must
     # not: it would load, and be reloaded (losing what the visitor typed) when the page ends.
-    make_tenant(pages_site)
+    make_tenant(pages_site, script_options=FULL)
     page = context.new_page()
     open_unfinished(
         page,
@@ -119,7 +120,7 @@ def test_an_iframe_is_decorated_as_soon_as_the_parser_adds_it(
 def test_links_to_listed_domains_carry_the_touches(
     context: BrowserContext, pages_site: Site, make_tenant
 ):
-    make_tenant(pages_site, any_origin=True)
+    make_tenant(pages_site, script_options=FULL, any_origin=True)
     page = context.new_page()
     page.goto(f"{pages_site.at('www.site.test')}/decorate.html?{LINKEDIN}")
     page.hover("#elsewhere")
@@ -139,7 +140,7 @@ def test_links_to_listed_domains_carry_the_touches(
 
 
 def test_single_page_app_navigation(context: BrowserContext, pages_site: Site, make_tenant):
-    make_tenant(pages_site)
+    make_tenant(pages_site, script_options=FULL)
     page = context.new_page()
     page.goto(f"{pages_site.url}/spa.html")
     page.evaluate("go('pushState', '?utm_source=spa&utm_medium=app')")
@@ -161,7 +162,7 @@ def test_the_landing_is_kept_from_a_router_that_tidies_the_address_at_once(
 ):
     # utm.js defers its storage work past the parser, but takes the address while still in
     # <head>; the API, asked at once, does the deferred work first.
-    make_tenant(pages_site)
+    make_tenant(pages_site, script_options=FULL)
     page = context.new_page()
     page.goto(f"{pages_site.url}/router.html?{LINKEDIN}")
     assert page.evaluate("location.search") == ""
@@ -173,7 +174,7 @@ def test_the_landing_is_kept_from_a_router_that_tidies_the_address_at_once(
 
 
 def test_api_fills_forms_and_form_data(context: BrowserContext, pages_site: Site, make_tenant):
-    make_tenant(pages_site)
+    make_tenant(pages_site, script_options=FULL)
     page = context.new_page()
     page.goto(f"{pages_site.url}/page.html?{LINKEDIN}")
     from_form_data = page.evaluate("Object.fromEntries(Leadsource.fill(new FormData()).entries())")
@@ -181,7 +182,8 @@ def test_api_fills_forms_and_form_data(context: BrowserContext, pages_site: Site
     plain = fields(page)
     for got in (from_form_data, from_params):
         assert set(got) == {"ls_submission_id", "ls_first_touch", "ls_latest_touch", "ls_touches"}
-        assert json.loads(got["ls_first_touch"]) == plain["ls_first_touch"]
+        assert parse_fields(got)["ls_first_touch"] == plain["ls_first_touch"]
+    assert plain["ls_first_touch"]["utm_source"] == "linkedin"
     # Each fill is a new submission.
     assert from_form_data["ls_submission_id"] != from_params["ls_submission_id"]
     page.evaluate("Leadsource.fill(document.querySelector('form'))")
@@ -197,7 +199,7 @@ def test_api_fills_forms_and_form_data(context: BrowserContext, pages_site: Site
 def test_loading_twice_adds_nothing_twice(
     context: BrowserContext, service: Service, pages_site: Site, make_tenant
 ):
-    tenant = make_tenant(pages_site)
+    tenant = make_tenant(pages_site, script_options=FULL)
     page = context.new_page()
     page.goto(f"{pages_site.url}/globals.html?{LINKEDIN}")
     added = page.evaluate(
@@ -216,4 +218,4 @@ def test_loading_twice_adds_nothing_twice(
     )
     assert names == ["ls_first_touch", "ls_latest_touch", "ls_submission_id", "ls_touches"]
     assert service.persons(tenant.api_key, "twice@example.com") == []
-    assert TEST_ATTRS in pages_site.context["script_tag"]
+    assert pages_site.context["script_tag"] == tenant.form["script_tag"]  # as pasted

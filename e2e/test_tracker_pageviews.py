@@ -1,4 +1,4 @@
-"""utm.js page views (opt-in with data-pageviews): a beacon per page view, also for
+"""utm.js page views (the pageviews script option): a beacon per page view, also for
 single-page navigation, stored by the service as page views in sessions, bot-filtered."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page
 
-from .conftest import Service, Site, Watch, stored
+from .conftest import FULL, Service, Site, Watch, stored
 
 LINKEDIN = "utm_source=linkedin&utm_medium=paid_social&utm_campaign=webinar_sept"
 # A visitor's browser, as the service sees it: the headless default says "HeadlessChrome",
@@ -22,9 +22,9 @@ DESKTOP_CHROME = (
 
 
 @pytest.fixture
-def visitor(human_browser: Browser, watch: Watch) -> Iterator[BrowserContext]:
+def visitor(browser: Browser, watch: Watch) -> Iterator[BrowserContext]:
     """A person's browser: navigator.webdriver false and an ordinary user agent."""
-    ctx = human_browser.new_context(user_agent=DESKTOP_CHROME)
+    ctx = browser.new_context(user_agent=DESKTOP_CHROME)
     ctx.on("page", lambda page: page.on("pageerror", lambda exc: watch.errors.append(str(exc))))
     ctx.set_default_timeout(10_000)
     yield ctx
@@ -61,7 +61,7 @@ def beacons(page: Page) -> list[str]:
 def test_page_views_and_sessions(
     visitor: BrowserContext, service: Service, pages_site: Site, make_tenant
 ):
-    tenant = make_tenant(pages_site)
+    tenant = make_tenant(pages_site, script_options=FULL)
     page = visitor.new_page()
     page.goto(f"{pages_site.url}/pageviews.html?{LINKEDIN}")
     page.click("#next")
@@ -104,28 +104,41 @@ def test_page_views_and_sessions(
     assert sessions == [("linkedin", 4, 1), ("newsletter", 1, 0)]
 
 
-def test_no_page_views_unless_asked(
-    visitor: BrowserContext, service: Service, pages_site: Site, make_tenant
+def test_no_page_views_without_the_option_or_on_a_page_that_switches_them_off(
+    browser: Browser, service: Service, pages_site: Site, make_tenant
 ):
-    tenant = make_tenant(pages_site)
-    page = visitor.new_page()
-    sent = beacons(page)
-    page.goto(f"{pages_site.url}/page.html?{LINKEDIN}")
-    page.goto(f"{pages_site.url}/pageviews.html")  # the control: this page asks
-    assert len(pageviews(service, tenant.tenant_id, 1)) == 1
-    assert len(sent) == 1
-
-
-def test_bots_send_no_page_views_and_the_service_drops_headless_ones(
-    browser: Browser, human_browser: Browser, service: Service, pages_site: Site, make_tenant
-):
-    tenant = make_tenant(pages_site)
-    # An automated browser (navigator.webdriver) on a page without the tests' switch: the
-    # script sends nothing at all.
+    without = make_tenant(pages_site, script_options=tuple(o for o in FULL if o != "pageviews"))
     ctx = browser.new_context(user_agent=DESKTOP_CHROME)
     page = ctx.new_page()
     sent = beacons(page)
+    page.goto(f"{pages_site.url}/pageviews.html?{LINKEDIN}")
+    page.goto(f"{pages_site.url}/page.html")
+    assert stored(page)["h"][0]["utm_source"] == "linkedin"  # the script did run
+    ctx.close()
+    assert sent == []
+
+    with_them = make_tenant(pages_site, script_options=FULL)
+    ctx = browser.new_context(user_agent=DESKTOP_CHROME)
+    page = ctx.new_page()
+    sent = beacons(page)
+    pages_site.context["attrs"] = 'data-pageviews="off"'
+    page.goto(f"{pages_site.url}/page.html?{LINKEDIN}")
     pages_site.context["attrs"] = ""
+    page.goto(f"{pages_site.url}/page.html")  # the control: every other page sends
+    assert len(pageviews(service, with_them.tenant_id, 1)) == 1
+    ctx.close()
+    assert len(sent) == 1
+    assert rows(service, "SELECT * FROM pageviews WHERE tenant_id = ?", without.tenant_id) == []
+
+
+def test_bots_send_no_page_views_and_the_service_drops_headless_ones(
+    bot_browser: Browser, browser: Browser, service: Service, pages_site: Site, make_tenant
+):
+    tenant = make_tenant(pages_site, script_options=FULL)
+    # An automated browser (navigator.webdriver): the script sends nothing at all.
+    ctx = bot_browser.new_context(user_agent=DESKTOP_CHROME)
+    page = ctx.new_page()
+    sent = beacons(page)
     page.goto(f"{pages_site.url}/pageviews.html?{LINKEDIN}")
     page.click("#next")
     page.wait_for_url("**p=2")
@@ -134,7 +147,7 @@ def test_bots_send_no_page_views_and_the_service_drops_headless_ones(
 
     # A headless browser that hides webdriver still says so in its user agent: the beacon
     # goes out and the service answers 204, but keeps nothing.
-    ctx = human_browser.new_context()
+    ctx = browser.new_context()
     page = ctx.new_page()
     assert "HeadlessChrome" in page.evaluate("navigator.userAgent")
     with page.expect_response(lambda r: "/collect" in r.url) as answer:

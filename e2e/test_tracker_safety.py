@@ -5,7 +5,17 @@ from __future__ import annotations
 
 from playwright.sync_api import BrowserContext, ConsoleMessage
 
-from .conftest import NO_LOCAL_STORAGE, Service, Site, fields, send_page_form, stored, touches
+from .conftest import (
+    EVERYTHING,
+    FULL,
+    NO_LOCAL_STORAGE,
+    Service,
+    Site,
+    fields,
+    send_page_form,
+    stored,
+    touches,
+)
 
 LINKEDIN = "utm_source=linkedin&utm_medium=paid_social&utm_campaign=webinar_sept"
 
@@ -13,7 +23,7 @@ LINKEDIN = "utm_source=linkedin&utm_medium=paid_social&utm_campaign=webinar_sept
 def test_no_prototype_pollution_from_the_address(
     context: BrowserContext, pages_site: Site, make_tenant
 ):
-    make_tenant(pages_site)
+    make_tenant(pages_site, script_options=FULL)
     page = context.new_page()
     page.goto(
         f"{pages_site.url}/page.html?__proto__[polluted]=1&__proto__=x&constructor[prototype]"
@@ -36,7 +46,7 @@ def test_no_prototype_pollution_from_the_address(
 def test_a_polluted_page_changes_nothing(
     context: BrowserContext, service: Service, pages_site: Site, make_tenant
 ):
-    tenant = make_tenant(pages_site)
+    tenant = make_tenant(pages_site, script_options=FULL)
     page = context.new_page()
     page.goto(f"{pages_site.url}/polluted.html?utm_medium=email")
     state = touches(page)
@@ -61,7 +71,7 @@ def test_a_polluted_page_changes_nothing(
 def test_storage_that_throws_everywhere(
     context: BrowserContext, service: Service, pages_site: Site, make_tenant
 ):
-    tenant = make_tenant(pages_site)
+    tenant = make_tenant(pages_site, script_options=FULL)
     context.add_init_script(NO_LOCAL_STORAGE)
     context.add_init_script(
         "Object.defineProperty(Document.prototype, 'cookie', {configurable: true,"
@@ -77,7 +87,7 @@ def test_storage_that_throws_everywhere(
 
 
 def test_corrupt_storage_is_ignored(context: BrowserContext, pages_site: Site, make_tenant):
-    make_tenant(pages_site)
+    make_tenant(pages_site, script_options=FULL)
     page = context.new_page()
     page.goto(f"{pages_site.url}/page.html")
     junk_values = (
@@ -110,7 +120,7 @@ def debug_messages(context: BrowserContext, url: str) -> list[str]:
 def test_debug_mode_reports_what_it_captured_and_why_anything_is_missing(
     context: BrowserContext, pages_site: Site, make_tenant
 ):
-    make_tenant(pages_site, utm_transfer="off")
+    make_tenant(pages_site, script_options=FULL, utm_transfer="off")
     text = "\n".join(
         debug_messages(
             context, f"{pages_site.url}/page.html?{LINKEDIN}&utm_souce=typo&leadsource_debug=1"
@@ -125,9 +135,31 @@ def test_debug_mode_reports_what_it_captured_and_why_anything_is_missing(
 def test_debug_mode_by_attribute_and_no_debug_otherwise(
     context: BrowserContext, pages_site: Site, make_tenant
 ):
-    make_tenant(pages_site)
+    make_tenant(pages_site, script_options=FULL)
     quiet = debug_messages(context, f"{pages_site.url}/page.html?{LINKEDIN}")
     assert not [m for m in quiet if "leadsource" in m]
     pages_site.context["attrs"] += " data-debug"
     text = "\n".join(debug_messages(context, f"{pages_site.url}/consent.html?{LINKEDIN}"))
+    # A tag asking for consent, served a script without consent mode.
+    assert "no consent mode, so consent can never be given" in text
+    assert "these options: pageviews, inputs, crossdomain, api" in text
+    make_tenant(pages_site, script_options=EVERYTHING)
+    pages_site.context["attrs"] += " data-debug"
+    text = "\n".join(debug_messages(context, f"{pages_site.url}/consent.html?{LINKEDIN}"))
     assert "Leadsource.consent(true) has not been called" in text
+
+
+def test_debug_mode_without_the_api_reads_storage_and_names_missing_options(
+    context: BrowserContext, pages_site: Site, make_tenant
+):
+    """The default script has no API: the helper reads the stored touches itself, and tells
+    a site with inputs to fill by name that the script it is served does not fill them."""
+    make_tenant(pages_site)
+    context.new_page().goto(f"{pages_site.url}/page.html?{LINKEDIN}")
+    text = "\n".join(
+        debug_messages(context, f"{pages_site.url}/inputs.html?utm_source=news&leadsource_debug=1")
+    )
+    assert "no options (the default script)" in text
+    assert "first touch {utm_source: linkedin" in text
+    assert "latest non-direct touch {utm_source: news" in text
+    assert 'turn on the "inputs" script option' in text

@@ -6,11 +6,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from playwright.sync_api import BrowserContext
+from playwright.sync_api import Browser, BrowserContext
 
 from .conftest import (
+    EVERYTHING,
+    FULL,
     NO_LOCAL_STORAGE,
-    TEST_ATTRS,
     Service,
     Site,
     fields,
@@ -41,7 +42,7 @@ def sources(state: dict | None) -> list[str | None]:
 def test_local_storage_and_cookie_are_written_together_and_restore_each_other(
     context: BrowserContext, pages_site: Site, make_tenant
 ):
-    make_tenant(pages_site)
+    make_tenant(pages_site, script_options=FULL)
     page = context.new_page()
     page.goto(f"{pages_site.url}/page.html?{LINKEDIN}")
     assert sources(stored(page)) == ["linkedin"]
@@ -65,7 +66,7 @@ def test_local_storage_and_cookie_are_written_together_and_restore_each_other(
 def test_site_without_local_storage(
     context: BrowserContext, service: Service, pages_site: Site, make_tenant
 ):
-    tenant = make_tenant(pages_site)
+    tenant = make_tenant(pages_site, script_options=FULL)
     context.add_init_script(NO_LOCAL_STORAGE)
     page = context.new_page()
     page.goto(f"{pages_site.url}/page.html?{LINKEDIN}")
@@ -84,7 +85,7 @@ def test_a_visitor_who_leaves_before_the_page_is_parsed_is_kept(
     context: BrowserContext, pages_site: Site, make_tenant
 ):
     # Storage waits until the document is parsed; leaving earlier stores the touch then.
-    make_tenant(pages_site)
+    make_tenant(pages_site, script_options=FULL)
     page = context.new_page()
     open_unfinished(page, f"{pages_site.url}/slow.html?{LINKEDIN}", "window.Leadsource")
     assert page.evaluate("localStorage.getItem('leadsource')") is None
@@ -97,7 +98,7 @@ def test_touches_too_big_for_the_cookie_are_read_from_local_storage(
 ):
     # Pages read only the cookie unless they need the whole history. When the touches stop
     # fitting a cookie, it is emptied rather than left stale, so pages read localStorage.
-    make_tenant(pages_site)
+    make_tenant(pages_site, script_options=FULL)
     page = context.new_page()
     page.goto(f"{pages_site.url}/page.html?{LINKEDIN}")
     assert stored_cookie(context)["h"][-1]["utm_source"] == "linkedin"
@@ -115,7 +116,7 @@ def test_an_ordinary_page_view_reads_only_the_cookie(
 ):
     # localStorage calls are synchronous round trips to another process: a page view that
     # brings no new touch does without them.
-    make_tenant(pages_site)
+    make_tenant(pages_site, script_options=FULL)
     context.add_init_script(
         "window.reads = 0; const getItem = Storage.prototype.getItem;"
         " Storage.prototype.getItem = function (...a) { reads++; return getItem.apply(this, a); };"
@@ -132,7 +133,7 @@ def test_an_ordinary_page_view_reads_only_the_cookie(
 
 
 def test_subdomains_share_the_first_touch(context: BrowserContext, pages_site: Site, make_tenant):
-    make_tenant(pages_site, any_origin=True)
+    make_tenant(pages_site, script_options=FULL, any_origin=True)
     page = context.new_page()
     page.goto(f"{pages_site.at('www.site.test')}/page.html?{LINKEDIN}")
     [cookie] = [c for c in context.cookies() if c["name"] == "leadsource"]
@@ -150,8 +151,8 @@ def test_subdomains_share_the_first_touch(context: BrowserContext, pages_site: S
 
 
 def test_cookie_domain_can_be_overridden(context: BrowserContext, pages_site: Site, make_tenant):
-    make_tenant(pages_site, any_origin=True)
-    pages_site.context["attrs"] = f'{TEST_ATTRS} data-cookie-domain=""'
+    make_tenant(pages_site, script_options=FULL, any_origin=True)
+    pages_site.context["attrs"] = 'data-cookie-domain=""'
     page = context.new_page()
     page.goto(f"{pages_site.at('www.site.test')}/page.html?{LINKEDIN}")
     [cookie] = [c for c in context.cookies() if c["name"] == "leadsource"]
@@ -161,7 +162,7 @@ def test_cookie_domain_can_be_overridden(context: BrowserContext, pages_site: Si
 
 
 def test_attribution_window(context: BrowserContext, pages_site: Site, make_tenant):
-    make_tenant(pages_site)
+    make_tenant(pages_site, script_options=FULL)
     page = context.new_page()
     context.clock.set_fixed_time(T0)
     page.goto(f"{pages_site.url}/page.html?{LINKEDIN}")
@@ -170,7 +171,7 @@ def test_attribution_window(context: BrowserContext, pages_site: Site, make_tena
     # By default the first touch is never replaced.
     assert touches(page)["first"]["utm_source"] == "linkedin"
 
-    pages_site.context["attrs"] = f'{TEST_ATTRS} data-attribution-days="30"'
+    pages_site.context["attrs"] = 'data-attribution-days="30"'
     context.clock.set_fixed_time(T0 + timedelta(days=101))
     page.goto(f"{pages_site.url}/page.html?utm_source=newsletter")
     state = touches(page)
@@ -179,7 +180,7 @@ def test_attribution_window(context: BrowserContext, pages_site: Site, make_tena
 
 
 def test_consent_mode(context: BrowserContext, service: Service, pages_site: Site, make_tenant):
-    tenant = make_tenant(pages_site)
+    tenant = make_tenant(pages_site, script_options=EVERYTHING)
     page = context.new_page()
     page.goto(f"{pages_site.url}/consent.html?{LINKEDIN}")
     # Nothing written before consent, but the landing's campaign is held in memory and a
@@ -219,13 +220,14 @@ def test_consent_mode(context: BrowserContext, service: Service, pages_site: Sit
 @pytest.mark.parametrize(
     "signal", ["globalPrivacyControl', {get: () => true}", "doNotTrack', {get: () => '1'}"]
 )
-def test_privacy_signals_are_respected_when_asked(
-    signal: str, context: BrowserContext, pages_site: Site, make_tenant
+def test_privacy_signals_are_respected_in_consent_mode(
+    signal: str, browser: Browser, pages_site: Site, make_tenant
 ):
-    make_tenant(pages_site)
+    make_tenant(pages_site, script_options=EVERYTHING)
+    context = browser.new_context()
     context.add_init_script(f"Object.defineProperty(Navigator.prototype, '{signal})")
     page = context.new_page()
-    page.goto(f"{pages_site.url}/dnt.html?{LINKEDIN}")
+    page.goto(f"{pages_site.url}/page.html?{LINKEDIN}")
     # Not even consent overrides the signal.
     page.evaluate("Leadsource.consent(true)")
     assert stored(page) is None
@@ -233,26 +235,54 @@ def test_privacy_signals_are_respected_when_asked(
     assert touches(page)["stored"] is False
     # Forms sent from the page still carry the page's own touch.
     assert fields(page)["ls_first_touch"]["utm_source"] == "linkedin"
-    # Off by default: a tag without data-respect-dnt stores as usual.
+    context.close()
+    # Without consent mode the signals change nothing (a new visitor, so a fresh copy of
+    # the script: a browser keeps the one it has for LEADSOURCE_SCRIPT_MAX_AGE).
+    make_tenant(pages_site, script_options=FULL)
+    context = browser.new_context()
+    context.add_init_script(f"Object.defineProperty(Navigator.prototype, '{signal})")
+    page = context.new_page()
     page.goto(f"{pages_site.url}/page.html?{LINKEDIN}")
     assert sources(stored(page)) == ["linkedin"]
+    context.close()
 
 
-def test_automated_browsers_store_nothing(context: BrowserContext, pages_site: Site, make_tenant):
-    make_tenant(pages_site)
+@pytest.mark.parametrize("options", [FULL, ()], ids=["full", "default"])
+def test_a_tag_asking_for_consent_stores_nothing_without_consent_mode(
+    options: tuple[str, ...], context: BrowserContext, pages_site: Site, make_tenant
+):
+    """A site whose tag says data-consent, served a script without consent mode (the tenant
+    has not turned it on), could never give consent: the script stores nothing, rather than
+    storing without it."""
+    make_tenant(pages_site, script_options=options)
     page = context.new_page()
-    assert page.evaluate("navigator.webdriver") is True
-    page.goto(f"{pages_site.url}/bots.html?{LINKEDIN}")
+    page.goto(f"{pages_site.url}/consent.html?{LINKEDIN}")
+    page.wait_for_load_state()
+    assert page.evaluate("typeof Leadsource.consent") == "undefined"
     assert stored(page) is None
     assert stored_cookie(context) is None
+
+
+def test_automated_browsers_store_nothing(
+    bot_browser: Browser, context: BrowserContext, pages_site: Site, make_tenant
+):
+    make_tenant(pages_site, script_options=FULL)
+    bot = bot_browser.new_context()
+    page = bot.new_page()
+    assert page.evaluate("navigator.webdriver") is True
+    page.goto(f"{pages_site.url}/page.html?{LINKEDIN}")
+    assert stored(page) is None
+    assert stored_cookie(bot) is None
     assert touches(page)["stored"] is False
-    # The tests' switch: the same browser, with data-allow-bots, stores.
+    bot.close()
+    # The control: the same page in a browser that does not announce automation stores.
+    page = context.new_page()
     page.goto(f"{pages_site.url}/page.html?{LINKEDIN}")
     assert sources(stored(page)) == ["linkedin"]
 
 
 def test_prerendered_page_waits_until_shown(context: BrowserContext, pages_site: Site, make_tenant):
-    make_tenant(pages_site)
+    make_tenant(pages_site, script_options=FULL)
     context.add_init_script(PRERENDERED)
     page = context.new_page()
     page.goto(f"{pages_site.url}/page.html?{LINKEDIN}")
@@ -267,7 +297,7 @@ def test_a_router_that_tidies_a_prerendered_page_keeps_its_landing(
 ):
     # The router rewrites the address while the page is still prerendered: that is not a
     # page view before the landing, and the landing's campaign is the first touch once shown.
-    make_tenant(pages_site)
+    make_tenant(pages_site, script_options=FULL)
     context.add_init_script(PRERENDERED)
     page = context.new_page()
     page.goto(f"{pages_site.url}/router.html?{LINKEDIN}")

@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 from playwright.sync_api import BrowserContext
 
-from .conftest import TEST_ATTRS, Service, Site, fields, send_page_form, touches
+from .conftest import FULL, Service, Site, fields, send_page_form, touches
 
 LINKEDIN = "utm_source=linkedin&utm_medium=paid_social&utm_campaign=webinar_sept"
 FACEBOOK = "utm_source=facebook&utm_medium=paid_social&utm_campaign=retargeting"
@@ -16,7 +16,7 @@ T0 = datetime.now(UTC).replace(microsecond=0) - timedelta(days=200)
 
 
 def test_parameters_are_read_as_sent(context: BrowserContext, pages_site: Site, make_tenant):
-    make_tenant(pages_site)
+    make_tenant(pages_site, script_options=FULL)
     page = context.new_page()
     page.goto(
         f"{pages_site.url}/page.html?UTM_Source=News+Letter&utm_medium=e%2Bmail"
@@ -37,7 +37,7 @@ def test_parameters_are_read_as_sent(context: BrowserContext, pages_site: Site, 
 
 
 def test_parameters_after_the_hash(context: BrowserContext, pages_site: Site, make_tenant):
-    make_tenant(pages_site)
+    make_tenant(pages_site, script_options=FULL)
     page = context.new_page()
     page.goto(f"{pages_site.url}/page.html#utm_source=hash&utm_medium=anchor&gclid=G1")
     first = touches(page)["first"]
@@ -45,7 +45,7 @@ def test_parameters_after_the_hash(context: BrowserContext, pages_site: Site, ma
 
 
 def test_values_and_keys_are_bounded(context: BrowserContext, pages_site: Site, make_tenant):
-    make_tenant(pages_site)
+    make_tenant(pages_site, script_options=FULL)
     page = context.new_page()
     junk = "&".join(f"x{i}=1" for i in range(300))
     page.goto(f"{pages_site.url}/page.html?utm_source={'s' * 1000}&utm_id=42&{junk}")
@@ -59,7 +59,7 @@ def test_values_and_keys_are_bounded(context: BrowserContext, pages_site: Site, 
 def test_three_touch_records_and_history(
     context: BrowserContext, service: Service, pages_site: Site, make_tenant
 ):
-    tenant = make_tenant(pages_site)
+    tenant = make_tenant(pages_site, script_options=FULL)
     page = context.new_page()
     context.clock.set_fixed_time(T0)
     page.goto(f"{pages_site.url}/page.html?{LINKEDIN}")
@@ -106,7 +106,7 @@ def test_three_touch_records_and_history(
 def test_internal_and_subdomain_referrers_are_not_touches(
     context: BrowserContext, pages_site: Site, make_tenant
 ):
-    make_tenant(pages_site, any_origin=True)
+    make_tenant(pages_site, script_options=FULL, any_origin=True)
     page = context.new_page()
     page.goto(f"{pages_site.at('www.site.test')}/page.html?{LINKEDIN}")
     page.goto(
@@ -119,7 +119,7 @@ def test_internal_and_subdomain_referrers_are_not_touches(
 
 
 def test_click_ids(context: BrowserContext, pages_site: Site, make_tenant):
-    make_tenant(pages_site)
+    make_tenant(pages_site, script_options=FULL)
     page = context.new_page()
     context.clock.set_fixed_time(T0)
     page.goto(f"{pages_site.url}/page.html?wbraid=W&gbraid=B&gclid=G&fbclid=F&msclkid=M")
@@ -141,7 +141,7 @@ def test_click_ids(context: BrowserContext, pages_site: Site, make_tenant):
 
 
 def test_gbraid_without_gclid(context: BrowserContext, pages_site: Site, make_tenant):
-    make_tenant(pages_site)
+    make_tenant(pages_site, script_options=FULL)
     page = context.new_page()
     page.goto(f"{pages_site.url}/page.html?wbraid=W&gbraid=B")
     assert fields(page)["ls_first_touch"]["gbraid"] == "B"
@@ -149,8 +149,8 @@ def test_gbraid_without_gclid(context: BrowserContext, pages_site: Site, make_te
 
 
 def test_click_id_window_is_configurable(context: BrowserContext, pages_site: Site, make_tenant):
-    make_tenant(pages_site)
-    pages_site.context["attrs"] = f'{TEST_ATTRS} data-click-days="7"'
+    make_tenant(pages_site, script_options=FULL)
+    pages_site.context["attrs"] = 'data-click-days="7"'
     page = context.new_page()
     context.clock.set_fixed_time(T0)
     page.goto(f"{pages_site.url}/page.html?gclid=G&utm_source=google")
@@ -162,7 +162,7 @@ def test_click_id_window_is_configurable(context: BrowserContext, pages_site: Si
 
 
 def test_hostile_values_stay_data(context: BrowserContext, pages_site: Site, make_tenant):
-    make_tenant(pages_site)
+    make_tenant(pages_site, script_options=FULL)
     page = context.new_page()
     hostile = '"><img src=x onerror="alert(1)">'
     page.goto(f"{pages_site.url}/page.html?utm_source={quote(hostile)}&utm_campaign=%3Cscript%3E")

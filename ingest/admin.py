@@ -22,6 +22,7 @@ from .store import (
     new_id,
     tenant_from_rows,
 )
+from .tracker import script_options
 
 TENANT_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 
@@ -45,9 +46,15 @@ def get_form(conn: sqlite3.Connection, tenant_id: str, form_id: str) -> Form:
 
 
 def create_tenant(
-    conn: sqlite3.Connection, tenant_id: str, origins: list[str], utm_transfer: bool
+    conn: sqlite3.Connection,
+    tenant_id: str,
+    origins: list[str],
+    utm_transfer: bool,
+    options: list[str] | tuple[str, ...] = (),
 ) -> str:
-    """Create a tenant and return its API key (shown once; only its hash is stored)."""
+    """Create a tenant and return its API key (shown once; only its hash is stored).
+    ``options`` are the optional parts of utm.js its sites get (``tracker.SCRIPT_OPTIONS``)."""
+    options = script_options(options)
     if not TENANT_ID.match(tenant_id):
         raise StoreError(
             "tenant id must be 1-63 characters of a-z, 0-9, '-' and '_', starting with a "
@@ -56,9 +63,9 @@ def create_tenant(
     api_key = _new_api_key()
     try:
         conn.execute(
-            "INSERT INTO tenants (tenant_id, api_key_hash, utm_transfer, created_at)"
-            " VALUES (?, ?, ?, ?)",
-            (tenant_id, hash_api_key(api_key), int(utm_transfer), utcnow()),
+            "INSERT INTO tenants (tenant_id, api_key_hash, utm_transfer, script_options,"
+            " created_at) VALUES (?, ?, ?, ?, ?)",
+            (tenant_id, hash_api_key(api_key), int(utm_transfer), ",".join(options), utcnow()),
         )
     except sqlite3.IntegrityError:
         raise StoreError(f"tenant {tenant_id!r} already exists") from None
@@ -72,6 +79,7 @@ def update_tenant(
     *,
     origins: list[str] | None = None,
     utm_transfer: bool | None = None,
+    options: list[str] | tuple[str, ...] | None = None,
     rotate_key: bool = False,
 ) -> tuple[Tenant, str | None]:
     """Change a tenant's settings. Returns the tenant as it now is, and the new API key
@@ -81,6 +89,11 @@ def update_tenant(
         conn.execute(
             "UPDATE tenants SET utm_transfer = ? WHERE tenant_id = ?",
             (int(utm_transfer), tenant_id),
+        )
+    if options is not None:
+        conn.execute(
+            "UPDATE tenants SET script_options = ? WHERE tenant_id = ?",
+            (",".join(script_options(options)), tenant_id),
         )
     if origins is not None:
         conn.execute("DELETE FROM tenant_origins WHERE tenant_id = ?", (tenant_id,))

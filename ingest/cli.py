@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from . import admin, db, snippets, store
+from . import admin, db, snippets, store, tracker
 from .config import Settings
 from .validation import valid_field_name
 
@@ -84,6 +84,25 @@ def parse_field(value: str) -> dict[str, Any]:
     return field
 
 
+def parse_script_options(value: str) -> tuple[str, ...]:
+    """OPTION[,OPTION...] (or "none") -> the options in the build's order."""
+    names = [] if value.strip().lower() in ("", "none", "default") else value.split(",")
+    try:
+        return tracker.script_options(names)
+    except store.StoreError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _tenant_json(settings: Settings, tenant: store.Tenant) -> dict[str, Any]:
+    return {
+        "tenant_id": tenant.tenant_id,
+        "utm_transfer": "on" if tenant.utm_transfer else "off",
+        "origins": list(tenant.origins),
+        "script_options": list(tenant.script_options),
+        "script_tag": snippets.script_tag(settings.public_base, tenant.tenant_id),
+    }
+
+
 def _print(data: dict[str, Any]) -> None:
     print(json.dumps(data, indent=2))
 
@@ -102,17 +121,15 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
 def cmd_tenant_create(args: argparse.Namespace) -> None:
     settings = _settings(args)
-    api_key = in_transaction(
-        settings.db_path,
-        lambda conn: admin.create_tenant(conn, args.tenant_id, args.origin, args.utm_transfer),
-    )
-    _print(
-        {
-            "tenant_id": args.tenant_id,
-            "api_key": api_key,
-            "script_tag": snippets.script_tag(settings.public_base, args.tenant_id),
-        }
-    )
+
+    def work(conn: sqlite3.Connection) -> tuple[str, store.Tenant]:
+        api_key = admin.create_tenant(
+            conn, args.tenant_id, args.origin, args.utm_transfer, args.script_options
+        )
+        return api_key, admin.get_tenant(conn, args.tenant_id)
+
+    api_key, tenant = in_transaction(settings.db_path, work)
+    _print({"api_key": api_key, **_tenant_json(settings, tenant)})
 
 
 def cmd_tenant_update(args: argparse.Namespace) -> None:
@@ -125,15 +142,12 @@ def cmd_tenant_update(args: argparse.Namespace) -> None:
             args.tenant_id,
             origins=origins,
             utm_transfer=args.utm_transfer,
+            options=args.script_options,
             rotate_key=args.rotate_key,
         )
 
     tenant, api_key = in_transaction(settings.db_path, work)
-    out: dict[str, Any] = {
-        "tenant_id": tenant.tenant_id,
-        "utm_transfer": "on" if tenant.utm_transfer else "off",
-        "origins": list(tenant.origins),
-    }
+    out = _tenant_json(settings, tenant)
     if api_key:
         out["api_key"] = api_key
     _print(out)
@@ -216,6 +230,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.set_defaults(func=cmd_serve)
 
+    options_help = (
+        "the optional parts of utm.js the tenant's sites get, comma-separated, or none: "
+        + "; ".join(f"{name}: {text}" for name, text in tracker.SCRIPT_OPTIONS.items())
+    )
     tenant = sub.add_parser("tenant", help="create or change a tenant").add_subparsers(
         dest="tenant_command", required=True
     )
@@ -235,6 +253,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="on|off",
         help="keep campaign data of submissions (default on)",
     )
+    create.add_argument(
+        "--script-options",
+        type=parse_script_options,
+        default=(),
+        metavar="OPTION[,OPTION...]",
+        help=options_help + " (default none)",
+    )
     with_db(create, base_url=True)
     create.set_defaults(func=cmd_tenant_create)
 
@@ -248,8 +273,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     update.add_argument("--clear-origins", action="store_true", help="allow posts from any origin")
     update.add_argument("--utm-transfer", type=parse_on_off, metavar="on|off")
+    update.add_argument(
+        "--script-options",
+        type=parse_script_options,
+        metavar="OPTION[,OPTION...]",
+        help=options_help + " (replaces the current list)",
+    )
     update.add_argument("--rotate-key", action="store_true", help="issue a new API key")
-    with_db(update)
+    with_db(update, base_url=True)
     update.set_defaults(func=cmd_tenant_update)
 
     form = sub.add_parser("form", help="create or change forms").add_subparsers(

@@ -53,10 +53,12 @@ class Settings:
         },
     )
     script_max_age: int = field(
-        default=3600,
+        default=300,
         metadata={
             "env": "LEADSOURCE_SCRIPT_MAX_AGE",
-            "help": "Seconds browsers may cache utm.js before revalidating (it carries an ETag).",
+            "help": "Seconds browsers may cache utm.js before revalidating (it carries an "
+            "ETag): how long a change of the tenant's script options, such as turning "
+            "consent mode on, takes to reach every visitor.",
         },
     )
     tracker_dir: str = field(

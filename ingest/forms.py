@@ -39,9 +39,9 @@ from .writer import WriterClosed
 
 MAX_FIELDS = 200
 # Fields a JSON post may send as JSON values: touches as objects, the history as an array.
-JSON_TOUCH_FIELDS: dict[str, type] = {
-    "ls_first_touch": dict,
-    "ls_latest_touch": dict,
+JSON_TOUCH_FIELDS: dict[str, type | tuple[type, ...]] = {
+    "ls_first_touch": (dict, list),
+    "ls_latest_touch": (dict, list),
     "ls_touches": list,
 }
 

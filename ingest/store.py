@@ -33,6 +33,8 @@ class Tenant:
     tenant_id: str
     utm_transfer: bool
     origins: tuple[str, ...] = ()
+    # The optional parts of utm.js its sites get, in the build's order (tracker.SCRIPT_OPTIONS).
+    script_options: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,7 @@ class Form:
 # -- tenants and forms ------------------------------------------------------------------
 # The SQL and row mapping are shared with admin.py's synchronous reads.
 
-TENANT_SQL = "SELECT tenant_id, utm_transfer FROM tenants WHERE tenant_id = ?"
+TENANT_SQL = "SELECT tenant_id, utm_transfer, script_options FROM tenants WHERE tenant_id = ?"
 ORIGINS_SQL = "SELECT origin FROM tenant_origins WHERE tenant_id = ? ORDER BY origin"
 FORM_SQL = (
     "SELECT form_id, name, thank_you_url, published, custom_fields FROM forms"
@@ -57,7 +59,12 @@ FORM_SQL = (
 
 
 def tenant_from_rows(row: Any, origin_rows: list[Any]) -> Tenant:
-    return Tenant(row["tenant_id"], bool(row["utm_transfer"]), tuple(r[0] for r in origin_rows))
+    return Tenant(
+        row["tenant_id"],
+        bool(row["utm_transfer"]),
+        tuple(r[0] for r in origin_rows),
+        tuple(name for name in row["script_options"].split(",") if name),
+    )
 
 
 def form_from_row(tenant_id: str, row: Any) -> Form:

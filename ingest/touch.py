@@ -199,9 +199,17 @@ def build_touch(
 
 
 def touch_from_json(raw: object, now: datetime) -> Touch | None:
-    """A touch from the script's hidden field, or None when it is missing or malformed."""
-    data = _parse_json(raw, MAX_RAW_TOUCH)
-    return touch_from_dict(data, now) if isinstance(data, dict) else None
+    """A touch from the script's hidden field (utm.js's array form, or an object of named
+    values as API clients send), or None when it is missing or malformed."""
+    data = _as_object(_parse_json(raw, MAX_RAW_TOUCH))
+    return touch_from_dict(data, now) if data is not None else None
+
+
+def _as_object(entry: object) -> dict[object, object] | None:
+    """A touch object from either form; None for anything else."""
+    if isinstance(entry, list):
+        return _slots_to_touch(entry)
+    return entry if isinstance(entry, dict) else None
 
 
 def touch_from_dict(data: dict[object, object], now: datetime) -> Touch:
@@ -216,16 +224,18 @@ def touch_from_dict(data: dict[object, object], now: datetime) -> Touch:
 
 
 def touches_from_json(raw: object, now: datetime) -> list[Touch]:
-    """The visitor's touch history (a JSON array, oldest first), bounded to the newest
-    ``MAX_HISTORY`` readable entries; entries that are not touch objects are dropped."""
+    """The visitor's touch history (a JSON array of touches in either form, oldest first),
+    bounded to the newest ``MAX_HISTORY`` readable entries; entries that are not touches are
+    dropped."""
     data = _parse_json(raw, MAX_RAW_HISTORY)
     if not isinstance(data, list):
         return []
     newest_first: list[Touch] = []
-    for entry in reversed(data):
+    for raw_entry in reversed(data):
         if len(newest_first) == MAX_HISTORY:
             break
-        if isinstance(entry, dict) and any(str(k).lower() in TOUCH_KEYS for k in entry):
+        entry = _as_object(raw_entry)
+        if entry is not None and any(str(k).lower() in TOUCH_KEYS for k in entry):
             newest_first.append(touch_from_dict(entry, now))
     return newest_first[::-1]
 

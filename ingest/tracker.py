@@ -1,9 +1,13 @@
 """Serving the built scripts from ``tracker/dist``.
 
-``utm.js`` is one tenant-independent file loaded on every page of every customer's site:
-it is compressed once at startup (brotli, the smallest encoding browsers accept, and gzip
-for the rest) and cached by ETag. ``utm-debug.js`` runs only in debug mode; it is served
-uncached with the tenant's settings written into its ``/*CONFIG*/null`` placeholder.
+A site gets only the code it uses: ``tracker/build.mjs`` builds ``utm.js`` once for every
+combination of its optional parts (``SCRIPT_OPTIONS``), and a tenant's ``script_options``
+pick the variant its sites are served, at the one address the web developer pasted. Each
+variant is compressed the first time it is asked for (brotli, the smallest encoding browsers
+accept, and gzip for the rest) and kept; its ETag is its own, so changing a tenant's options
+changes the ETag, and browsers pick up the new variant when their copy's max-age
+(``LEADSOURCE_SCRIPT_MAX_AGE``) runs out. ``utm-debug.js`` runs only in debug mode; it is
+served uncached with the tenant's settings written into its ``/*CONFIG*/null`` placeholder.
 """
 
 from __future__ import annotations
@@ -11,7 +15,8 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import brotli
@@ -20,7 +25,7 @@ from starlette.responses import Response
 
 from . import origins, store
 from .errors import NotFound
-from .store import Tenant
+from .store import StoreError, Tenant
 
 CONTENT_TYPE = "text/javascript; charset=utf-8"
 CONFIG_PLACEHOLDER = "/*CONFIG*/null"
@@ -29,32 +34,71 @@ CROSS_ORIGIN = {"Access-Control-Allow-Origin": "*", "Cross-Origin-Resource-Polic
 # Most preferred first: what we send when the browser accepts several.
 ENCODINGS = ("br", "gzip")
 
+# The optional parts of utm.js, in the build's order (tracker/variants.mjs; a test checks the
+# two agree), with what each does for a site. tracker/README.md says why each is optional.
+SCRIPT_OPTIONS = {
+    "pageviews": "a page-view beacon on every page (sessions and views in campaign reports)",
+    "consent": "consent mode: nothing is stored until the site calls "
+    "Leadsource.consent(true), and never under Global Privacy Control or Do Not Track",
+    "inputs": "inputs the site placed in any form are filled by name (utm_source, "
+    "first_utm_source, gclid, ls_touches, ...), for third-party form handlers",
+    "crossdomain": "touches carried to the site's other domains: links (data-decorate) and "
+    "iframes (our hosted forms, hosts in data-iframes)",
+    "api": "the JavaScript API: Leadsource.touches() and Leadsource.fill()",
+}
 
-@dataclass(frozen=True)
+
+def script_options(names: Iterable[str]) -> tuple[str, ...]:
+    """Option names checked and put in the build's order, each once."""
+    wanted = {name.strip().lower() for name in names if name.strip()}
+    unknown = wanted - SCRIPT_OPTIONS.keys()
+    if unknown:
+        raise StoreError(
+            f"unknown script option {', '.join(sorted(unknown))}; "
+            f"the options are {', '.join(SCRIPT_OPTIONS)}"
+        )
+    return tuple(name for name in SCRIPT_OPTIONS if name in wanted)
+
+
+@dataclass
 class Script:
-    """utm.js in every encoding we send, each with its own ETag (they are different bytes)."""
+    """One variant of utm.js, compressed on first use: each encoding is different bytes with
+    its own ETag."""
 
-    bodies: dict[str, bytes]  # "br", "gzip" and "identity"
-    etags: dict[str, str]
+    raw: bytes
+    bodies: dict[str, bytes] = field(default_factory=dict)  # "br", "gzip" and "identity"
+    etags: dict[str, str] = field(default_factory=dict)
+
+    def encoded(self, encoding: str) -> tuple[bytes, str]:
+        if not self.bodies:
+            self.bodies = {
+                "br": brotli.compress(self.raw, mode=brotli.MODE_TEXT, quality=11),
+                "gzip": gzip.compress(self.raw, compresslevel=9, mtime=0),
+                "identity": self.raw,
+            }
+            digest = hashlib.sha256(self.raw).hexdigest()[:20]
+            self.etags = {name: f'"{digest}-{name}"' for name in self.bodies}
+        return self.bodies[encoding], self.etags[encoding]
 
 
 @dataclass(frozen=True)
 class Scripts:
-    utm: Script
+    variants: dict[tuple[str, ...], Script]  # by options, in the build's order
     debug: str  # utm-debug.js with its placeholder
+
+    def for_tenant(self, tenant: Tenant) -> Script:
+        return self.variants[tenant.script_options]
 
 
 def load_scripts(directory: str) -> Scripts:
+    """Every variant the build made, as ``dist/build.json`` lists them."""
     dist = Path(directory)
-    raw = (dist / "utm.js").read_bytes()
-    bodies = {
-        "br": brotli.compress(raw, mode=brotli.MODE_TEXT, quality=11),
-        "gzip": gzip.compress(raw, compresslevel=9, mtime=0),
-        "identity": raw,
+    manifest = json.loads((dist / "build.json").read_text(encoding="utf-8"))
+    variants = {
+        tuple(entry["options"]): Script((dist / name).read_bytes())
+        for name, entry in manifest["variants"].items()
     }
-    digest = hashlib.sha256(raw).hexdigest()[:20]
-    etags = {name: f'"{digest}-{name}"' for name in bodies}
-    return Scripts(Script(bodies, etags), (dist / "utm-debug.js").read_text(encoding="utf-8"))
+    return Scripts(variants, (dist / "utm-debug.js").read_text(encoding="utf-8"))
 
 
 def choose_encoding(accept_encoding: str) -> str:
@@ -94,20 +138,20 @@ async def _tenant(request: Request) -> Tenant:
 
 
 async def serve_script(request: Request) -> Response:
-    await _tenant(request)
-    script: Script = request.state.scripts.utm
+    tenant = await _tenant(request)
     encoding = choose_encoding(request.headers.get("accept-encoding", ""))
+    body, etag = request.state.scripts.for_tenant(tenant).encoded(encoding)
     headers = {
         "Cache-Control": f"public, max-age={request.state.settings.script_max_age}",
-        "ETag": script.etags[encoding],
+        "ETag": etag,
         "Vary": "Accept-Encoding",
         **CROSS_ORIGIN,
     }
-    if _not_modified(request.headers.get("if-none-match", ""), script.etags[encoding]):
+    if _not_modified(request.headers.get("if-none-match", ""), etag):
         return Response(status_code=304, headers=headers)
     if encoding != "identity":
         headers["Content-Encoding"] = encoding
-    return Response(script.bodies[encoding], media_type=CONTENT_TYPE, headers=headers)
+    return Response(body, media_type=CONTENT_TYPE, headers=headers)
 
 
 def js_literal(value: object) -> str:
@@ -133,6 +177,7 @@ async def serve_debug_script(request: Request) -> Response:
         "tenant": tenant.tenant_id,
         "utm_transfer": tenant.utm_transfer,
         "origin_allowed": allowed,
+        "options": list(tenant.script_options),
     }
     body = request.state.scripts.debug.replace(CONFIG_PLACEHOLDER, js_literal(config), 1)
     headers = {"Cache-Control": "no-store", **CROSS_ORIGIN}

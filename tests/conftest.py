@@ -77,9 +77,12 @@ def make_tenant(settings: Settings):
         published: bool = True,
         thank_you: str | None = "https://acme.example/thanks",
         custom_fields: list[dict[str, Any]] | None = None,
+        script_options: tuple[str, ...] = (),
     ) -> Tenant:
         def work(conn: sqlite3.Connection) -> tuple[str, str]:
-            api_key = admin.create_tenant(conn, tenant_id, list(origins), utm_transfer)
+            api_key = admin.create_tenant(
+                conn, tenant_id, list(origins), utm_transfer, script_options
+            )
             form = admin.create_form(
                 conn,
                 tenant_id,

@@ -79,11 +79,43 @@ def test_tenant_update(cli):
         "tenant_id": "acme",
         "utm_transfer": "off",
         "origins": ["https://b.example", "https://c.example"],
+        "script_options": [],
+        "script_tag": '<script src="https://ls.example/t/acme/utm.js"></script>',
     }
     code, out, _ = cli("tenant", "update", "acme", "--rotate-key", "--clear-origins")
     assert out["origins"] == [] and out["api_key"].startswith("ls_")
     code, _, err = cli("tenant", "update", "nobody", "--utm-transfer", "on")
     assert code == 2 and "no tenant" in err
+
+
+def test_tenant_create_prints_its_settings_with_the_script_options(cli):
+    code, out, _ = cli("tenant", "create", "acme", "--script-options", "API, pageviews,api")
+    assert code == 0
+    # Checked, lowercased, once each and in the build's order.
+    assert out["script_options"] == ["pageviews", "api"]
+    assert out["utm_transfer"] == "on" and out["origins"] == []
+    with sqlite3.connect(cli.db_path) as conn:
+        assert conn.execute("SELECT script_options FROM tenants").fetchone() == ("pageviews,api",)
+    code, out, _ = cli("tenant", "create", "plain")
+    assert out["script_options"] == []
+
+
+def test_tenant_update_replaces_the_script_options(cli):
+    cli("tenant", "create", "acme", "--script-options", "consent")
+    code, out, _ = cli("tenant", "update", "acme", "--script-options", "inputs,crossdomain")
+    assert code == 0 and out["script_options"] == ["inputs", "crossdomain"]
+    # Other settings leave them alone; "none" clears them.
+    _, out, _ = cli("tenant", "update", "acme", "--utm-transfer", "off")
+    assert out["script_options"] == ["inputs", "crossdomain"]
+    _, out, _ = cli("tenant", "update", "acme", "--script-options", "none")
+    assert out["script_options"] == []
+
+
+def test_unknown_script_option_is_a_usage_error(cli, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli("tenant", "create", "acme", "--script-options", "pageviews,heatmaps")
+    assert exit_info.value.code == 2
+    assert "unknown script option heatmaps" in capsys.readouterr().err
 
 
 def test_form_create_prints_snippets(cli):

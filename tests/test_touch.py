@@ -11,6 +11,7 @@ from ingest.touch import (
     CLICK_IDS,
     MAX_HANDOVER,
     MAX_HISTORY,
+    SCRIPT_SLOTS,
     build_touch,
     clean_time,
     clean_url,
@@ -138,6 +139,64 @@ def test_touch_from_json_folds_key_case():
 )
 def test_touch_from_json_drops_what_it_cannot_read(raw):
     assert touch_from_json(raw, NOW) is None
+
+
+def slots(**values: object) -> list[object]:
+    """A touch in utm.js's array form (its storage and hidden-field format)."""
+    return [values.get(name) for name in SCRIPT_SLOTS]
+
+
+def test_touch_from_json_reads_utm_js_array_form():
+    raw = json.dumps(
+        slots(
+            utm_source="linkedin",
+            utm_medium="paid_social",
+            gclid="G1",
+            landing_page="https://a.example/?utm_source=linkedin",
+            at=1793527200000,  # ms since the epoch: 2026-11-01T10:00:00Z
+        )
+    )
+    touch = touch_from_json(raw, NOW)
+    assert touch is not None
+    assert (touch.source, touch.medium, touch.click_ids) == (
+        "linkedin",
+        "paid_social",
+        {"gclid": "G1"},
+    )
+    assert touch.landing_page == "https://a.example/?utm_source=linkedin"
+    assert touch.at == "2026-11-01T10:00:00.000Z"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        json.dumps(slots(utm_source="x")[:-1]),  # one slot short
+        json.dumps([*slots(utm_source="x"), None]),  # one too many
+        json.dumps(["x"] * 5),
+    ],
+)
+def test_touch_from_json_drops_arrays_that_are_not_touches(raw):
+    assert touch_from_json(raw, NOW) is None
+
+
+def test_array_slots_that_are_not_strings_are_ignored():
+    raw = json.dumps(slots(utm_source={"__proto__": 1}, utm_medium=7, utm_campaign="ok", at=True))
+    touch = touch_from_json(raw, NOW)
+    assert touch is not None
+    # Values that are not strings are dropped: a campaign without source and medium.
+    assert (touch.source, touch.medium, touch.campaign) == ("(not set)", "(not set)", "ok")
+    assert touch.at == "2026-11-23T12:00:00.000Z"  # no usable time: the submission's
+
+
+def test_touches_from_json_reads_both_forms_in_one_history():
+    raw = json.dumps(
+        [
+            slots(utm_source="linkedin", at=1793527200000),
+            {"utm_source": "facebook", "at": "2026-11-02T10:00:00Z"},
+            slots(referrer="https://www.google.com/", at=1793700000000),
+        ]
+    )
+    assert [t.source for t in touches_from_json(raw, NOW)] == ["linkedin", "facebook", "google"]
 
 
 def test_touch_from_fields_needs_campaign_data_or_a_landing_page():

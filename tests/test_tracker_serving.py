@@ -7,6 +7,7 @@ import dataclasses
 import gzip
 import json
 import re
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,21 +15,31 @@ import brotli
 import pytest
 from starlette.testclient import TestClient
 
+from ingest import admin
 from ingest.app import create_app
+from ingest.cli import in_transaction
 from ingest.config import Settings
-from ingest.tracker import choose_encoding, js_literal
+from ingest.tracker import SCRIPT_OPTIONS, choose_encoding, js_literal
 
 DIST = Path(Settings().tracker_dir)
-SOURCE = (DIST / "utm.js").read_bytes()
+MANIFEST = json.loads((DIST / "build.json").read_text())
+SOURCE = (DIST / "utm.js").read_bytes()  # the default variant
 JS = "text/javascript; charset=utf-8"
+
+
+def variant(*options: str) -> bytes:
+    """The built file of the variant with these options (in any order)."""
+    for name, entry in MANIFEST["variants"].items():
+        if set(entry["options"]) == set(options):
+            return (DIST / name).read_bytes()
+    raise AssertionError(f"no variant with {options}")
 
 
 @pytest.fixture
 def debug_client(settings: Settings, tmp_path: Path) -> Iterator[TestClient]:
     """An app serving a known debug script, so these tests pin the service's side only."""
     dist = tmp_path / "dist"
-    dist.mkdir()
-    (dist / "utm.js").write_bytes(SOURCE)
+    shutil.copytree(DIST, dist)
     (dist / "utm-debug.js").write_text("/* debug */\n((config) => {})(/*CONFIG*/null);\n")
     app = create_app(dataclasses.replace(settings, tracker_dir=str(dist)))
     with TestClient(app) as client:
@@ -78,7 +89,7 @@ def test_script_in_each_encoding(client, make_tenant, accept, encoding, decode):
     assert response.headers["content-type"] == JS
     assert response.headers.get("content-encoding") == encoding
     assert response.headers["vary"] == "Accept-Encoding"
-    assert response.headers["cache-control"] == "public, max-age=3600"
+    assert response.headers["cache-control"] == "public, max-age=300"
     assert response.headers["access-control-allow-origin"] == "*"
     assert decode(body) == SOURCE
     assert int(response.headers["content-length"]) == len(body)
@@ -119,6 +130,50 @@ def test_each_encoding_has_its_own_etag_and_revalidates(client, make_tenant):
     assert listed.status_code == 304
 
 
+def test_each_tenant_gets_the_variant_its_options_name(client, make_tenant):
+    plain = make_tenant("plain")
+    chosen = make_tenant("chosen", script_options=("api", "pageviews"))
+    everything = make_tenant("everything", script_options=tuple(SCRIPT_OPTIONS))
+    for tenant, expected in (
+        (plain, SOURCE),
+        (chosen, variant("pageviews", "api")),
+        (everything, variant(*SCRIPT_OPTIONS)),
+    ):
+        response = client.get(f"/t/{tenant.tenant_id}/utm.js", headers={"Accept-Encoding": "br"})
+        assert response.status_code == 200
+        assert response.content == expected
+    assert variant("pageviews", "api") != SOURCE != variant(*SCRIPT_OPTIONS)
+    # Only the API variant has the API's code, only the page-view one the beacon.
+    assert b"sendBeacon" not in SOURCE and b"sendBeacon" in variant("pageviews")
+    assert b".touches=" not in SOURCE and b".touches=" in variant("api")
+
+
+def test_changing_the_options_changes_the_etag(client, make_tenant, settings):
+    tenant = make_tenant()
+    path = f"/t/{tenant.tenant_id}/utm.js"
+    before = client.get(path, headers={"Accept-Encoding": "br"}).headers["etag"]
+    in_transaction(
+        settings.db_path,
+        lambda conn: admin.update_tenant(conn, tenant.tenant_id, options=["consent"]),
+    )
+    after = client.get(path, headers={"Accept-Encoding": "br", "If-None-Match": before})
+    # The browser's copy no longer matches: it gets the consent-mode variant at once.
+    assert after.status_code == 200
+    assert after.headers["etag"] != before
+    assert after.content == variant("consent")
+
+
+def test_every_variant_is_served_as_built(client, make_tenant):
+    """All 2^n variants load, and each answers with its own bytes and ETag."""
+    etags = set()
+    for number, (name, entry) in enumerate(MANIFEST["variants"].items()):
+        tenant = make_tenant(f"v{number}", script_options=tuple(entry["options"]))
+        response = client.get(f"/t/{tenant.tenant_id}/utm.js", headers={"Accept-Encoding": ""})
+        assert response.content == (DIST / name).read_bytes(), name
+        etags.add(response.headers["etag"])
+    assert len(etags) == len(MANIFEST["variants"]) == 2 ** len(SCRIPT_OPTIONS)
+
+
 def test_unknown_tenant_has_no_script(client):
     for path in (
         "/t/nobody/utm.js",
@@ -150,6 +205,7 @@ def test_debug_script_carries_the_tenants_settings(debug_client, make_tenant):
         "tenant": "acme",
         "utm_transfer": True,
         "origin_allowed": True,
+        "options": [],
     }
 
     other = debug_client.get(path, headers={"Referer": "https://evil.example/"})
@@ -160,7 +216,7 @@ def test_debug_script_carries_the_tenants_settings(debug_client, make_tenant):
 
 
 def test_debug_script_without_origins_or_transfer(debug_client, make_tenant):
-    tenant = make_tenant(utm_transfer=False)
+    tenant = make_tenant(utm_transfer=False, script_options=("consent", "inputs"))
     response = debug_client.get(
         f"/t/{tenant.tenant_id}/utm-debug.js", headers={"Referer": "https://anywhere.example/"}
     )
@@ -168,6 +224,7 @@ def test_debug_script_without_origins_or_transfer(debug_client, make_tenant):
         "tenant": "acme",
         "utm_transfer": False,
         "origin_allowed": None,
+        "options": ["consent", "inputs"],
     }
 
 

@@ -1,26 +1,34 @@
-// Build tracker/dist from tracker/src: utm.js minified with terser (every byte is served on
-// every page of every customer's site), utm-debug.js copied as it is (loaded only in debug
-// mode, and the service fills in its /*CONFIG*/ placeholder). dist/build.json records the
-// hash of each source and output, so tests/test_tracker_build.py can tell when a committed
-// build is stale or was edited by hand, without needing Node.
+// Build tracker/dist from tracker/src: utm.js minified with terser once for every combination
+// of its optional parts (variants.mjs; a switched-off part is removed as dead code), and
+// utm-debug.js copied as it is (loaded only in debug mode, and the service fills in its
+// /*CONFIG*/ placeholder). dist/build.json records the source's hash and each output's options,
+// hash and size, so the service can find a tenant's variant and tests/test_tracker_build.py can
+// tell when a committed build is stale or was edited by hand, without needing Node.
 import { createHash } from "node:crypto";
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { minify } from "terser";
-import { minifyOptions } from "./minify.mjs";
+import { minifyVariant } from "./minify.mjs";
+import { fileOf, OPTIONS, variants } from "./variants.mjs";
 
 const here = new URL(".", import.meta.url);
+const dist = new URL("dist/", here);
 const sha256 = (text) => createHash("sha256").update(text).digest("hex");
-const manifest = {};
 
-for (const [name, minified] of [["utm.js", true], ["utm-debug.js", false]]) {
-  const source = readFileSync(new URL(`src/${name}`, here), "utf8");
-  let code = source;
-  if (minified) {
-    const result = await minify(source, minifyOptions);
-    code = result.code + "\n";
-  }
-  writeFileSync(new URL(`dist/${name}`, here), code);
-  manifest[name] = { source_sha256: sha256(source), sha256: sha256(code), bytes: Buffer.byteLength(code) };
-  console.log(`${name}: ${source.length} -> ${code.length} bytes`);
+// Nothing stale is left behind: every utm*.js in dist is rewritten or removed.
+mkdirSync(dist, { recursive: true });
+for (const name of readdirSync(dist)) if (/^utm.*\.js$/.test(name)) rmSync(new URL(name, dist));
+
+const source = readFileSync(new URL("src/utm.js", here), "utf8");
+const manifest = { source_sha256: sha256(source), options: Object.keys(OPTIONS), variants: {} };
+for (const options of variants()) {
+  const code = (await minifyVariant(source, options)) + "\n";
+  const name = fileOf(options);
+  writeFileSync(new URL(name, dist), code);
+  manifest.variants[name] = { options, sha256: sha256(code), bytes: Buffer.byteLength(code) };
+  console.log(`${name}: ${Buffer.byteLength(code)} bytes`);
 }
-writeFileSync(new URL("dist/build.json", here), JSON.stringify(manifest, null, 2) + "\n");
+
+const debug = readFileSync(new URL("src/utm-debug.js", here), "utf8");
+writeFileSync(new URL("utm-debug.js", dist), debug);
+manifest["utm-debug.js"] = { source_sha256: sha256(debug), sha256: sha256(debug), bytes: Buffer.byteLength(debug) };
+writeFileSync(new URL("build.json", dist), JSON.stringify(manifest, null, 2) + "\n");

@@ -8,7 +8,12 @@
  * The model: the visitor's touches (arrivals with their campaign data), oldest first. The
  * first touch is the oldest, the latest touch the newest, the latest non-direct touch the
  * newest with a campaign or an outside referrer. Merging two lists (localStorage and the
- * cookie, this page and storage, another domain's hand-over) is sorting by time. */
+ * cookie, this page and storage, another domain's hand-over) is sorting by time.
+ *
+ * A site gets only the code it uses. The optional parts are behind build-time switches
+ * (PAGEVIEWS, CONSENT, INPUTS, CROSSDOMAIN, API: terser's global_defs), and build.mjs builds
+ * every combination into dist/; the service serves the one its tenant's settings name. An
+ * included part is on, and a page can switch it off with data-<part>="off". */
 ((win, doc, nav, loc, history, json, now) => {
   try {
     // Loaded twice (two tags, a tag manager): the first copy does the work.
@@ -18,6 +23,12 @@
     const script = doc.currentScript;
     // Attributes, not dataset: a polluted Object.prototype cannot invent a setting.
     const opt = (name) => script.getAttribute('data-' + name);
+    const on = (part) => opt(part) != 'off';
+    // Filling inputs the customer placed (INPUTS); touches across the site's domains, to
+    // decorated links and iframes (CROSSDOMAIN). Each use names the switch too (`INPUTS &&
+    // inputs`): terser drops the code behind a false switch, not behind a false const.
+    const inputs = INPUTS && on('inputs');
+    const crossing = CROSSDOMAIN && on('crossdomain');
     const base = new URL('.', script.src).href; // ".../t/<tenant>/"
     const FORMS = base + 'forms/';
     const KEY = 'leadsource';
@@ -28,23 +39,24 @@
     // that indexes an array needs no names, and reading a JSON array's items never reaches
     // a prototype.
     const FIELDS = 'utm_source utm_medium utm_campaign utm_term utm_content utm_id gclid gbraid wbraid dclid msclkid fbclid li_fat_id ttclid twclid epik rdt_cid sccid yclid referrer landing_page at'.split(' ');
-    // Own properties only, when looking up a value by an input's name: a polluted
-    // Object.prototype changes nothing.
-    const own = (object, key) => (object && Object.hasOwn(object, key) ? object[key] : undefined);
     const hostOf = (href) => new URL(href, loc).hostname;
     // The host is the domain or one of its subdomains.
     const under = (host, domain) => ('.' + host).endsWith('.' + domain);
-    const listed = (name, host) => (opt(name) || '').split(/[\s,]+/).some((domain) => domain && under(host, domain));
+    // (An empty name, from extra spaces, matches no host.)
+    const listed = (name, host) => opt(name)?.split(/[\s,]+/).some((domain) => under(host, domain));
     const safe = (fn) => (...args) => {
       try {
         return fn(...args);
       } catch { /* the host page comes first */ }
     };
-    // Storage waits for consent when the tag asks for it; it never happens for automation
-    // (unless data-allow-bots, which tests use) nor, with data-respect-dnt, under GPC/DNT.
-    const privacy = opt('respect-dnt') != null && (nav.globalPrivacyControl || nav.doNotTrack == 1);
-    const bot = opt('allow-bots') == null && nav.webdriver;
-    let consent = opt('consent') == null && !privacy;
+    // Consent mode (the CONSENT part): storage waits for Leadsource.consent(true), and never
+    // happens under Global Privacy Control or Do Not Track. A build without it stores nothing
+    // on a page whose tag asks for consent (data-consent), as it could never be given there.
+    // Automation never stores (unless data-allow-bots, which tests use).
+    const waits = CONSENT ? on('consent') : opt('consent') != null;
+    const privacy = CONSENT && waits && (nav.globalPrivacyControl || nav.doNotTrack == 1);
+    const bot = nav.webdriver;
+    let consent = !waits;
     // A prerendered page is not a visit until the visitor actually sees it.
     const stores = () => consent && !bot && !doc.prerendering;
 
@@ -74,7 +86,7 @@
     const campaignOf = (touch) => touch?.slice(0, 20).join('');
     // Oldest first, each touch once (two touches of the same millisecond are the same one).
     const merge = (...lists) =>
-      lists.flat().map((touch) => clean(touch)).filter((touch) => touch).sort((a, b) => a[21] - b[21])
+      lists.flat().map(clean).filter((touch) => touch).sort((a, b) => a[21] - b[21])
         .filter((touch, i, all) => touch[21] != all[i - 1]?.[21]);
 
     // The state: the touches, the visitor's random id (made when first stored), the time of
@@ -143,7 +155,7 @@
       const [h, v, s, d] = Array.isArray(stored) ? stored : [];
       touches = merge(touches, h);
       visitor ||= v;
-      seen = Math.max(seen, +s || 0);
+      if (s > seen) seen = s;
       if (domain == null && under(loc.hostname, d)) domain = d;
     };
     // With `repair`, what was read is written straight back, so a missing or corrupt copy
@@ -181,43 +193,43 @@
     };
 
     /* ---- page views ----------------------------------------------------------------- */
-    let lastHref;
+    let lastHref, pending;
     const view = (referrer, href = loc.href) => {
       if (href != lastHref) {
         let passed;
-        const touch = [...Array(19).fill(null), referrer, (lastHref = href), (now = Date.now())];
+        const touch = [...Array(19), referrer, (lastHref = href), (now = Date.now())];
         // Campaign parameters of the query, then of the part after '#' (also a hash route's
         // own '?'): '?' and '#' separate pairs as '&' does. Keys are case-insensitive, values
         // kept as sent (+ is a space, %2B a plus); the first occurrence of a key wins.
         new URLSearchParams(href.replace(/[?#]/g, '&')).forEach((value, key) =>
-          key == '_ls' ? (passed = parse(value)) : ~(key = FIELDS.indexOf(key.toLowerCase())) && (touch[key] ??= value));
-        if (passed) {
+          CROSSDOMAIN && crossing && key == '_ls' ? (passed = parse(value)) : ~(key = FIELDS.indexOf(key.toLowerCase())) && (touch[key] ??= value));
+        if (CROSSDOMAIN && crossing && passed) {
           // Arrived by a link decorated on another of the site's domains (data-decorate):
           // the same visit goes on, with the other domain's first and latest non-direct
           // touches. They leave the address, so a shared link cannot pass them on.
-          const url = new URL(href);
-          url.searchParams.delete('_ls');
-          if (href == loc.href) history.replaceState(history.state, '', (lastHref = url.href));
+          if (href == loc.href) history.replaceState(history.state, '', (lastHref = href.replace(/[?&]_ls=[^&#]*/, '')));
           touches = merge(whole(), passed);
         } else arrive(clean(touch));
         seen = now;
         save();
-        scan(doc);
-        // Opt-in page views for the campaign reports' sessions and views; text/plain, so
-        // no preflight.
-        if (opt('pageviews') != null && stores()) nav.sendBeacon(base + 'collect', json({ v: visitor, u: lastHref, r: referrer }));
+        if ((INPUTS && inputs) || (CROSSDOMAIN && crossing)) scan();
+        // Page views (the PAGEVIEWS part) for the campaign reports' sessions and views;
+        // text/plain, so no preflight. In consent mode the page's view waits for consent.
+        if (PAGEVIEWS && on('pageviews')) (pending = () => stores() && nav.sendBeacon(base + 'collect', json({ v: visitor, u: lastHref, r: referrer })))();
       }
     };
 
     /* ---- forms, inputs, iframes, links ---------------------------------------------- */
+    // The hidden fields. Touches go in the storage format (arrays; the service reads it),
+    // which spares every build the code that names each value.
     const fields = (submissionId) => {
-      const sent = whole(1).map((touch) => out(touch));
+      const sent = [...whole(1)];
       // Dropping the oldest keeps even huge hostile values inside the service's body limit.
       while (json(sent).length > 12e3) sent.shift();
       return {
         ls_submission_id: submissionId || randomId(),
-        ls_first_touch: json(out(touches[0])),
-        ls_latest_touch: json(out(latest())),
+        ls_first_touch: json(touches[0] || null),
+        ls_latest_touch: json(latest() || null),
         ls_touches: json(sent),
       };
     };
@@ -236,16 +248,18 @@
     // landing_page and the rest from the latest non-direct touch, first_utm_source and the
     // rest from the first touch, and the ls_ fields. Iframes of our hosted forms, or of
     // hosts listed in data-iframes, get the touches in their address.
-    const filled = new WeakMap();
-    const framed = (el) => el.tagName == 'IFRAME' && !/[?&]_ls=/.test(el.src) && (!el.src.indexOf(FORMS) || listed('iframes', hostOf(el.src)));
-    const scan = (root) => {
-      for (const el of [...root.querySelectorAll('input[name],iframe[src]'), root]) {
+    const filled = INPUTS && new WeakMap();
+    const framed = (el) => CROSSDOMAIN && crossing && el.tagName == 'IFRAME' && !/[?&]_ls=/.test(el.src) && (!el.src.indexOf(FORMS) || listed('iframes', hostOf(el.src)));
+    const scan = () => {
+      for (const el of doc.querySelectorAll('input[name],iframe[src]')) {
         const name = el.name;
         if (framed(el)) {
           el.src = decorate(el.src, 1);
-        } else if (el.matches?.('input[name]') && name != 'ls_submission_id') {
+        } else if (INPUTS && inputs && el.tagName == 'INPUT' && name != 'ls_submission_id') {
           const isFirst = name.startsWith('first_');
-          const value = own(name.startsWith('ls_') ? fields(1) : out(isFirst ? touches[0] : latest() || touches[0]), name.slice(isFirst * 6));
+          // A touch's value by its slot; the time (slot 21) is no input's.
+          const slot = FIELDS.indexOf(name.slice(isFirst * 6));
+          const value = name.startsWith('ls_') ? ((values) => Object.hasOwn(values, name) && values[name])(fields(1)) : slot < 21 && (isFirst ? touches[0] : latest() || touches[0])?.[slot];
           // Never overwrite what the page or the visitor put there; refresh what we put.
           if (value && (!el.value || filled.get(el) == el.value)) filled.set(el, (el.value = value));
         }
@@ -268,52 +282,60 @@
         }
       }
     };
-    const listen = (type, fn, target = win) => target.addEventListener(type, safe(fn), true);
+    const listen = (type, fn) => win.addEventListener(type, safe(fn), true);
     listen('submit', (event) => fill(ready(event.target), null, event.submitter));
     listen('formdata', (event) => fill(ready(event.target), event.formData));
     // Links to the site's other domains carry the touches across (data-decorate).
     const onLink = ({ target }) => {
       const link = ready(target).closest('a[href]');
-      if (link.hostname != loc.hostname && listed('decorate', link.hostname)) link.href = decorate(link.href);
+      if (listed('decorate', link.hostname)) link.href = decorate(link.href);
     };
-    listen('mousedown', onLink);
-    listen('click', onLink);
+    if (CROSSDOMAIN && crossing) {
+      listen('mousedown', onLink);
+      listen('click', onLink);
+    }
 
     /* ---- single-page apps ----------------------------------------------------------- */
     const navigated = safe(() => view(ready('')));
     for (const name of ['pushState', 'replaceState']) {
       const original = history[name];
-      history[name] = function (...args) {
-        const result = original.apply(this, args);
+      // Both return nothing; one that throws (another origin's address) changed nothing.
+      history[name] = (...args) => {
+        original.apply(history, args);
         navigated();
-        return result;
       };
     }
+    // A fragment navigation fires popstate too (before hashchange), in every current browser.
     listen('popstate', navigated);
-    listen('hashchange', navigated);
 
     /* ---- the one global ------------------------------------------------------------- */
-    win.Leadsource = {
-      touches: () => {
-        const history = whole(ready(1)).map((touch) => out(touch));
+    // Always there (a second copy of the tag sees it and stops); its methods only in builds
+    // with the API (touches, fill) or consent mode (consent).
+    const api = (win.Leadsource = {});
+    if (API && on('api')) {
+      api.touches = () => {
+        const history = whole(ready(1)).map(out);
         return { first: history[0], latest: history.at(-1), lastNonDirect: out(latest()), history, stored: stores() };
-      },
-      // With data-consent: call with true once the visitor agreed, with false to withdraw.
-      consent: safe((granted) => {
-        if (ready(consent) != (consent = !!granted && !privacy)) {
-          if (consent) load();
-          else local('removeItem'), cookie(KEY + '=;max-age=0', registrable());
-          save();
-        }
-      }),
+      };
       // Adds the fields to a form element, or sets them on a FormData or URLSearchParams,
       // or returns them as a plain object for a JSON body.
-      fill: safe((target = {}) => {
+      api.fill = safe((target = {}) => {
         if (ready(target).tagName) fill(target);
         else for (const [name, value] of Object.entries(fields())) target.set ? target.set(name, value) : (target[name] = value);
         return target;
-      }),
-    };
+      });
+    }
+    // In consent mode: call with true once the visitor agreed, with false to withdraw.
+    if (CONSENT) {
+      api.consent = safe((granted) => {
+        if (ready(consent) != (consent = !!granted && !privacy)) {
+          if (consent) load();
+          else local('removeItem'), cookie(KEY + '=;max-age=0', domain);
+          save();
+          if (PAGEVIEWS) pending?.();
+        }
+      });
+    }
 
     /* ---- start ---------------------------------------------------------------------- */
     // All the work with storage waits until the page's parser has moved on, or for the
@@ -340,14 +362,10 @@
     // Forms, inputs and iframes added to the page. An iframe in the page's HTML starts loading
     // as the parser adds it, before any script can change its address: one to decorate
     // starts the work at once, so it is sent to the decorated address straight away.
-    new MutationObserver(safe((records) => {
-      for (const record of records) {
-        for (const node of record.addedNodes) if (started || framed(node)) ready(), node.querySelectorAll && scan(node);
-      }
-    })).observe(doc.documentElement, { childList: true, subtree: true });
+    if ((INPUTS && inputs) || (CROSSDOMAIN && crossing)) new MutationObserver(safe(() => (started || [...doc.querySelectorAll('iframe')].some(framed)) && scan(ready()))).observe(doc, { childList: true, subtree: true });
     // A prerendered page starts when the visitor actually sees it, any other page when its
-    // document is parsed (before its load event), or when the visitor leaves it first.
-    for (const type of ['DOMContentLoaded', 'prerenderingchange']) listen(type, ready, doc);
-    listen('pagehide', ready);
+    // document is parsed (before its load event), or when the visitor leaves it first. (The
+    // document's events pass the window's capture listeners too.)
+    for (const type of ['DOMContentLoaded', 'prerenderingchange', 'pagehide']) listen(type, ready);
   } catch { /* the host page comes first */ }
 })(window, document, navigator, location, history, JSON.stringify, Date.now());
