@@ -17,6 +17,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from . import api, collect, db, forms, tracker
 from .config import Settings
 from .errors import AppError, handle_app_error, handle_http_exception
+from .hosts import TrustedHosts
+from .logs import AccessLog
 from .writer import Writer
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -92,13 +94,19 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_clock)
     ]
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(SecurityHeaders)],
+        middleware=[
+            Middleware(AccessLog, client_addresses=settings.log_client_addresses),
+            Middleware(TrustedHosts, patterns=settings.hosts),
+            Middleware(SecurityHeaders),
+        ],
         exception_handlers={
             AppError: handle_app_error,
             HTTPException: handle_http_exception,
         },
         lifespan=lifespan,
     )
+    # A trailing-slash redirect would be built from the request's Host; ours are not needed.
+    app.router.redirect_slashes = False
     app.state.templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
     app.state.settings = settings
     return app

@@ -91,13 +91,28 @@ def _print(data: dict[str, Any]) -> None:
 # -- commands --------------------------------------------------------------------------
 
 
+def server_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's options for our settings. uvicorn believes ``X-Forwarded-*`` from loopback
+    unless told otherwise; we believe them only from ``LEADSOURCE_TRUSTED_PROXIES``."""
+    from .logs import log_config
+
+    proxies = list(settings.trusted_proxies)
+    return {
+        "proxy_headers": bool(proxies),
+        "forwarded_allow_ips": proxies,
+        "server_header": False,
+        "access_log": False,  # ours (logs.AccessLog) keeps no addresses or query strings
+        "log_config": log_config(),
+    }
+
+
 def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
     from .app import create_app
 
     settings = _settings(args)
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, **server_options(settings))
 
 
 def cmd_tenant_create(args: argparse.Namespace) -> None:

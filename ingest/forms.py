@@ -6,6 +6,7 @@ import functools
 import json
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
@@ -23,7 +24,7 @@ from .errors import (
     ValidationFailed,
     wants_json,
 )
-from .origins import origin_of, own_origins
+from .origins import origin_of, own_origin
 from .snippets import form_path, visible_fields
 from .store import Form, Tenant, new_id
 from .submissions import Touches, record
@@ -92,19 +93,23 @@ def hosted_form(request: Request, tenant: Tenant, form: Form) -> Response:
     hidden = {"ls_submission_id": new_id("sub")}
     if tenant.utm_transfer:
         hidden.update(params_from_query(request.query_params.multi_items()))
-        url = request.url
         handed = handed_touches(request.query_params.get("_ls"))
-        if "_ls" in request.query_params:
-            url = url.remove_query_params("_ls")
-        hidden["ls_landing_page"] = str(url)
+        hidden["ls_landing_page"] = _public_url(request, drop=("_ls",))
         referrer = request.headers.get("referer")
         # In a decorated iframe the Referer is the customer's own page, not an arrival.
-        if referrer and not handed and origin_of(referrer) not in own_origins(request):
+        if referrer and not handed and origin_of(referrer) != own_origin(request):
             hidden["ls_referrer"] = referrer
         hidden.update(handed)
     return request.app.state.templates.TemplateResponse(
         request, "form.html", _form_context(request, form, values={}, hidden=hidden)
     )
+
+
+def _public_url(request: Request, *, drop: tuple[str, ...] = ()) -> str:
+    """The address of this request under the base URL (the ``Host`` header is not ours)."""
+    url = request.state.settings.public_base + request.url.path
+    query = [(k, v) for k, v in request.query_params.multi_items() if k not in drop]
+    return f"{url}?{urlencode(query)}" if query else url
 
 
 async def _read_body(request: Request) -> bytes:
@@ -224,9 +229,8 @@ async def submit(request: Request) -> Response:
     except WriterClosed:
         raise Unavailable("The service is shutting down; please send the form again.") from None
 
-    thank_you = form.thank_you_url or str(
-        request.url_for("thanks", tenant_id=tenant.tenant_id, form_id=form.form_id)
-    )
+    settings = request.state.settings
+    thank_you = form.thank_you_url or f"{settings.public_base}{form_path(form)}/thanks"
     if as_json:
         return JSONResponse(
             {"submission_id": recorded.submission_id, "thank_you_url": thank_you},
