@@ -14,7 +14,7 @@ from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import api, collect, db, forms, tracker
+from . import api, collect, db, forms, limits, tracker
 from .config import Settings
 from .errors import AppError, handle_app_error, handle_http_exception
 from .hosts import TrustedHosts
@@ -65,7 +65,10 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_clock)
         writer = Writer(settings.db_path, max_batch=settings.writer_max_batch)
         await writer.start()  # applies pending migrations before anything reads
         read_conn = await db.connect_reader(settings.db_path)
+        limiter = limits.create_limiter(settings, writer)
+        limiter.start()
         app.state.writer = writer
+        app.state.limiter = limiter
         try:
             yield {
                 "settings": settings,
@@ -73,8 +76,10 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_clock)
                 "writer": writer,
                 "scripts": scripts,
                 "clock": clock,
+                "limiter": limiter,
             }
         finally:
+            await limiter.close()  # its last counts go through the writer
             await writer.close()
             await read_conn.close()
 

@@ -16,7 +16,7 @@ from datetime import datetime
 from starlette.requests import Request
 from starlette.responses import Response
 
-from . import origins, store
+from . import limits, origins, store
 from .bodies import read_body
 from .errors import BadRequest, Forbidden, NotFound, Unavailable
 from .sessions import PageView, record_pageview
@@ -84,12 +84,17 @@ BOT_PATTERNS = (
     ),
 )
 _BOT = re.compile("|".join(BOT_PATTERNS))
+# Every browser people use says "Mozilla/5.0 (platform) Engine/version ...": an agent without
+# that shape (``x``, a bare ``Mozilla/5.0``) is a script pretending.
+_BROWSER = re.compile(r"^Mozilla/5\.0 \([^)]{2,}\).* [A-Za-z]+/\d")
 MAX_USER_AGENT = 512
 
 
 def is_bot(user_agent: str) -> bool:
-    """Empty, or a known kind of machine. Real browsers' agents are well under the bound."""
-    return not user_agent.strip() or bool(_BOT.search(user_agent[:MAX_USER_AGENT].lower()))
+    """Not shaped like a browser, or a known kind of machine. Real browsers' agents are well
+    under the bound."""
+    agent = user_agent[:MAX_USER_AGENT]
+    return not _BROWSER.match(agent) or bool(_BOT.search(agent.lower()))
 
 
 async def collect(request: Request) -> Response:
@@ -100,6 +105,7 @@ async def collect(request: Request) -> Response:
     if request.method == "OPTIONS":
         return origins.preflight(request, tenant, allow_headers="Content-Type")
     request.state.cors_headers = cors = origins.cors_headers(request, tenant)
+    limits.enforce(request, "collect", tenant.tenant_id)
     if not origins.request_allowed(request, tenant):
         raise Forbidden(
             "This website is not allowed to send page views to this tenant. "
@@ -115,7 +121,11 @@ async def collect(request: Request) -> Response:
     view = parse_pageview(body, request.state.clock())
 
     job = functools.partial(
-        record_pageview, tenant_id=tenant.tenant_id, view=view, utm_transfer=tenant.utm_transfer
+        record_pageview,
+        tenant_id=tenant.tenant_id,
+        view=view,
+        utm_transfer=tenant.utm_transfer,
+        max_sessions_per_day=request.state.settings.sessions_per_visitor_per_day,
     )
     try:
         await request.state.writer.run(job)

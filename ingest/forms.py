@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.types import Message
 
-from . import origins, store
+from . import limits, origins, store
 from .bodies import read_body
 from .errors import (
     BadRequest,
@@ -24,6 +24,7 @@ from .errors import (
     ValidationFailed,
     wants_json,
 )
+from .limits import RateLimited
 from .origins import origin_of, own_origin
 from .snippets import form_path, visible_fields
 from .store import Form, Tenant, new_id
@@ -90,6 +91,7 @@ def hosted_form(request: Request, tenant: Tenant, form: Form) -> Response:
     that utm.js decorated, ``_ls`` also hands over the site's first and latest touches."""
     if not form.published:
         raise FormNotPublished("This form is not published yet.")
+    limits.enforce(request, "form", tenant.tenant_id)
     hidden = {"ls_submission_id": new_id("sub")}
     if tenant.utm_transfer:
         hidden.update(params_from_query(request.query_params.multi_items()))
@@ -181,6 +183,21 @@ async def submit(request: Request) -> Response:
     if not form.published:
         raise FormNotPublished("This form is not published, so it does not accept submissions yet.")
     raw = await _read_fields(request)
+    try:
+        limits.enforce(request, "submit", tenant.tenant_id)
+    except RateLimited as limited:
+        if as_json:
+            raise
+        # The visitor's answers are not lost: the form comes back filled in, to send again.
+        return _reshow(
+            request,
+            form,
+            raw,
+            raw.get("ls_submission_id", ""),
+            status=429,
+            notice=limited.message,
+            headers={"Retry-After": str(limited.retry_after)},
+        )
     clean = validate(raw, form.custom_fields)
 
     submission_id = (
@@ -197,16 +214,7 @@ async def submit(request: Request) -> Response:
     if clean.errors:
         if as_json:
             raise ValidationFailed("Some fields need fixing.", clean.errors)
-        values = {k: v for k, v in raw.items() if not is_campaign_key(k)}
-        # Campaign data rides along in hidden fields, so fixing a typo loses none of it.
-        hidden = {k: v for k, v in raw.items() if is_campaign_key(k)}
-        hidden["ls_submission_id"] = submission_id or new_id("sub")
-        return request.app.state.templates.TemplateResponse(
-            request,
-            "form.html",
-            _form_context(request, form, values=values, hidden=hidden, errors=clean.errors),
-            status_code=422,
-        )
+        return _reshow(request, form, raw, submission_id, status=422, errors=clean.errors)
 
     now = datetime.now(UTC)
     touches = Touches(
@@ -238,6 +246,33 @@ async def submit(request: Request) -> Response:
             headers=request.state.cors_headers,
         )
     return RedirectResponse(thank_you, status_code=303)
+
+
+def _reshow(
+    request: Request,
+    form: Form,
+    raw: dict[str, str],
+    submission_id: str,
+    *,
+    status: int,
+    errors: dict[str, str] | None = None,
+    notice: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """The form again, filled in with what the visitor sent, to fix or simply send again."""
+    values = {k: v for k, v in raw.items() if not is_campaign_key(k)}
+    # Campaign data rides along in hidden fields, so sending again loses none of it.
+    hidden = {k: v for k, v in raw.items() if is_campaign_key(k)}
+    hidden["ls_submission_id"] = submission_id or new_id("sub")
+    context = _form_context(request, form, values=values, hidden=hidden, errors=errors)
+    context["notice"] = notice
+    return request.app.state.templates.TemplateResponse(
+        request,
+        "form.html",
+        context,
+        status_code=status,
+        headers={"Cache-Control": "no-store", **(headers or {})},
+    )
 
 
 async def thanks(request: Request) -> Response:

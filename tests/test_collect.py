@@ -195,6 +195,11 @@ def test_long_addresses_are_truncated(client, make_tenant):
         "curl/8.5.0",
         "python-requests/2.32.3",
         "Mozilla/5.0 (compatible; Baiduspider/2.0)",
+        # Not shaped like any browser: scripts pretending.
+        "x",
+        "Mozilla/5.0",
+        "Mozilla/5.0 Firefox/133.0",
+        "Mozilla/5.0 ()",
     ],
 )
 def test_bots_are_answered_but_not_stored(client, make_tenant, user_agent):
