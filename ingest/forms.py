@@ -17,6 +17,7 @@ from . import limits, origins, store
 from .bodies import read_body
 from .errors import (
     BadRequest,
+    Conflict,
     Forbidden,
     FormNotPublished,
     NotFound,
@@ -102,8 +103,12 @@ def hosted_form(request: Request, tenant: Tenant, form: Form) -> Response:
         if referrer and not handed and origin_of(referrer) != own_origin(request):
             hidden["ls_referrer"] = referrer
         hidden.update(handed)
+    # The page carries a submission id: a shared cache must never hand it to another visitor.
     return request.app.state.templates.TemplateResponse(
-        request, "form.html", _form_context(request, form, values={}, hidden=hidden)
+        request,
+        "form.html",
+        _form_context(request, form, values={}, hidden=hidden),
+        headers={"Cache-Control": "no-store"},
     )
 
 
@@ -236,6 +241,19 @@ async def submit(request: Request) -> Response:
         recorded = await request.state.writer.run(job)
     except WriterClosed:
         raise Unavailable("The service is shutting down; please send the form again.") from None
+    except Conflict:
+        if as_json:
+            raise
+        # A page sent, then changed and sent again from the back button: a new submission,
+        # once the visitor confirms it (the form comes back filled in, with a new id).
+        return _reshow(
+            request,
+            form,
+            raw,
+            new_id("sub"),
+            status=409,
+            notice="This form was already sent with different answers.",
+        )
 
     settings = request.state.settings
     thank_you = form.thank_you_url or f"{settings.public_base}{form_path(form)}/thanks"
@@ -243,7 +261,7 @@ async def submit(request: Request) -> Response:
         return JSONResponse(
             {"submission_id": recorded.submission_id, "thank_you_url": thank_you},
             status_code=201,
-            headers=request.state.cors_headers,
+            headers={**request.state.cors_headers, "Cache-Control": "no-store"},
         )
     return RedirectResponse(thank_you, status_code=303)
 
