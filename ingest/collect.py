@@ -21,6 +21,7 @@ from .bodies import read_body
 from .errors import BadRequest, Forbidden, NotFound, Unavailable
 from .sessions import PageView, record_pageview
 from .touch import clean_url
+from .validation import reject_constant
 from .writer import WriterClosed
 
 MAX_BODY = 4 * 1024
@@ -137,7 +138,7 @@ async def collect(request: Request) -> Response:
 def parse_pageview(body: bytes, at: datetime) -> PageView:
     """``{"v": visitor id, "u": page address, "r": external referrer or ""}``."""
     try:
-        data = json.loads(body.decode("utf-8"))
+        data = json.loads(body.decode("utf-8"), parse_constant=reject_constant)
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise BadRequest("The body must be a JSON object.") from None
     if not isinstance(data, dict):

@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.types import Message
@@ -37,7 +38,7 @@ from .touch import (
     touch_from_json,
     touches_from_json,
 )
-from .validation import is_campaign_key, valid_submission_id, validate
+from .validation import is_campaign_key, reject_constant, valid_submission_id, validate
 from .writer import WriterClosed
 
 MAX_FIELDS = 200
@@ -134,7 +135,7 @@ async def _read_fields(request: Request) -> dict[str, str]:
     body = await _read_body(request)
     if content_type.startswith("application/json"):
         try:
-            data = json.loads(body)
+            data = json.loads(body, parse_constant=reject_constant)
         except (ValueError, RecursionError):  # deep nesting exhausts the parser's stack
             raise BadRequest("The body is not valid JSON.") from None
         if not isinstance(data, dict):
@@ -163,13 +164,19 @@ async def _read_fields(request: Request) -> dict[str, str]:
 
         # The form parser reads a stream; give it the bounded body we already hold.
         bounded = Request(request.scope, replay)
-        async with bounded.form(max_files=0, max_fields=MAX_FIELDS) as form:
-            fields = {}
-            for key, value in form.multi_items():
-                # The first value of a repeated name wins, as it does for URL parameters.
-                if key not in fields and not isinstance(value, UploadFile):
-                    fields[key] = value
-            return fields
+        try:
+            async with bounded.form(max_files=0, max_fields=MAX_FIELDS) as form:
+                fields = {}
+                for key, value in form.multi_items():
+                    # The first value of a repeated name wins, as it does for URL parameters.
+                    if key not in fields and not isinstance(value, UploadFile):
+                        fields[key] = value
+                return fields
+        except HTTPException as exc:  # Starlette's answer to a body its parser refuses
+            raise BadRequest(
+                f"The form data could not be read ({exc.detail}). A form can have at most "
+                f"{MAX_FIELDS} fields and no files."
+            ) from None
     raise BadRequest(
         "Send the form as application/x-www-form-urlencoded, multipart/form-data or JSON."
     )
