@@ -45,7 +45,11 @@ def get_form(conn: sqlite3.Connection, tenant_id: str, form_id: str) -> Form:
 
 
 def create_tenant(
-    conn: sqlite3.Connection, tenant_id: str, origins: list[str], utm_transfer: bool
+    conn: sqlite3.Connection,
+    tenant_id: str,
+    origins: list[str],
+    utm_transfer: bool,
+    keep_params: list[str] | None = None,
 ) -> str:
     """Create a tenant and return its API key (shown once; only its hash is stored)."""
     if not TENANT_ID.match(tenant_id):
@@ -56,9 +60,15 @@ def create_tenant(
     api_key = _new_api_key()
     try:
         conn.execute(
-            "INSERT INTO tenants (tenant_id, api_key_hash, utm_transfer, created_at)"
-            " VALUES (?, ?, ?, ?)",
-            (tenant_id, hash_api_key(api_key), int(utm_transfer), utcnow()),
+            "INSERT INTO tenants (tenant_id, api_key_hash, utm_transfer, keep_params, created_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (
+                tenant_id,
+                hash_api_key(api_key),
+                int(utm_transfer),
+                json.dumps(sorted(set(keep_params or []))),
+                utcnow(),
+            ),
         )
     except sqlite3.IntegrityError:
         raise StoreError(f"tenant {tenant_id!r} already exists") from None
@@ -73,6 +83,7 @@ def update_tenant(
     origins: list[str] | None = None,
     utm_transfer: bool | None = None,
     rotate_key: bool = False,
+    keep_params: list[str] | None = None,
 ) -> tuple[Tenant, str | None]:
     """Change a tenant's settings. Returns the tenant as it now is, and the new API key
     when ``rotate_key``."""
@@ -81,6 +92,11 @@ def update_tenant(
         conn.execute(
             "UPDATE tenants SET utm_transfer = ? WHERE tenant_id = ?",
             (int(utm_transfer), tenant_id),
+        )
+    if keep_params is not None:
+        conn.execute(
+            "UPDATE tenants SET keep_params = ? WHERE tenant_id = ?",
+            (json.dumps(sorted(set(keep_params))), tenant_id),
         )
     if origins is not None:
         conn.execute("DELETE FROM tenant_origins WHERE tenant_id = ?", (tenant_id,))

@@ -62,6 +62,13 @@ def parse_url(value: str) -> str:
     return value.strip()
 
 
+def parse_param(value: str) -> str:
+    name = value.strip()
+    if not 1 <= len(name) <= 64 or any(c in name for c in "&=#?") or not name.isprintable():
+        raise argparse.ArgumentTypeError(f"{value!r} is not a usable query parameter name")
+    return name
+
+
 def parse_on_off(value: str) -> bool:
     if value.lower() in ("on", "true", "yes", "1"):
         return True
@@ -119,7 +126,9 @@ def cmd_tenant_create(args: argparse.Namespace) -> None:
     settings = _settings(args)
     api_key = in_transaction(
         settings.db_path,
-        lambda conn: admin.create_tenant(conn, args.tenant_id, args.origin, args.utm_transfer),
+        lambda conn: admin.create_tenant(
+            conn, args.tenant_id, args.origin, args.utm_transfer, args.keep_param
+        ),
     )
     _print(
         {
@@ -141,6 +150,7 @@ def cmd_tenant_update(args: argparse.Namespace) -> None:
             origins=origins,
             utm_transfer=args.utm_transfer,
             rotate_key=args.rotate_key,
+            keep_params=[] if args.clear_keep_params else (args.keep_param or None),
         )
 
     tenant, api_key = in_transaction(settings.db_path, work)
@@ -148,6 +158,7 @@ def cmd_tenant_update(args: argparse.Namespace) -> None:
         "tenant_id": tenant.tenant_id,
         "utm_transfer": "on" if tenant.utm_transfer else "off",
         "origins": list(tenant.origins),
+        "keep_params": list(tenant.keep_params),
     }
     if api_key:
         out["api_key"] = api_key
@@ -250,6 +261,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="on|off",
         help="keep campaign data of submissions (default on)",
     )
+    create.add_argument(
+        "--keep-param",
+        action="append",
+        type=parse_param,
+        default=[],
+        metavar="NAME",
+        help="a query parameter kept in stored landing pages and referrers (repeatable)",
+    )
     with_db(create, base_url=True)
     create.set_defaults(func=cmd_tenant_create)
 
@@ -264,6 +283,16 @@ def build_parser() -> argparse.ArgumentParser:
     update.add_argument("--clear-origins", action="store_true", help="allow posts from any origin")
     update.add_argument("--utm-transfer", type=parse_on_off, metavar="on|off")
     update.add_argument("--rotate-key", action="store_true", help="issue a new API key")
+    update.add_argument(
+        "--keep-param",
+        action="append",
+        type=parse_param,
+        metavar="NAME",
+        help="replace the kept query parameters with these (repeatable)",
+    )
+    update.add_argument(
+        "--clear-keep-params", action="store_true", help="keep no other query parameters"
+    )
     with_db(update)
     update.set_defaults(func=cmd_tenant_update)
 

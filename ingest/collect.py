@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+from dataclasses import replace
 from datetime import datetime
 
 from starlette.requests import Request
@@ -19,6 +20,7 @@ from starlette.responses import Response
 from . import limits, origins, store
 from .bodies import read_body
 from .errors import BadRequest, Forbidden, NotFound, Unavailable
+from .privacy import private_params_removed
 from .sessions import PageView, record_pageview
 from .touch import clean_url
 from .validation import reject_constant
@@ -120,6 +122,11 @@ async def collect(request: Request) -> Response:
         raise BadRequest("Send the page view as text/plain or application/json.")
     body = await read_body(request, MAX_BODY, f"A page view can be at most {MAX_BODY // 1024} KB.")
     view = parse_pageview(body, request.state.clock())
+    view = replace(
+        view,
+        url=private_params_removed(view.url, tenant.keep_params) or view.url,
+        referrer=private_params_removed(view.referrer, tenant.keep_params),
+    )
 
     job = functools.partial(
         record_pageview,

@@ -28,6 +28,7 @@ from .errors import (
 )
 from .limits import RateLimited
 from .origins import origin_of, own_origin
+from .privacy import private_params_removed, without_private_params
 from .snippets import form_path, visible_fields
 from .store import Form, Tenant, new_id
 from .submissions import Touches, record
@@ -98,11 +99,13 @@ def hosted_form(request: Request, tenant: Tenant, form: Form) -> Response:
     if tenant.utm_transfer:
         hidden.update(params_from_query(request.query_params.multi_items()))
         handed = handed_touches(request.query_params.get("_ls"))
-        hidden["ls_landing_page"] = _public_url(request, drop=("_ls",))
+        keep = tenant.keep_params
+        landing = private_params_removed(_public_url(request, drop=("_ls",)), keep)
+        hidden["ls_landing_page"] = landing or ""
         referrer = request.headers.get("referer")
         # In a decorated iframe the Referer is the customer's own page, not an arrival.
         if referrer and not handed and origin_of(referrer) != own_origin(request):
-            hidden["ls_referrer"] = referrer
+            hidden["ls_referrer"] = private_params_removed(referrer, keep) or ""
         hidden.update(handed)
     # The page carries a submission id: a shared cache must never hand it to another visitor.
     return request.app.state.templates.TemplateResponse(
@@ -229,11 +232,14 @@ async def submit(request: Request) -> Response:
         return _reshow(request, form, raw, submission_id, status=422, errors=clean.errors)
 
     now = datetime.now(UTC)
+    keep = tenant.keep_params
     touches = Touches(
-        first=touch_from_json(raw.get("ls_first_touch"), now),
-        latest=touch_from_json(raw.get("ls_latest_touch"), now),
-        own=touch_from_fields(raw, now),
-        history=tuple(touches_from_json(raw.get("ls_touches"), now)),
+        first=without_private_params(touch_from_json(raw.get("ls_first_touch"), now), keep),
+        latest=without_private_params(touch_from_json(raw.get("ls_latest_touch"), now), keep),
+        own=without_private_params(touch_from_fields(raw, now), keep),
+        history=tuple(
+            without_private_params(t, keep) for t in touches_from_json(raw.get("ls_touches"), now)
+        ),
     )
     job = functools.partial(
         record,

@@ -33,6 +33,7 @@ class Tenant:
     tenant_id: str
     utm_transfer: bool
     origins: tuple[str, ...] = ()
+    keep_params: tuple[str, ...] = ()  # query parameters kept in stored addresses
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ class Form:
 # -- tenants and forms ------------------------------------------------------------------
 # The SQL and row mapping are shared with admin.py's synchronous reads.
 
-TENANT_SQL = "SELECT tenant_id, utm_transfer FROM tenants WHERE tenant_id = ?"
+TENANT_SQL = "SELECT tenant_id, utm_transfer, keep_params FROM tenants WHERE tenant_id = ?"
 ORIGINS_SQL = "SELECT origin FROM tenant_origins WHERE tenant_id = ? ORDER BY origin"
 FORM_SQL = (
     "SELECT form_id, name, thank_you_url, published, custom_fields FROM forms"
@@ -57,7 +58,12 @@ FORM_SQL = (
 
 
 def tenant_from_rows(row: Any, origin_rows: list[Any]) -> Tenant:
-    return Tenant(row["tenant_id"], bool(row["utm_transfer"]), tuple(r[0] for r in origin_rows))
+    return Tenant(
+        row["tenant_id"],
+        bool(row["utm_transfer"]),
+        tuple(r[0] for r in origin_rows),
+        tuple(json.loads(row["keep_params"])),
+    )
 
 
 def form_from_row(tenant_id: str, row: Any) -> Form:

@@ -79,6 +79,7 @@ def test_tenant_update(cli):
         "tenant_id": "acme",
         "utm_transfer": "off",
         "origins": ["https://b.example", "https://c.example"],
+        "keep_params": [],
     }
     code, out, _ = cli("tenant", "update", "acme", "--rotate-key", "--clear-origins")
     assert out["origins"] == [] and out["api_key"].startswith("ls_")
