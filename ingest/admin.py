@@ -50,6 +50,7 @@ def create_tenant(
     tenant_id: str,
     origins: list[str],
     utm_transfer: bool,
+    keep_params: list[str] | None = None,
     options: list[str] | tuple[str, ...] = (),
 ) -> str:
     """Create a tenant and return its API key (shown once; only its hash is stored).
@@ -63,9 +64,16 @@ def create_tenant(
     api_key = _new_api_key()
     try:
         conn.execute(
-            "INSERT INTO tenants (tenant_id, api_key_hash, utm_transfer, script_options,"
-            " created_at) VALUES (?, ?, ?, ?, ?)",
-            (tenant_id, hash_api_key(api_key), int(utm_transfer), ",".join(options), utcnow()),
+            "INSERT INTO tenants (tenant_id, api_key_hash, utm_transfer, keep_params,"
+            " script_options, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                tenant_id,
+                hash_api_key(api_key),
+                int(utm_transfer),
+                json.dumps(sorted(set(keep_params or []))),
+                ",".join(options),
+                utcnow(),
+            ),
         )
     except sqlite3.IntegrityError:
         raise StoreError(f"tenant {tenant_id!r} already exists") from None
@@ -81,6 +89,7 @@ def update_tenant(
     utm_transfer: bool | None = None,
     options: list[str] | tuple[str, ...] | None = None,
     rotate_key: bool = False,
+    keep_params: list[str] | None = None,
 ) -> tuple[Tenant, str | None]:
     """Change a tenant's settings. Returns the tenant as it now is, and the new API key
     when ``rotate_key``."""
@@ -94,6 +103,11 @@ def update_tenant(
         conn.execute(
             "UPDATE tenants SET script_options = ? WHERE tenant_id = ?",
             (",".join(script_options(options)), tenant_id),
+        )
+    if keep_params is not None:
+        conn.execute(
+            "UPDATE tenants SET keep_params = ? WHERE tenant_id = ?",
+            (json.dumps(sorted(set(keep_params))), tenant_id),
         )
     if origins is not None:
         conn.execute("DELETE FROM tenant_origins WHERE tenant_id = ?", (tenant_id,))

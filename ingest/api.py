@@ -9,6 +9,8 @@ from . import store
 from .errors import BadRequest, NotFound, Unauthorized
 
 MAX_LIMIT = 200
+# Answers with personal data stay out of shared and browser caches.
+NO_STORE = {"Cache-Control": "no-store"}
 
 
 async def _tenant_id(request: Request) -> str:
@@ -33,7 +35,7 @@ async def list_persons(request: Request) -> Response:
     if email is not None and len(email) > 254:
         raise BadRequest("email can be at most 254 characters.")
     items = await store.find_persons(request.state.reader, tenant_id, email=email, limit=limit)
-    return JSONResponse({"items": items})
+    return JSONResponse({"items": items}, headers=NO_STORE)
 
 
 async def get_person(request: Request) -> Response:
@@ -43,7 +45,7 @@ async def get_person(request: Request) -> Response:
     )
     if person is None:
         raise NotFound("No such person.")
-    return JSONResponse(person)
+    return JSONResponse(person, headers=NO_STORE)
 
 
 async def health(request: Request) -> Response:

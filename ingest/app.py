@@ -14,9 +14,11 @@ from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import api, collect, db, forms, tracker
+from . import api, collect, db, forms, limits, tracker
 from .config import Settings
 from .errors import AppError, handle_app_error, handle_http_exception
+from .hosts import TrustedHosts
+from .logs import AccessLog
 from .writer import Writer
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -63,7 +65,10 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_clock)
         writer = Writer(settings.db_path, max_batch=settings.writer_max_batch)
         await writer.start()  # applies pending migrations before anything reads
         read_conn = await db.connect_reader(settings.db_path)
+        limiter = limits.create_limiter(settings, writer)
+        limiter.start()
         app.state.writer = writer
+        app.state.limiter = limiter
         try:
             yield {
                 "settings": settings,
@@ -71,8 +76,10 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_clock)
                 "writer": writer,
                 "scripts": scripts,
                 "clock": clock,
+                "limiter": limiter,
             }
         finally:
+            await limiter.close()  # its last counts go through the writer
             await writer.close()
             await read_conn.close()
 
@@ -92,13 +99,19 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_clock)
     ]
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(SecurityHeaders)],
+        middleware=[
+            Middleware(AccessLog, client_addresses=settings.log_client_addresses),
+            Middleware(TrustedHosts, patterns=settings.hosts),
+            Middleware(SecurityHeaders),
+        ],
         exception_handlers={
             AppError: handle_app_error,
             HTTPException: handle_http_exception,
         },
         lifespan=lifespan,
     )
+    # A trailing-slash redirect would be built from the request's Host; ours are not needed.
+    app.router.redirect_slashes = False
     app.state.templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
     app.state.settings = settings
     return app

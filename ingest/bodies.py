@@ -3,9 +3,15 @@
 
 from __future__ import annotations
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 
-from .errors import PayloadTooLarge
+from . import observability
+from .errors import BadRequest, PayloadTooLarge
+
+
+class ClientGone(BadRequest):
+    """The client closed the connection before its body arrived: nobody reads the answer,
+    and it is an everyday event (a closed tab, a lost network), counted but not logged."""
 
 
 async def read_body(request: Request, limit: int, message: str) -> bytes:
@@ -14,8 +20,12 @@ async def read_body(request: Request, limit: int, message: str) -> bytes:
     if declared.isdigit() and int(declared) > limit:
         raise too_large
     body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            raise too_large
+    try:
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > limit:
+                raise too_large
+    except ClientDisconnect:
+        observability.events[observability.CLIENT_DISCONNECTED] += 1
+        raise ClientGone("The connection closed before the body arrived.") from None
     return bytes(body)

@@ -62,6 +62,13 @@ def parse_url(value: str) -> str:
     return value.strip()
 
 
+def parse_param(value: str) -> str:
+    name = value.strip()
+    if not 1 <= len(name) <= 64 or any(c in name for c in "&=#?") or not name.isprintable():
+        raise argparse.ArgumentTypeError(f"{value!r} is not a usable query parameter name")
+    return name
+
+
 def parse_on_off(value: str) -> bool:
     if value.lower() in ("on", "true", "yes", "1"):
         return True
@@ -98,6 +105,7 @@ def _tenant_json(settings: Settings, tenant: store.Tenant) -> dict[str, Any]:
         "tenant_id": tenant.tenant_id,
         "utm_transfer": "on" if tenant.utm_transfer else "off",
         "origins": list(tenant.origins),
+        "keep_params": list(tenant.keep_params),
         "script_options": list(tenant.script_options),
         "script_tag": snippets.script_tag(settings.public_base, tenant.tenant_id),
     }
@@ -110,13 +118,28 @@ def _print(data: dict[str, Any]) -> None:
 # -- commands --------------------------------------------------------------------------
 
 
+def server_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's options for our settings. uvicorn believes ``X-Forwarded-*`` from loopback
+    unless told otherwise; we believe them only from ``LEADSOURCE_TRUSTED_PROXIES``."""
+    from .logs import log_config
+
+    proxies = list(settings.trusted_proxies)
+    return {
+        "proxy_headers": bool(proxies),
+        "forwarded_allow_ips": proxies,
+        "server_header": False,
+        "access_log": False,  # ours (logs.AccessLog) keeps no addresses or query strings
+        "log_config": log_config(),
+    }
+
+
 def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
     from .app import create_app
 
     settings = _settings(args)
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, **server_options(settings))
 
 
 def cmd_tenant_create(args: argparse.Namespace) -> None:
@@ -124,7 +147,12 @@ def cmd_tenant_create(args: argparse.Namespace) -> None:
 
     def work(conn: sqlite3.Connection) -> tuple[str, store.Tenant]:
         api_key = admin.create_tenant(
-            conn, args.tenant_id, args.origin, args.utm_transfer, args.script_options
+            conn,
+            args.tenant_id,
+            args.origin,
+            args.utm_transfer,
+            args.keep_param,
+            options=args.script_options,
         )
         return api_key, admin.get_tenant(conn, args.tenant_id)
 
@@ -144,6 +172,7 @@ def cmd_tenant_update(args: argparse.Namespace) -> None:
             utm_transfer=args.utm_transfer,
             options=args.script_options,
             rotate_key=args.rotate_key,
+            keep_params=[] if args.clear_keep_params else (args.keep_param or None),
         )
 
     tenant, api_key = in_transaction(settings.db_path, work)
@@ -260,6 +289,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="OPTION[,OPTION...]",
         help=options_help + " (default none)",
     )
+    create.add_argument(
+        "--keep-param",
+        action="append",
+        type=parse_param,
+        default=[],
+        metavar="NAME",
+        help="a query parameter kept in stored landing pages and referrers (repeatable)",
+    )
     with_db(create, base_url=True)
     create.set_defaults(func=cmd_tenant_create)
 
@@ -280,6 +317,16 @@ def build_parser() -> argparse.ArgumentParser:
         help=options_help + " (replaces the current list)",
     )
     update.add_argument("--rotate-key", action="store_true", help="issue a new API key")
+    update.add_argument(
+        "--keep-param",
+        action="append",
+        type=parse_param,
+        metavar="NAME",
+        help="replace the kept query parameters with these (repeatable)",
+    )
+    update.add_argument(
+        "--clear-keep-params", action="store_true", help="keep no other query parameters"
+    )
     with_db(update, base_url=True)
     update.set_defaults(func=cmd_tenant_update)
 

@@ -11,16 +11,19 @@ from __future__ import annotations
 import functools
 import json
 import re
+from dataclasses import replace
 from datetime import datetime
 
 from starlette.requests import Request
 from starlette.responses import Response
 
-from . import origins, store
+from . import limits, origins, store
 from .bodies import read_body
 from .errors import BadRequest, Forbidden, NotFound, Unavailable
+from .privacy import private_params_removed
 from .sessions import PageView, record_pageview
 from .touch import clean_url
+from .validation import reject_constant
 from .writer import WriterClosed
 
 MAX_BODY = 4 * 1024
@@ -84,12 +87,17 @@ BOT_PATTERNS = (
     ),
 )
 _BOT = re.compile("|".join(BOT_PATTERNS))
+# Every browser people use says "Mozilla/5.0 (platform) Engine/version ...": an agent without
+# that shape (``x``, a bare ``Mozilla/5.0``) is a script pretending.
+_BROWSER = re.compile(r"^Mozilla/5\.0 \([^)]{2,}\).* [A-Za-z]+/\d")
 MAX_USER_AGENT = 512
 
 
 def is_bot(user_agent: str) -> bool:
-    """Empty, or a known kind of machine. Real browsers' agents are well under the bound."""
-    return not user_agent.strip() or bool(_BOT.search(user_agent[:MAX_USER_AGENT].lower()))
+    """Not shaped like a browser, or a known kind of machine. Real browsers' agents are well
+    under the bound."""
+    agent = user_agent[:MAX_USER_AGENT]
+    return not _BROWSER.match(agent) or bool(_BOT.search(agent.lower()))
 
 
 async def collect(request: Request) -> Response:
@@ -100,6 +108,7 @@ async def collect(request: Request) -> Response:
     if request.method == "OPTIONS":
         return origins.preflight(request, tenant, allow_headers="Content-Type")
     request.state.cors_headers = cors = origins.cors_headers(request, tenant)
+    limits.enforce(request, "collect", tenant.tenant_id)
     if not origins.request_allowed(request, tenant):
         raise Forbidden(
             "This website is not allowed to send page views to this tenant. "
@@ -113,9 +122,18 @@ async def collect(request: Request) -> Response:
         raise BadRequest("Send the page view as text/plain or application/json.")
     body = await read_body(request, MAX_BODY, f"A page view can be at most {MAX_BODY // 1024} KB.")
     view = parse_pageview(body, request.state.clock())
+    view = replace(
+        view,
+        url=private_params_removed(view.url, tenant.keep_params) or view.url,
+        referrer=private_params_removed(view.referrer, tenant.keep_params),
+    )
 
     job = functools.partial(
-        record_pageview, tenant_id=tenant.tenant_id, view=view, utm_transfer=tenant.utm_transfer
+        record_pageview,
+        tenant_id=tenant.tenant_id,
+        view=view,
+        utm_transfer=tenant.utm_transfer,
+        max_sessions_per_day=request.state.settings.sessions_per_visitor_per_day,
     )
     try:
         await request.state.writer.run(job)
@@ -127,7 +145,7 @@ async def collect(request: Request) -> Response:
 def parse_pageview(body: bytes, at: datetime) -> PageView:
     """``{"v": visitor id, "u": page address, "r": external referrer or ""}``."""
     try:
-        data = json.loads(body.decode("utf-8"))
+        data = json.loads(body.decode("utf-8"), parse_constant=reject_constant)
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise BadRequest("The body must be a JSON object.") from None
     if not isinstance(data, dict):

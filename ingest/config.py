@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -22,6 +24,28 @@ def _int(value: str, name: str) -> int:
         return int(value)
     except ValueError:
         raise ConfigError(f"{name} must be an integer, got {value!r}") from None
+
+
+def _bool(value: str, name: str) -> bool:
+    if value.lower() in ("1", "on", "true", "yes"):
+        return True
+    if value.lower() in ("0", "off", "false", "no"):
+        return False
+    raise ConfigError(f"{name} must be on or off, got {value!r}")
+
+
+def _list(value: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in value.split(",") if item.strip())
+
+
+def _limit(env: str, default: int, what: str) -> Any:
+    return field(
+        default=default,
+        metadata={
+            "env": env,
+            "help": f"Most {what} per `LEADSOURCE_RATE_WINDOW` seconds; 0: no limit.",
+        },
+    )
 
 
 @dataclass(frozen=True)
@@ -69,6 +93,90 @@ class Settings:
         },
     )
 
+    allowed_hosts: tuple[str, ...] = field(
+        default=(),
+        metadata={
+            "env": "LEADSOURCE_ALLOWED_HOSTS",
+            "help": "Comma-separated host names the service answers to (`*.example.com` "
+            "matches subdomains); other `Host` headers get 400. Empty: the base URL's host.",
+        },
+    )
+    trusted_proxies: tuple[str, ...] = field(
+        default=(),
+        metadata={
+            "env": "LEADSOURCE_TRUSTED_PROXIES",
+            "help": "Comma-separated addresses or networks of reverse proxies whose "
+            "`X-Forwarded-For` and `X-Forwarded-Proto` are believed. Empty: none, not even "
+            "loopback.",
+        },
+    )
+    log_client_addresses: bool = field(
+        default=False,
+        metadata={
+            "env": "LEADSOURCE_LOG_CLIENT_ADDRESSES",
+            "help": "on: access log lines include the client's address (off by default).",
+        },
+    )
+    redis_url: str = field(
+        default="",
+        metadata={
+            "env": "LEADSOURCE_REDIS_URL",
+            "help": "Redis URL (`redis://host:6379/0`) for the rate-limit counters; empty: "
+            "they live in the database.",
+        },
+    )
+    rate_window: int = field(
+        default=60,
+        metadata={
+            "env": "LEADSOURCE_RATE_WINDOW",
+            "help": "Length in seconds of the fixed window every rate limit counts in.",
+        },
+    )
+    rate_flush_ms: int = field(
+        default=500,
+        metadata={
+            "env": "LEADSOURCE_RATE_FLUSH_MS",
+            "help": "How often each process adds its local counts to the shared counters "
+            "and reads the other processes' (milliseconds).",
+        },
+    )
+    limit_submit_per_client: int = _limit(
+        "LEADSOURCE_LIMIT_SUBMIT_PER_CLIENT", 20, "form submissions from one client address"
+    )
+    limit_submit_per_tenant: int = _limit(
+        "LEADSOURCE_LIMIT_SUBMIT_PER_TENANT", 1200, "form submissions to one tenant"
+    )
+    limit_form_per_client: int = _limit(
+        "LEADSOURCE_LIMIT_FORM_PER_CLIENT", 120, "hosted form pages for one client address"
+    )
+    limit_form_per_tenant: int = _limit(
+        "LEADSOURCE_LIMIT_FORM_PER_TENANT", 6000, "hosted form pages of one tenant"
+    )
+    limit_collect_per_client: int = _limit(
+        "LEADSOURCE_LIMIT_COLLECT_PER_CLIENT", 300, "page-view beacons from one client address"
+    )
+    limit_collect_per_tenant: int = _limit(
+        "LEADSOURCE_LIMIT_COLLECT_PER_TENANT", 30000, "page-view beacons to one tenant"
+    )
+    limit_script_per_client: int = _limit(
+        "LEADSOURCE_LIMIT_SCRIPT_PER_CLIENT",
+        600,
+        "`utm.js` and `utm-debug.js` requests from one client address",
+    )
+    limit_script_per_tenant: int = _limit(
+        "LEADSOURCE_LIMIT_SCRIPT_PER_TENANT",
+        120000,
+        "`utm.js` and `utm-debug.js` requests for one tenant",
+    )
+    sessions_per_visitor_per_day: int = field(
+        default=50,
+        metadata={
+            "env": "LEADSOURCE_SESSIONS_PER_VISITOR_PER_DAY",
+            "help": "Most sessions one visitor id can start in 24 hours; later page views "
+            "that would start another are not stored.",
+        },
+    )
+
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Settings:
         env = os.environ if environ is None else environ
@@ -77,7 +185,15 @@ class Settings:
             raw = env.get(f.metadata["env"])
             if raw is None or raw == "":
                 continue
-            values[f.name] = _int(raw, f.metadata["env"]) if f.type == "int" else raw
+            name = f.metadata["env"]
+            if f.type == "int":
+                values[f.name] = _int(raw, name)
+            elif f.type == "bool":
+                values[f.name] = _bool(raw, name)
+            elif f.type == "tuple[str, ...]":
+                values[f.name] = _list(raw)
+            else:
+                values[f.name] = raw
         settings = cls(**values)
         clean = {k: v for k, v in overrides.items() if v is not None}
         return replace(settings, **clean) if clean else settings
@@ -85,6 +201,16 @@ class Settings:
     @property
     def public_base(self) -> str:
         return self.base_url.rstrip("/")
+
+    @property
+    def public_origin(self) -> str:
+        parts = urlsplit(self.public_base)
+        return f"{parts.scheme}://{parts.netloc}".lower()
+
+    @property
+    def hosts(self) -> tuple[str, ...]:
+        """The host names requests may name: the setting, or the base URL's host."""
+        return self.allowed_hosts or ((urlsplit(self.public_base).hostname or "").lower(),)
 
 
 def documented_settings() -> list[tuple[str, str, object]]:

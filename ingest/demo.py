@@ -12,7 +12,7 @@ import uvicorn
 
 from . import admin, snippets
 from .app import create_app
-from .cli import in_transaction
+from .cli import in_transaction, server_options
 from .config import REPO_ROOT, Settings
 from .site import create_site_app
 from .store import Form
@@ -90,7 +90,11 @@ Ctrl-C stops both servers.
 
     async def serve() -> None:
         servers = [
-            uvicorn.Server(uvicorn.Config(create_app(settings), host=host, port=port)),
+            uvicorn.Server(
+                uvicorn.Config(
+                    create_app(settings), host=host, port=port, **server_options(settings)
+                )
+            ),
             uvicorn.Server(
                 uvicorn.Config(site_app, host=host, port=site_port, log_level="warning")
             ),

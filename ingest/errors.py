@@ -69,7 +69,7 @@ class Unavailable(AppError):
     code = "unavailable"
 
 
-_STARLETTE_CODES = {404: NotFound, 405: BadRequest, 413: PayloadTooLarge}
+_STARLETTE_CODES = {400: BadRequest, 404: NotFound, 405: BadRequest, 413: PayloadTooLarge}
 
 
 def wants_json(request: Request) -> bool:
@@ -93,6 +93,8 @@ def render_error(request: Request, error: AppError) -> Response:
     headers = dict(getattr(request.state, "cors_headers", {}))
     if error.status == 401:
         headers["WWW-Authenticate"] = "Bearer"
+    if isinstance(getattr(error, "retry_after", None), int):
+        headers["Retry-After"] = str(error.retry_after)
     if wants_json(request):
         return JSONResponse(error_body(error), status_code=error.status, headers=headers)
     templates = request.app.state.templates

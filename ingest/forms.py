@@ -6,16 +6,19 @@ import functools
 import json
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.types import Message
 
-from . import origins, store
+from . import limits, origins, store
 from .bodies import read_body
 from .errors import (
     BadRequest,
+    Conflict,
     Forbidden,
     FormNotPublished,
     NotFound,
@@ -23,7 +26,9 @@ from .errors import (
     ValidationFailed,
     wants_json,
 )
-from .origins import origin_of, own_origins
+from .limits import RateLimited
+from .origins import origin_of, own_origin
+from .privacy import private_params_removed, without_private_params
 from .snippets import form_path, visible_fields
 from .store import Form, Tenant, new_id
 from .submissions import Touches, record
@@ -34,7 +39,7 @@ from .touch import (
     touch_from_json,
     touches_from_json,
 )
-from .validation import is_campaign_key, valid_submission_id, validate
+from .validation import is_campaign_key, reject_constant, valid_submission_id, validate
 from .writer import WriterClosed
 
 MAX_FIELDS = 200
@@ -89,22 +94,33 @@ def hosted_form(request: Request, tenant: Tenant, form: Form) -> Response:
     that utm.js decorated, ``_ls`` also hands over the site's first and latest touches."""
     if not form.published:
         raise FormNotPublished("This form is not published yet.")
+    limits.enforce(request, "form", tenant.tenant_id)
     hidden = {"ls_submission_id": new_id("sub")}
     if tenant.utm_transfer:
         hidden.update(params_from_query(request.query_params.multi_items()))
-        url = request.url
         handed = handed_touches(request.query_params.get("_ls"))
-        if "_ls" in request.query_params:
-            url = url.remove_query_params("_ls")
-        hidden["ls_landing_page"] = str(url)
+        keep = tenant.keep_params
+        landing = private_params_removed(_public_url(request, drop=("_ls",)), keep)
+        hidden["ls_landing_page"] = landing or ""
         referrer = request.headers.get("referer")
         # In a decorated iframe the Referer is the customer's own page, not an arrival.
-        if referrer and not handed and origin_of(referrer) not in own_origins(request):
-            hidden["ls_referrer"] = referrer
+        if referrer and not handed and origin_of(referrer) != own_origin(request):
+            hidden["ls_referrer"] = private_params_removed(referrer, keep) or ""
         hidden.update(handed)
+    # The page carries a submission id: a shared cache must never hand it to another visitor.
     return request.app.state.templates.TemplateResponse(
-        request, "form.html", _form_context(request, form, values={}, hidden=hidden)
+        request,
+        "form.html",
+        _form_context(request, form, values={}, hidden=hidden),
+        headers={"Cache-Control": "no-store"},
     )
+
+
+def _public_url(request: Request, *, drop: tuple[str, ...] = ()) -> str:
+    """The address of this request under the base URL (the ``Host`` header is not ours)."""
+    url = request.state.settings.public_base + request.url.path
+    query = [(k, v) for k, v in request.query_params.multi_items() if k not in drop]
+    return f"{url}?{urlencode(query)}" if query else url
 
 
 async def _read_body(request: Request) -> bytes:
@@ -122,7 +138,7 @@ async def _read_fields(request: Request) -> dict[str, str]:
     body = await _read_body(request)
     if content_type.startswith("application/json"):
         try:
-            data = json.loads(body)
+            data = json.loads(body, parse_constant=reject_constant)
         except (ValueError, RecursionError):  # deep nesting exhausts the parser's stack
             raise BadRequest("The body is not valid JSON.") from None
         if not isinstance(data, dict):
@@ -151,13 +167,19 @@ async def _read_fields(request: Request) -> dict[str, str]:
 
         # The form parser reads a stream; give it the bounded body we already hold.
         bounded = Request(request.scope, replay)
-        async with bounded.form(max_files=0, max_fields=MAX_FIELDS) as form:
-            fields = {}
-            for key, value in form.multi_items():
-                # The first value of a repeated name wins, as it does for URL parameters.
-                if key not in fields and not isinstance(value, UploadFile):
-                    fields[key] = value
-            return fields
+        try:
+            async with bounded.form(max_files=0, max_fields=MAX_FIELDS) as form:
+                fields = {}
+                for key, value in form.multi_items():
+                    # The first value of a repeated name wins, as it does for URL parameters.
+                    if key not in fields and not isinstance(value, UploadFile):
+                        fields[key] = value
+                return fields
+        except HTTPException as exc:  # Starlette's answer to a body its parser refuses
+            raise BadRequest(
+                f"The form data could not be read ({exc.detail}). A form can have at most "
+                f"{MAX_FIELDS} fields and no files."
+            ) from None
     raise BadRequest(
         "Send the form as application/x-www-form-urlencoded, multipart/form-data or JSON."
     )
@@ -176,6 +198,21 @@ async def submit(request: Request) -> Response:
     if not form.published:
         raise FormNotPublished("This form is not published, so it does not accept submissions yet.")
     raw = await _read_fields(request)
+    try:
+        limits.enforce(request, "submit", tenant.tenant_id)
+    except RateLimited as limited:
+        if as_json:
+            raise
+        # The visitor's answers are not lost: the form comes back filled in, to send again.
+        return _reshow(
+            request,
+            form,
+            raw,
+            raw.get("ls_submission_id", ""),
+            status=429,
+            notice=limited.message,
+            headers={"Retry-After": str(limited.retry_after)},
+        )
     clean = validate(raw, form.custom_fields)
 
     submission_id = (
@@ -192,23 +229,17 @@ async def submit(request: Request) -> Response:
     if clean.errors:
         if as_json:
             raise ValidationFailed("Some fields need fixing.", clean.errors)
-        values = {k: v for k, v in raw.items() if not is_campaign_key(k)}
-        # Campaign data rides along in hidden fields, so fixing a typo loses none of it.
-        hidden = {k: v for k, v in raw.items() if is_campaign_key(k)}
-        hidden["ls_submission_id"] = submission_id or new_id("sub")
-        return request.app.state.templates.TemplateResponse(
-            request,
-            "form.html",
-            _form_context(request, form, values=values, hidden=hidden, errors=clean.errors),
-            status_code=422,
-        )
+        return _reshow(request, form, raw, submission_id, status=422, errors=clean.errors)
 
     now = datetime.now(UTC)
+    keep = tenant.keep_params
     touches = Touches(
-        first=touch_from_json(raw.get("ls_first_touch"), now),
-        latest=touch_from_json(raw.get("ls_latest_touch"), now),
-        own=touch_from_fields(raw, now),
-        history=tuple(touches_from_json(raw.get("ls_touches"), now)),
+        first=without_private_params(touch_from_json(raw.get("ls_first_touch"), now), keep),
+        latest=without_private_params(touch_from_json(raw.get("ls_latest_touch"), now), keep),
+        own=without_private_params(touch_from_fields(raw, now), keep),
+        history=tuple(
+            without_private_params(t, keep) for t in touches_from_json(raw.get("ls_touches"), now)
+        ),
     )
     job = functools.partial(
         record,
@@ -223,17 +254,56 @@ async def submit(request: Request) -> Response:
         recorded = await request.state.writer.run(job)
     except WriterClosed:
         raise Unavailable("The service is shutting down; please send the form again.") from None
+    except Conflict:
+        if as_json:
+            raise
+        # A page sent, then changed and sent again from the back button: a new submission,
+        # once the visitor confirms it (the form comes back filled in, with a new id).
+        return _reshow(
+            request,
+            form,
+            raw,
+            new_id("sub"),
+            status=409,
+            notice="This form was already sent with different answers.",
+        )
 
-    thank_you = form.thank_you_url or str(
-        request.url_for("thanks", tenant_id=tenant.tenant_id, form_id=form.form_id)
-    )
+    settings = request.state.settings
+    thank_you = form.thank_you_url or f"{settings.public_base}{form_path(form)}/thanks"
     if as_json:
         return JSONResponse(
             {"submission_id": recorded.submission_id, "thank_you_url": thank_you},
             status_code=201,
-            headers=request.state.cors_headers,
+            headers={**request.state.cors_headers, "Cache-Control": "no-store"},
         )
     return RedirectResponse(thank_you, status_code=303)
+
+
+def _reshow(
+    request: Request,
+    form: Form,
+    raw: dict[str, str],
+    submission_id: str,
+    *,
+    status: int,
+    errors: dict[str, str] | None = None,
+    notice: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """The form again, filled in with what the visitor sent, to fix or simply send again."""
+    values = {k: v for k, v in raw.items() if not is_campaign_key(k)}
+    # Campaign data rides along in hidden fields, so sending again loses none of it.
+    hidden = {k: v for k, v in raw.items() if is_campaign_key(k)}
+    hidden["ls_submission_id"] = submission_id or new_id("sub")
+    context = _form_context(request, form, values=values, hidden=hidden, errors=errors)
+    context["notice"] = notice
+    return request.app.state.templates.TemplateResponse(
+        request,
+        "form.html",
+        context,
+        status_code=status,
+        headers={"Cache-Control": "no-store", **(headers or {})},
+    )
 
 
 async def thanks(request: Request) -> Response:

@@ -26,19 +26,16 @@ def origin_of(url: str) -> str | None:
     return f"{parts.scheme}://{parts.netloc}".lower()
 
 
-def own_origins(request: Request) -> set[str]:
-    return {
-        origin
-        for url in (str(request.base_url), request.state.settings.public_base)
-        if (origin := origin_of(url)) is not None
-    }
+def own_origin(request: Request) -> str:
+    """Our hosted pages' origin: the base URL's, never the request's ``Host``."""
+    return request.state.settings.public_origin
 
 
 def is_allowed(request: Request, tenant: Tenant, origin: str) -> bool:
     """Whether a page of ``origin`` may send this tenant's visitors' data here."""
     origin = origin.lower().rstrip("/")
     allowed = {o.lower().rstrip("/") for o in tenant.origins}
-    return not allowed or origin in allowed or origin in own_origins(request)
+    return not allowed or origin in allowed or origin == own_origin(request)
 
 
 def request_allowed(request: Request, tenant: Tenant) -> bool:

@@ -52,8 +52,15 @@ class Recorded:
 
 
 def record_pageview(
-    conn: sqlite3.Connection, *, tenant_id: str, view: PageView, utm_transfer: bool
+    conn: sqlite3.Connection,
+    *,
+    tenant_id: str,
+    view: PageView,
+    utm_transfer: bool,
+    max_sessions_per_day: int = 0,
 ) -> Recorded:
+    """Store a page view. A visitor who already started ``max_sessions_per_day`` sessions in
+    the last 24 hours (0: no bound) starts no more: a view that would is not stored."""
     at = iso_time(view.at)
     url = view.url if utm_transfer else without_campaign(view.url)
     params = params_from_url(url) if utm_transfer else {}
@@ -79,6 +86,8 @@ def record_pageview(
             return Recorded(session_id, False, False)
         new_session = False
     else:
+        if latest is not None and _sessions_today(conn, tenant_id, view, max_sessions_per_day):
+            return Recorded(latest["session_id"], False, False)
         session_id = new_id("ses")
         new_session = True
         touch = _arrival(params, url, view.referrer, view.at) if utm_transfer else None
@@ -105,6 +114,18 @@ def record_pageview(
         (tenant_id, new_id("pv"), session_id, view.visitor_id, url, at),
     )
     return Recorded(session_id, new_session, True)
+
+
+def _sessions_today(conn: sqlite3.Connection, tenant_id: str, view: PageView, bound: int) -> bool:
+    """Whether the visitor started ``bound`` sessions in the 24 hours before this view."""
+    if bound <= 0:
+        return False
+    (started,) = conn.execute(
+        "SELECT count(*) FROM (SELECT 1 FROM sessions WHERE tenant_id = ? AND visitor_id = ?"
+        " AND started_at > ? LIMIT ?)",
+        (tenant_id, view.visitor_id, iso_time(view.at - timedelta(days=1)), bound),
+    ).fetchone()
+    return started >= bound
 
 
 def _continues(session: sqlite3.Row, at: datetime, campaign_key: str | None) -> bool:

@@ -33,6 +33,7 @@ class Tenant:
     tenant_id: str
     utm_transfer: bool
     origins: tuple[str, ...] = ()
+    keep_params: tuple[str, ...] = ()  # query parameters kept in stored addresses
     # The optional parts of utm.js its sites get, in the build's order (tracker.SCRIPT_OPTIONS).
     script_options: tuple[str, ...] = ()
 
@@ -50,7 +51,9 @@ class Form:
 # -- tenants and forms ------------------------------------------------------------------
 # The SQL and row mapping are shared with admin.py's synchronous reads.
 
-TENANT_SQL = "SELECT tenant_id, utm_transfer, script_options FROM tenants WHERE tenant_id = ?"
+TENANT_SQL = (
+    "SELECT tenant_id, utm_transfer, keep_params, script_options FROM tenants WHERE tenant_id = ?"
+)
 ORIGINS_SQL = "SELECT origin FROM tenant_origins WHERE tenant_id = ? ORDER BY origin"
 FORM_SQL = (
     "SELECT form_id, name, thank_you_url, published, custom_fields FROM forms"
@@ -63,6 +66,7 @@ def tenant_from_rows(row: Any, origin_rows: list[Any]) -> Tenant:
         row["tenant_id"],
         bool(row["utm_transfer"]),
         tuple(r[0] for r in origin_rows),
+        tuple(json.loads(row["keep_params"])),
         tuple(name for name in row["script_options"].split(",") if name),
     )
 

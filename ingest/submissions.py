@@ -14,11 +14,13 @@ create the same person.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 from dataclasses import dataclass
 
 from .db import utcnow
+from .errors import Conflict
 from .store import new_id
 from .touch import Touch, source_columns
 from .validation import CleanSubmission, company_key
@@ -60,11 +62,19 @@ def record(
     touches: Touches,
     utm_transfer: bool,
 ) -> Recorded:
+    digest = content_hash(form_id, clean)
     existing = conn.execute(
-        "SELECT person_id FROM submissions WHERE tenant_id = ? AND submission_id = ?",
+        "SELECT person_id, content_hash FROM submissions WHERE tenant_id = ? AND submission_id = ?",
         (tenant_id, submission_id),
     ).fetchone()
     if existing is not None:
+        # A retry gets the stored answer; other content under the same id is another lead,
+        # and dropping it silently would lose it.
+        if existing["content_hash"] not in (None, digest):
+            raise Conflict(
+                "A different submission was already sent with this submission id. "
+                "Send it with a new id."
+            )
         return Recorded(submission_id, existing["person_id"], False, True)
 
     if not utm_transfer:
@@ -118,7 +128,8 @@ def record(
 
     conn.execute(
         "INSERT INTO submissions (tenant_id, submission_id, form_id, person_id,"
-        " conversion_touch_id, fields, submitted_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        " conversion_touch_id, fields, submitted_at, content_hash)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         (
             tenant_id,
             submission_id,
@@ -127,6 +138,7 @@ def record(
             conversion_id,
             json.dumps(clean.values, ensure_ascii=False),
             now,
+            digest,
         ),
     )
     for position, touch in enumerate(touches.history):
@@ -136,6 +148,14 @@ def record(
             (tenant_id, submission_id, position, _insert_touch(conn, tenant_id, touch)),
         )
     return Recorded(submission_id, person_id, created, False)
+
+
+def content_hash(form_id: str, clean: CleanSubmission) -> str:
+    """What makes two posts the same submission: the form and the validated values (email
+    folded as it is matched), not the campaign data a retry may send slightly differently."""
+    content = {"form_id": form_id, "values": {**clean.values, "email": clean.email}}
+    encoded = json.dumps(content, sort_keys=True, ensure_ascii=False).encode()
+    return hashlib.sha256(encoded).hexdigest()
 
 
 def _company_for(

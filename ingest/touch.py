@@ -61,7 +61,7 @@ SEARCH_ENGINES = {
     "aol": "aol",
 }
 DIRECT = ("(direct)", "(none)")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 
 

@@ -23,7 +23,7 @@ import brotli
 from starlette.requests import Request
 from starlette.responses import Response
 
-from . import origins, store
+from . import limits, origins, store
 from .errors import NotFound
 from .store import StoreError, Tenant
 
@@ -138,7 +138,9 @@ async def _tenant(request: Request) -> Tenant:
 
 
 async def serve_script(request: Request) -> Response:
+    request.state.json_errors = True  # loaded by a script tag; nobody reads an HTML page
     tenant = await _tenant(request)
+    limits.enforce(request, "script", tenant.tenant_id)
     encoding = choose_encoding(request.headers.get("accept-encoding", ""))
     body, etag = request.state.scripts.for_tenant(tenant).encoded(encoding)
     headers = {
@@ -166,7 +168,9 @@ def js_literal(value: object) -> str:
 async def serve_debug_script(request: Request) -> Response:
     """The debug helper, told what the service knows: is UTM transfer on, and may the page
     that loaded it (its Referer's origin) post forms to this tenant?"""
+    request.state.json_errors = True
     tenant = await _tenant(request)
+    limits.enforce(request, "script", tenant.tenant_id)
     page_origin = origins.origin_of(request.headers.get("referer", "")[:2048])
     allowed = (
         None

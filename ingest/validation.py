@@ -5,12 +5,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .touch import CLICK_IDS, UTM_KEYS, clean_value
+from .touch import CLICK_IDS, UTM_KEYS
 
 EMAIL_MAX = 254
 _EMAIL = re.compile(r"^[^@\s<>\"(),;:]+@[^@\s<>\"(),;:]+\.[^@\s<>\"(),;:.]{2,}$")
 _FIELD_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,63}$")
 _SUBMISSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+# Control characters, NUL, and the invisible and direction-changing marks that make two
+# addresses look alike: never part of an email address.
+_EMAIL_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+# Stripped from every stored text; multi-line fields keep tab and line breaks.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTROL_MULTILINE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 # (name, label, bound) of the fields every form has; email is the one required field.
 STANDARD_FIELDS = (
@@ -25,6 +31,15 @@ MAX_EXTRA_FIELDS = 30
 # Campaign data and our own hidden fields travel as touches, never as plain field values.
 CAMPAIGN_KEYS = frozenset((*UTM_KEYS, *CLICK_IDS))
 HIDDEN_PREFIX = "ls_"
+
+
+def reject_constant(name: str) -> float:
+    """``json.loads``'s hook for ``NaN`` and ``Infinity``, which JSON does not have."""
+    raise ValueError(f"{name} is not JSON")
+
+
+def strip_controls(value: str, *, multiline: bool = False) -> str:
+    return (_CONTROL_MULTILINE if multiline else _CONTROL).sub("", value)
 
 
 def valid_field_name(name: str) -> bool:
@@ -58,7 +73,10 @@ def validate(raw: dict[str, str], custom_fields: list[dict[str, object]]) -> Cle
         if len(value) > bound:
             out.errors[name] = f"{label} can be at most {bound} characters."
             continue
-        value = value.strip()
+        if name == "email" and _EMAIL_UNSAFE.search(value.strip()):
+            out.errors[name] = "Enter a valid email address, like name@example.com."
+            continue
+        value = strip_controls(value).strip()
         if value:
             out.values[name] = value
     email = out.values.get("email", "")
@@ -79,10 +97,10 @@ def validate(raw: dict[str, str], custom_fields: list[dict[str, object]]) -> Cle
         label = str(spec.get("label") or name)
         if len(value) > bound:
             out.errors[name] = f"{label} can be at most {bound} characters."
-        elif spec.get("required") and not value.strip():
+        elif spec.get("required") and not strip_controls(value).strip():
             out.errors[name] = f"{label} is required."
-        elif value.strip():
-            out.values[name] = value.strip()
+        elif cleaned := strip_controls(value, multiline=True).strip():
+            out.values[name] = cleaned
 
     # Fields the customer's own HTML added but the form does not declare: kept, bounded,
     # so nothing a visitor typed is lost.
@@ -92,7 +110,7 @@ def validate(raw: dict[str, str], custom_fields: list[dict[str, object]]) -> Cle
             continue
         if not valid_field_name(name) or extras >= MAX_EXTRA_FIELDS:
             continue
-        cleaned = clean_value(value.strip(), CUSTOM_FIELD_MAX)
+        cleaned = strip_controls(value, multiline=True).strip()[:CUSTOM_FIELD_MAX]
         if cleaned:
             out.values[name] = cleaned
             extras += 1

@@ -81,7 +81,7 @@ def make_tenant(settings: Settings):
     ) -> Tenant:
         def work(conn: sqlite3.Connection) -> tuple[str, str]:
             api_key = admin.create_tenant(
-                conn, tenant_id, list(origins), utm_transfer, script_options
+                conn, tenant_id, list(origins), utm_transfer, options=script_options
             )
             form = admin.create_form(
                 conn,

@@ -79,6 +79,7 @@ def test_tenant_update(cli):
         "tenant_id": "acme",
         "utm_transfer": "off",
         "origins": ["https://b.example", "https://c.example"],
+        "keep_params": [],
         "script_options": [],
         "script_tag": '<script src="https://ls.example/t/acme/utm.js"></script>',
     }

@@ -10,12 +10,15 @@ from urllib.parse import quote
 from ingest import db
 
 from .conftest import touch_json
+from .test_collect import CHROME
 
 
 def test_migrations_are_numbered_and_applied_once(tmp_path):
     path = str(tmp_path / "m.db")
     versions = [v for v, _, _ in db.migrations()]
-    assert versions == sorted(versions) == list(range(1, len(versions) + 1))
+    # Branches reserve their numbers (0005 is the edge's), so one may land before a lower one.
+    assert versions == sorted(set(versions))
+    assert versions[:3] == [1, 2, 3]
 
     conn = db.connect(path)
     try:
@@ -58,7 +61,7 @@ def test_every_table_carries_tenant_id_first_in_its_key(tmp_path):
 
 TENANT_TABLES = re.compile(
     r"\b(tenant_origins|forms|touches|companies|persons|submissions|submission_touches"
-    r"|sessions|pageviews)\b",
+    r"|sessions|pageviews|rate_counters)\b",
     re.IGNORECASE,
 )
 
@@ -97,7 +100,7 @@ def test_every_query_is_scoped_by_tenant(monkeypatch, tmp_path, make_tenant):
             response = client.post(
                 f"/t/{tenant.tenant_id}/collect",
                 content=json.dumps({"v": "visitor-0001", "u": url, "r": ""}),
-                headers={"Content-Type": "text/plain", "User-Agent": "Mozilla/5.0 Firefox/133.0"},
+                headers={"Content-Type": "text/plain", "User-Agent": CHROME},
             )
             assert response.status_code == 204
         for email in ("a@example.com", "a@example.com", "b@example.com"):
@@ -122,11 +125,11 @@ def test_every_query_is_scoped_by_tenant(monkeypatch, tmp_path, make_tenant):
         s
         for s in statements
         if TENANT_TABLES.search(s)
-        and not s.lstrip().upper().startswith(("CREATE", "PRAGMA"))
+        and not s.lstrip().upper().startswith(("CREATE", "ALTER", "PRAGMA"))
         and "schema_migrations" not in s  # migration names may name tables too
     ]
     assert len(checked) > 20
-    for table in ("submission_touches", "sessions", "pageviews"):
+    for table in ("submission_touches", "sessions", "pageviews", "rate_counters"):
         assert any(table in s for s in checked), f"the journey never touched {table}"
     unscoped = [s for s in checked if "tenant_id" not in s]
     assert unscoped == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 
@@ -95,3 +96,53 @@ def test_malformed_submission_id(client, make_tenant, bad):
     )
     assert native.status_code == 303
     assert len(submissions(tenant.db_path)) == 1
+
+
+def test_same_id_with_other_content_is_a_conflict_not_a_silent_drop(client, make_tenant):
+    tenant = make_tenant()
+    first = {"email": "one@example.com", "ls_submission_id": "shared-id-0001"}
+    assert client.post(tenant.form_path, json=first).status_code == 201
+    other = client.post(tenant.form_path, json={**first, "email": "two@example.com"})
+    assert other.status_code == 409
+    assert other.json()["error"]["code"] == "conflict"
+    # The same content again, even with other campaign data, is still a harmless retry.
+    retry = client.post(
+        tenant.form_path,
+        json={**first, "email": " One@Example.com ", "utm_source": "later"},
+    )
+    assert retry.status_code == 201
+    assert submissions(tenant.db_path) == [("acme", "shared-id-0001")]
+
+
+def test_a_changed_native_post_with_an_old_id_comes_back_to_send_again(client, make_tenant):
+    """Sent, back button, changed, sent again: the second lead must not vanish."""
+    tenant = make_tenant()
+    body = {"email": "one@example.com", "first_name": "Ann", "ls_submission_id": "back-button-01"}
+    client.post(tenant.form_path, data=body, follow_redirects=False)
+    changed = client.post(
+        tenant.form_path, data={**body, "email": "two@example.com"}, follow_redirects=False
+    )
+    assert changed.status_code == 409
+    assert changed.headers["cache-control"] == "no-store"
+    assert 'value="two@example.com"' in changed.text and 'value="Ann"' in changed.text
+    new_id = re.search(r'name="ls_submission_id" value="([^"]+)"', changed.text).group(1)
+    assert new_id != "back-button-01"
+    resent = client.post(
+        tenant.form_path,
+        data={**body, "email": "two@example.com", "ls_submission_id": new_id},
+        follow_redirects=False,
+    )
+    assert resent.status_code == 303
+    assert len(submissions(tenant.db_path)) == 2
+
+
+def test_pages_with_an_id_and_personal_answers_are_not_stored_by_caches(client, make_tenant):
+    tenant = make_tenant()
+    assert client.get(tenant.form_path).headers["cache-control"] == "no-store"
+    posted = client.post(tenant.form_path, json={"email": "c@example.com"})
+    assert posted.headers["cache-control"] == "no-store"
+    listed = client.get("/api/v1/persons", params={"email": "c@example.com"}, headers=tenant.auth)
+    assert listed.headers["cache-control"] == "no-store"
+    one = client.get(f"/api/v1/persons/{listed.json()['items'][0]['id']}", headers=tenant.auth)
+    assert one.status_code == 200
+    assert one.headers["cache-control"] == "no-store"

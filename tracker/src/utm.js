@@ -52,7 +52,7 @@
     // Consent mode (the CONSENT part): storage waits for Leadsource.consent(true), and never
     // happens under Global Privacy Control or Do Not Track. A build without it stores nothing
     // on a page whose tag asks for consent (data-consent), as it could never be given there.
-    // Automation never stores (unless data-allow-bots, which tests use).
+    // Automation (navigator.webdriver) never stores.
     const waits = CONSENT ? on('consent') : opt('consent') != null;
     const privacy = CONSENT && waits && (nav.globalPrivacyControl || nav.doNotTrack == 1);
     const bot = nav.webdriver;

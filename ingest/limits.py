@@ -1,0 +1,230 @@
+"""Rate limits of the public endpoints, per client address and per tenant, in fixed windows.
+
+Counting happens in each process's memory; every ``LEADSOURCE_RATE_FLUSH_MS`` a background
+task adds the local counts to the shared counters (a ``rate_counters`` upsert run as one writer
+job, so it joins a group commit instead of adding a transaction per request; or Redis when
+``LEADSOURCE_REDIS_URL`` is set) and reads back the totals, which include the other
+processes' counts. A request is refused when the last known total plus what this process
+counted since exceeds the limit. One process is therefore exact; several can together pass
+a limit by what the others counted within one flush interval.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+import math
+import sqlite3
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from starlette.requests import Request
+
+from .config import Settings
+from .errors import AppError
+from .writer import Writer
+
+log = logging.getLogger("leadsource.limits")
+
+# (tenant_id, scope, subject, window_start); subject "*" is the tenant as a whole.
+Key = tuple[str, str, str, int]
+TENANT = "*"
+SCOPES = ("submit", "form", "collect", "script")
+
+
+class RateLimited(AppError):
+    status = 429
+    code = "rate_limited"
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+@dataclass
+class LimitStats:
+    """Refusals since start, by scope; for the metrics endpoint."""
+
+    refused: dict[str, int]
+    flush_failures: int = 0
+
+
+def client_subject(address: str) -> str:
+    # Counters are shared storage: they hold a hash, never the address.
+    return hashlib.sha256(address.encode()).hexdigest()[:24]
+
+
+class Counters(Protocol):
+    async def add(self, deltas: dict[Key, int], window: int) -> dict[Key, int]:
+        """Add the deltas (0 only reads) and return each key's total over all processes."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+def add_counts(
+    conn: sqlite3.Connection, deltas: dict[Key, int], expired_before: int
+) -> dict[Key, int]:
+    """A writer job: add to the counters, return their totals, drop passed windows."""
+    totals: dict[Key, int] = {}
+    for key, hits in deltas.items():
+        row = conn.execute(
+            "INSERT INTO rate_counters (tenant_id, scope, subject, window_start, hits)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (tenant_id, scope, subject, window_start)"
+            " DO UPDATE SET hits = rate_counters.hits + excluded.hits RETURNING hits",
+            (*key, hits),
+        ).fetchone()
+        totals[key] = row[0]
+    for tenant_id in sorted({key[0] for key in deltas}):
+        conn.execute(
+            "DELETE FROM rate_counters WHERE tenant_id = ? AND window_start < ?",
+            (tenant_id, expired_before),
+        )
+    return totals
+
+
+class DatabaseCounters:
+    def __init__(self, writer: Writer) -> None:
+        self.writer = writer
+
+    async def add(self, deltas: dict[Key, int], window: int) -> dict[Key, int]:
+        oldest = min(key[3] for key in deltas)
+        return await self.writer.run(lambda conn: add_counts(conn, deltas, oldest - window))
+
+    async def close(self) -> None:
+        pass
+
+
+class RedisCounters:
+    """The same counters in Redis: INCRBY per key, expiring two windows after they start."""
+
+    def __init__(self, url: str, prefix: str = "leadsource:rate") -> None:
+        import redis.asyncio  # only when configured
+
+        self.redis = redis.asyncio.Redis.from_url(url)
+        self.prefix = prefix
+
+    def name(self, key: Key) -> str:
+        return ":".join((self.prefix, *map(str, key)))
+
+    async def add(self, deltas: dict[Key, int], window: int) -> dict[Key, int]:
+        keys = list(deltas)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for key in keys:
+                pipe.incrby(self.name(key), deltas[key])
+                pipe.expire(self.name(key), 2 * window)
+            results = await pipe.execute()
+        return {key: int(results[2 * i]) for i, key in enumerate(keys)}
+
+    async def close(self) -> None:
+        await self.redis.aclose()
+
+
+class Limiter:
+    def __init__(
+        self,
+        settings: Settings,
+        counters: Counters,
+        *,
+        now: Callable[[], float] = time.time,
+    ) -> None:
+        self.window = max(1, settings.rate_window)
+        self.flush_seconds = max(0.01, settings.rate_flush_ms / 1000)
+        self.limits = {
+            "submit": (settings.limit_submit_per_client, settings.limit_submit_per_tenant),
+            "form": (settings.limit_form_per_client, settings.limit_form_per_tenant),
+            "collect": (settings.limit_collect_per_client, settings.limit_collect_per_tenant),
+            "script": (settings.limit_script_per_client, settings.limit_script_per_tenant),
+        }
+        self.counters = counters
+        self.now = now
+        self.shared: dict[Key, int] = {}  # totals as of the last flush
+        self.inflight: dict[Key, int] = {}  # counted here, being flushed
+        self.local: dict[Key, int] = {}  # counted here since
+        self.stats = LimitStats(refused=dict.fromkeys(SCOPES, 0))
+        self._task: asyncio.Task[None] | None = None
+
+    def count(self, key: Key) -> int:
+        return self.shared.get(key, 0) + self.inflight.get(key, 0) + self.local.get(key, 0)
+
+    def hit(self, scope: str, tenant_id: str, client: str) -> None:
+        """Count one request, or raise ``RateLimited`` (and count nothing) when the client or
+        the tenant is at its limit in the current window."""
+        now = self.now()
+        start = int(now // self.window * self.window)
+        per_client, per_tenant = self.limits[scope]
+        keys = []
+        for subject, limit, whose in (
+            (client_subject(client), per_client, "from your address"),
+            (TENANT, per_tenant, "for this website"),
+        ):
+            if limit <= 0:
+                continue
+            key = (tenant_id, scope, subject, start)
+            if self.count(key) >= limit:
+                self.stats.refused[scope] += 1
+                retry_after = max(1, math.ceil(start + self.window - now))
+                raise RateLimited(
+                    f"Too many requests {whose} right now. Please try again in "
+                    f"{retry_after} seconds.",
+                    retry_after,
+                )
+            keys.append(key)
+        for key in keys:
+            self.local[key] = self.local.get(key, 0) + 1
+
+    async def flush(self) -> None:
+        """Add what this process counted to the shared counters; learn the others' counts."""
+        current = int(self.now() // self.window * self.window)
+        self.inflight, self.local = self.local, {}
+        keys = {k: 0 for k in self.shared if k[3] >= current}
+        keys.update(self.inflight)
+        if not keys:
+            return
+        try:
+            totals = await self.counters.add(keys, self.window)
+        except Exception:
+            # Nothing counted is lost: it is flushed with the next round.
+            self.stats.flush_failures += 1
+            log.warning("rate-limit counters could not be flushed", exc_info=True)
+            for key, hits in self.inflight.items():
+                self.local[key] = self.local.get(key, 0) + hits
+            self.inflight = {}
+            return
+        self.shared = {k: v for k, v in totals.items() if k[3] >= current}
+        self.inflight = {}
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self.flush_seconds)
+            await self.flush()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="leadsource-limits")
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        with contextlib.suppress(Exception):
+            await self.flush()
+        await self.counters.close()
+
+
+def create_limiter(settings: Settings, writer: Writer) -> Limiter:
+    counters: Counters = (
+        RedisCounters(settings.redis_url) if settings.redis_url else DatabaseCounters(writer)
+    )
+    return Limiter(settings, counters)
+
+
+def enforce(request: Request, scope: str, tenant_id: str) -> None:
+    """Count this request against its limits. The client is the address uvicorn saw, which
+    is the X-Forwarded-For entry only when the peer is a trusted proxy."""
+    client = request.client.host if request.client else "unknown"
+    request.state.limiter.hit(scope, tenant_id, client)
