@@ -89,7 +89,12 @@ class Service:
 
 @pytest.fixture(scope="session")
 def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
-    db_path = tmp_path_factory.mktemp("service") / "leadsource.db"
+    directory = tmp_path_factory.mktemp("service")
+    db_path = directory / "leadsource.db"
+    # The service's log goes to a file: a pipe nobody reads fills up (64 KB of access log
+    # lines) and then blocks the service.
+    log_path = directory / "service.log"
+    log = log_path.open("w")
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     proc = subprocess.Popen(
@@ -105,7 +110,7 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
             "--base-url",
             url,
         ],
-        stdout=subprocess.PIPE,
+        stdout=log,
         stderr=subprocess.STDOUT,
         text=True,
     )
@@ -120,8 +125,7 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
                 pass
             if proc.poll() is not None or time.monotonic() > deadline:
                 proc.kill()
-                output = proc.stdout.read() if proc.stdout else ""
-                pytest.fail(f"the service did not start:\n{output}")
+                pytest.fail(f"the service did not start:\n{log_path.read_text()}")
             time.sleep(0.1)
         yield Service(url, db_path)
     finally:
@@ -130,6 +134,7 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+        log.close()
 
 
 @dataclass

@@ -1,31 +1,27 @@
-// What each part of utm.js costs: the gzip size of the build without it. Each cut replaces
-// a piece of src/utm.js (found by its text: a cut that no longer matches fails loudly) so
-// that the part is gone and the rest still parses. Run: node parts.mjs (or npm run parts).
+// What each part of the default utm.js costs: the gzip size of the default build without it.
+// Each cut replaces a piece of src/utm.js (found by its text: a cut that no longer matches
+// fails loudly) so that the part is gone and the rest still parses. The optional parts' costs
+// are printed by `scripts/bench tracker`, from the committed builds. Run: node parts.mjs (or
+// npm run parts).
 import { readFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
-import { minify } from "terser";
-import { minifyOptions } from "./minify.mjs";
+import { minifyVariant } from "./minify.mjs";
 
 const source = readFileSync(new URL("src/utm.js", import.meta.url), "utf8");
-const IFRAMES = "    const framed = (el) => el.tagName == 'IFRAME' &&";
-const LINKS = "    listen('mousedown', onLink);\n    listen('click', onLink);";
 const cuts = {
-  "cross-domain hand-over (_ls: links, iframes, arrival)": [[LINKS, ""], [IFRAMES, "    const framed = (el) => 0 &&"], ["        if (passed) {", "        if (0) {"]],
-  "the public API (touches, consent, fill)": [["    win.Leadsource = {", "    win.Leadsource = 1 || {"]],
   "cookie domain probe": [["      if (domain == null) {\n        domain = '';", "      if (0) {\n        domain = '';"]],
-  "filling named inputs": [["        } else if (el.matches?.('input[name]') && name != 'ls_submission_id') {", "        } else if (0) {"]],
-  "forms and iframes added later (MutationObserver)": [["    new MutationObserver(", "    0 && new MutationObserver("]],
   "debug mode loader": [["        if (opt('debug') != null || /[?&#]leadsource_debug=1/.test(landing)) {", "        if (0) {"]],
-  "single-page apps": [["      history[name] = function", "      if (0) history[name] = function"], ["    listen('popstate', navigated);\n    listen('hashchange', navigated);", ""]],
-  "page views": [["        if (opt('pageviews') != null && stores()) nav.sendBeacon(", "        if (0) nav.sendBeacon("]],
-  "consent API method": [["      consent: safe((granted) => {", "      consent: 0 && safe((granted) => {"]],
-  "GPC/DNT": [["    const privacy = opt('respect-dnt') != null && (nav.globalPrivacyControl || nav.doNotTrack == 1);", "    const privacy = 0;"]],
-  "deferred start": [["    for (const type of ['DOMContentLoaded', 'prerenderingchange']) listen(type, ready, doc);\n    listen('pagehide', ready);", "    ready();"]],
+  "single-page apps": [["      history[name] = (...args) =>", "      if (0) history[name] = (...args) =>"], ["    listen('popstate', navigated);", ""]],
+  "deferred start": [["    for (const type of ['DOMContentLoaded', 'prerenderingchange', 'pagehide']) listen(type, ready);", "    ready();"]],
+  "referrer check (subdomains and our hosted pages are no referrers)": [["host && host != hostOf(base) && !under(host, registrable() || loc.hostname) ? referrer : ''", "referrer"]],
+  "bounding hidden fields to 12 KB": [["      while (json(sent).length > 12e3) sent.shift();\n", ""]],
+  "formaction of the submit button": [["submitter?.getAttribute('formaction') || ", ""]],
+  "a tag asking for consent stores nothing without consent mode": [["const waits = CONSENT ? on('consent') : opt('consent') != null;", "const waits = CONSENT && on('consent');"]],
 };
 
-const gzipped = async (code) => gzipSync((await minify(code, minifyOptions)).code + "\n", { level: 9 }).length;
+const gzipped = async (code) => gzipSync((await minifyVariant(code, [])) + "\n", { level: 9 }).length;
 const full = await gzipped(source);
-console.log(`utm.js built: ${full} bytes gzip. Without each part:`);
+console.log(`utm.js (default) built: ${full} bytes gzip. Without each part:`);
 let total = 0;
 for (const [part, edits] of Object.entries(cuts)) {
   let code = source;
@@ -37,4 +33,4 @@ for (const [part, edits] of Object.entries(cuts)) {
   total += saved;
   console.log(`  ${String(saved).padStart(4)}  ${part}`);
 }
-console.log(`  ${String(total).padStart(4)}  all of the above; the rest is about ${full - total}`);
+console.log(`  ${String(total).padStart(4)}  all of the above; the rest (touches, storage, our forms) is about ${full - total}`);
