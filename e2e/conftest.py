@@ -311,6 +311,12 @@ def fields(page: Page) -> dict[str, Any]:
     return parse_fields(raw)
 
 
+# The hidden fields utm.js adds to our forms in a build with page views (FULL), sorted.
+HIDDEN_FIELDS = [
+    *("ls_first_touch", "ls_latest_touch", "ls_submission_id", "ls_touches", "ls_visitor_id")
+]
+
+
 def parse_fields(raw: dict[str, str]) -> dict[str, Any]:
     """utm.js's hidden fields with their touches (arrays in the storage format) as dicts."""
     parsed: dict[str, Any] = {"ls_submission_id": raw["ls_submission_id"]}

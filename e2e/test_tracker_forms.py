@@ -10,6 +10,7 @@ from playwright.sync_api import BrowserContext
 
 from .conftest import (
     FULL,
+    HIDDEN_FIELDS,
     Service,
     Site,
     fields,
@@ -181,7 +182,11 @@ def test_api_fills_forms_and_form_data(context: BrowserContext, pages_site: Site
     from_params = page.evaluate("Object.fromEntries(Leadsource.fill(new URLSearchParams()))")
     plain = fields(page)
     for got in (from_form_data, from_params):
-        assert set(got) == {"ls_submission_id", "ls_first_touch", "ls_latest_touch", "ls_touches"}
+        # (FULL has page views, so the visitor id that ties a lead to its sessions comes too.)
+        assert set(got) == {
+            *("ls_submission_id", "ls_first_touch", "ls_latest_touch", "ls_touches"),
+            "ls_visitor_id",
+        }
         assert parse_fields(got)["ls_first_touch"] == plain["ls_first_touch"]
     assert plain["ls_first_touch"]["utm_source"] == "linkedin"
     # Each fill is a new submission.
@@ -190,7 +195,7 @@ def test_api_fills_forms_and_form_data(context: BrowserContext, pages_site: Site
     hidden = page.evaluate(
         "[...document.querySelectorAll('form input[type=hidden]')].map(i => i.name).sort()"
     )
-    assert hidden == ["ls_first_touch", "ls_latest_touch", "ls_submission_id", "ls_touches"]
+    assert hidden == HIDDEN_FIELDS
     # Nonsense handed to the API is no error on the page (the context checks for errors).
     assert page.evaluate("Leadsource.fill(42)") == 42
     assert page.evaluate("Leadsource.fill(null)") is None
@@ -216,6 +221,6 @@ def test_loading_twice_adds_nothing_twice(
     names = page.evaluate(
         "[...document.querySelectorAll('form input[type=hidden]')].map(i => i.name).sort()"
     )
-    assert names == ["ls_first_touch", "ls_latest_touch", "ls_submission_id", "ls_touches"]
+    assert names == HIDDEN_FIELDS
     assert service.persons(tenant.api_key, "twice@example.com") == []
     assert pages_site.context["script_tag"] == tenant.form["script_tag"]  # as pasted

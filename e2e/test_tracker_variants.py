@@ -146,3 +146,22 @@ def test_hidden_fields_are_sent_in_the_storage_format(
     assert sent["ls_first_touch"]["gclid"] == "G1"
     assert sent["ls_touches"] == [sent["ls_first_touch"]]
     assert sent["ls_latest_touch"] == sent["ls_first_touch"]
+
+
+def test_the_visitor_id_is_sent_only_with_page_views(
+    browser: Browser, pages_site: Site, make_tenant
+) -> None:
+    """With page views on, a form carries the visitor id that ties the lead to its sessions;
+    without them there are no sessions, so no id leaves the browser."""
+    for options, sends_id in ((("api",), False), (("pageviews", "api"), True)):
+        make_tenant(pages_site, script_options=options)
+        context = browser.new_context(user_agent=DESKTOP_CHROME)
+        page = context.new_page()
+        page.goto(f"{pages_site.url}/page.html?{LINKEDIN}")
+        raw = page.evaluate("Leadsource.fill()")
+        visitor = stored(page)["v"]
+        context.close()
+        if sends_id:
+            assert raw["ls_visitor_id"] == visitor and len(visitor) >= 16
+        else:
+            assert "ls_visitor_id" not in raw

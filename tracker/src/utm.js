@@ -226,12 +226,16 @@
       const sent = [...whole(1)];
       // Dropping the oldest keeps even huge hostile values inside the service's body limit.
       while (json(sent).length > 12e3) sent.shift();
-      return {
+      const hidden = {
         ls_submission_id: submissionId || randomId(),
         ls_first_touch: json(touches[0] || null),
         ls_latest_touch: json(latest() || null),
         ls_touches: json(sent),
       };
+      // With page views on, the visitor id ties the lead to its sessions (and lets a
+      // privacy request erase them).
+      if (PAGEVIEWS) hidden.ls_visitor_id = visitor || '';
+      return hidden;
     };
 
     // The other domain's or the iframe's address with the first and latest non-direct
