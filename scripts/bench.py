@@ -309,18 +309,24 @@ def bench_tracker(loads: int, compare: list[str] = ()) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("what", nargs="*", help="writer, tracker (default: all)")
+    parser.add_argument("what", nargs="*", help="writer, tracker, ingest (default: all)")
     parser.add_argument("--rounds", type=int, default=3, help="writer: rounds")
     parser.add_argument("--loads", type=int, default=200, help="tracker: page loads per script")
     parser.add_argument(
         "--compare", nargs="*", default=[], help="tracker: other scripts to time beside utm.js"
     )
+    parser.add_argument("--seconds", type=int, default=10, help="ingest: seconds a round")
+    parser.add_argument("--connections", type=int, default=32, help="ingest: wrk connections")
     args = parser.parse_args()
-    what = args.what or ["writer", "tracker"]
+    what = args.what or ["writer", "tracker", "ingest"]
     if "writer" in what:
         bench_writer(total=2000, concurrency=64, rounds=args.rounds)
     if "tracker" in what:
         bench_tracker(args.loads, args.compare)
+    if "ingest" in what:
+        from bench_ingest import bench_ingest
+
+        bench_ingest(rounds=args.rounds, seconds=args.seconds, connections=args.connections)
 
 
 if __name__ == "__main__":
