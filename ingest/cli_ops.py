@@ -80,7 +80,6 @@ def cmd_person_erase(args: argparse.Namespace) -> None:
 
 def cmd_backup(args: argparse.Namespace) -> None:
     settings = _settings(args)
-    _migrated(settings.db_path)  # also refuses a file that is not a database
     _print(backup.backup(settings.db_path, args.to, overwrite=args.force))
 
 
