@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from datetime import UTC, datetime, timedelta
 
@@ -148,3 +149,22 @@ def test_prune_deletes_in_batches_until_done(cli, aged, settings, monkeypatch):
 def test_prune_of_an_unknown_tenant_fails_clearly(cli):
     code, err = cli("prune", "--tenant", "nobody")
     assert code == 2 and "no tenant" in err
+
+
+def test_prune_names_the_tenant_in_every_statement(cli, aged, monkeypatch):
+    from ingest import db
+
+    statements: list[str] = []
+    real_connect = db.connect
+
+    def traced_connect(path, **kwargs):
+        conn = real_connect(path, **kwargs)
+        conn.set_trace_callback(statements.append)
+        return conn
+
+    monkeypatch.setattr(db, "connect", traced_connect)
+    cli("prune", "--dry-run")
+    cli("prune")
+    touching = [s for s in statements if re.search(r"\b(sessions|pageviews)\b", s)]
+    assert len(touching) >= 8
+    assert [s for s in touching if "tenant_id" not in s] == []
