@@ -25,6 +25,7 @@ from .store import (
 from .tracker import script_options
 
 TENANT_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+MAX_RETENTION_DAYS = 36500
 
 
 def _new_api_key() -> str:
@@ -52,9 +53,11 @@ def create_tenant(
     utm_transfer: bool,
     keep_params: list[str] | None = None,
     options: list[str] | tuple[str, ...] = (),
+    retention_days: int | None = None,
 ) -> str:
     """Create a tenant and return its API key (shown once; only its hash is stored).
-    ``options`` are the optional parts of utm.js its sites get (``tracker.SCRIPT_OPTIONS``)."""
+    ``options`` are the optional parts of utm.js its sites get (``tracker.SCRIPT_OPTIONS``);
+    ``retention_days`` how long its page views and sessions are kept (None: forever)."""
     options = script_options(options)
     if not TENANT_ID.match(tenant_id):
         raise StoreError(
@@ -65,13 +68,14 @@ def create_tenant(
     try:
         conn.execute(
             "INSERT INTO tenants (tenant_id, api_key_hash, utm_transfer, keep_params,"
-            " script_options, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            " script_options, retention_days, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
             (
                 tenant_id,
                 hash_api_key(api_key),
                 int(utm_transfer),
                 json.dumps(sorted(set(keep_params or []))),
                 ",".join(options),
+                _retention(retention_days),
                 utcnow(),
             ),
         )
@@ -90,10 +94,16 @@ def update_tenant(
     options: list[str] | tuple[str, ...] | None = None,
     rotate_key: bool = False,
     keep_params: list[str] | None = None,
+    retention_days: int | None = None,
 ) -> tuple[Tenant, str | None]:
     """Change a tenant's settings. Returns the tenant as it now is, and the new API key
-    when ``rotate_key``."""
+    when ``rotate_key``. ``retention_days`` 0 keeps page views and sessions forever."""
     get_tenant(conn, tenant_id)
+    if retention_days is not None:
+        conn.execute(
+            "UPDATE tenants SET retention_days = ? WHERE tenant_id = ?",
+            (_retention(retention_days), tenant_id),
+        )
     if utm_transfer is not None:
         conn.execute(
             "UPDATE tenants SET utm_transfer = ? WHERE tenant_id = ?",
@@ -120,6 +130,15 @@ def update_tenant(
             (hash_api_key(api_key), tenant_id),
         )
     return get_tenant(conn, tenant_id), api_key
+
+
+def _retention(days: int | None) -> int | None:
+    """Days to keep page views and sessions as stored: None (or 0) is forever."""
+    if days is None or days == 0:
+        return None
+    if not 1 <= days <= MAX_RETENTION_DAYS:
+        raise StoreError(f"retention must be 1-{MAX_RETENTION_DAYS} days, or 0 for forever")
+    return days
 
 
 def _set_origins(conn: sqlite3.Connection, tenant_id: str, origins: list[str]) -> None:

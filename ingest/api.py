@@ -1,12 +1,17 @@
-"""The read API: ``/api/v1/persons``, scoped to the tenant that owns the bearer key."""
+"""The API: ``/api/v1/persons``, scoped to the tenant that owns the bearer key: reading
+persons, and a person's export and erasure for privacy requests."""
 
 from __future__ import annotations
+
+import asyncio
+import functools
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from . import store
-from .errors import BadRequest, NotFound, Unauthorized
+from . import db, erasure, store
+from .errors import BadRequest, NotFound, Unauthorized, Unavailable
+from .writer import WriterClosed
 
 MAX_LIMIT = 200
 # Answers with personal data stay out of shared and browser caches.
@@ -38,6 +43,12 @@ async def list_persons(request: Request) -> Response:
     return JSONResponse({"items": items}, headers=NO_STORE)
 
 
+async def person(request: Request) -> Response:
+    if request.method == "DELETE":
+        return await erase_person(request)
+    return await get_person(request)
+
+
 async def get_person(request: Request) -> Response:
     tenant_id = await _tenant_id(request)
     person = await store.get_person(
@@ -46,6 +57,41 @@ async def get_person(request: Request) -> Response:
     if person is None:
         raise NotFound("No such person.")
     return JSONResponse(person, headers=NO_STORE)
+
+
+async def export_person(request: Request) -> Response:
+    """Everything stored about one person (a privacy access request), as one JSON document."""
+    tenant_id = await _tenant_id(request)
+    person_id = request.path_params["person_id"]
+    work = functools.partial(erasure.export, tenant_id=tenant_id, person_id=person_id)
+    try:
+        # Many statements in one snapshot, on a connection of its own, off the event loop.
+        data = await asyncio.to_thread(db.read_transaction, request.state.settings.db_path, work)
+    except erasure.PersonNotFound:
+        raise NotFound("No such person.") from None
+    return JSONResponse(
+        data,
+        headers={
+            **NO_STORE,
+            "Content-Disposition": f'attachment; filename="person-{person_id}.json"',
+        },
+    )
+
+
+async def erase_person(request: Request) -> Response:
+    """Delete one person and everything that is theirs (a privacy erasure request), as one
+    writer job: all of it or nothing."""
+    tenant_id = await _tenant_id(request)
+    job = functools.partial(
+        erasure.erase, tenant_id=tenant_id, person_id=request.path_params["person_id"]
+    )
+    try:
+        erased = await request.state.writer.run(job)
+    except erasure.PersonNotFound:
+        raise NotFound("No such person.") from None
+    except WriterClosed:
+        raise Unavailable("The service is shutting down; please try again.") from None
+    return JSONResponse(erased, headers=NO_STORE)
 
 
 async def health(request: Request) -> Response:

@@ -19,6 +19,7 @@ from .config import Settings
 from .errors import AppError, handle_app_error, handle_http_exception
 from .hosts import TrustedHosts
 from .logs import AccessLog
+from .metrics import Metrics, RequestMetrics, metrics_endpoint
 from .writer import Writer
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -58,6 +59,7 @@ def utc_clock() -> datetime:
 
 def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_clock) -> Starlette:
     """``clock`` is the time page views are recorded at; tests pass one they can move."""
+    metrics = Metrics()  # this app's own registry
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, object]]:
@@ -67,6 +69,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_clock)
         read_conn = await db.connect_reader(settings.db_path)
         limiter = limits.create_limiter(settings, writer)
         limiter.start()
+        metrics.watch(writer, limiter)
         app.state.writer = writer
         app.state.limiter = limiter
         try:
@@ -94,13 +97,16 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_clock)
         ),
         Route("/t/{tenant_id}/forms/{form_id}/thanks", forms.thanks),
         Route("/api/v1/persons", api.list_persons),
-        Route("/api/v1/persons/{person_id}", api.get_person),
+        Route("/api/v1/persons/{person_id}", api.person, methods=["GET", "HEAD", "DELETE"]),
+        Route("/api/v1/persons/{person_id}/export", api.export_person),
         Route("/healthz", api.health),
+        Route("/metrics", metrics_endpoint),
     ]
     app = Starlette(
         routes=routes,
         middleware=[
             Middleware(AccessLog, client_addresses=settings.log_client_addresses),
+            Middleware(RequestMetrics, metrics=metrics),
             Middleware(TrustedHosts, patterns=settings.hosts),
             Middleware(SecurityHeaders),
         ],
@@ -114,4 +120,5 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_clock)
     app.router.redirect_slashes = False
     app.state.templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
     app.state.settings = settings
+    app.state.metrics = metrics
     return app

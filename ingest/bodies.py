@@ -26,6 +26,6 @@ async def read_body(request: Request, limit: int, message: str) -> bytes:
             if len(body) > limit:
                 raise too_large
     except ClientDisconnect:
-        observability.events[observability.CLIENT_DISCONNECTED] += 1
+        observability.record(request, observability.CLIENT_DISCONNECTED)
         raise ClientGone("The connection closed before the body arrived.") from None
     return bytes(body)

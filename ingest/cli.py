@@ -1,4 +1,5 @@
-"""The ``leadsource`` command: serve, tenant and form administration, and the demo."""
+"""The ``leadsource`` command: serve, tenant and form administration, and the demo; the
+operator's commands (prune, person, backup) are in ``cli_ops.py``."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from . import admin, db, snippets, store, tracker
+from . import admin, cli_ops, db, snippets, store, tracker
+from .cli_ops import parse_retention_days
 from .config import Settings
 from .validation import valid_field_name
 
@@ -107,6 +109,7 @@ def _tenant_json(settings: Settings, tenant: store.Tenant) -> dict[str, Any]:
         "origins": list(tenant.origins),
         "keep_params": list(tenant.keep_params),
         "script_options": list(tenant.script_options),
+        "retention_days": tenant.retention_days,
         "script_tag": snippets.script_tag(settings.public_base, tenant.tenant_id),
     }
 
@@ -153,6 +156,7 @@ def cmd_tenant_create(args: argparse.Namespace) -> None:
             args.utm_transfer,
             args.keep_param,
             options=args.script_options,
+            retention_days=args.retention_days,
         )
         return api_key, admin.get_tenant(conn, args.tenant_id)
 
@@ -173,6 +177,7 @@ def cmd_tenant_update(args: argparse.Namespace) -> None:
             options=args.script_options,
             rotate_key=args.rotate_key,
             keep_params=[] if args.clear_keep_params else (args.keep_param or None),
+            retention_days=args.retention_days,
         )
 
     tenant, api_key = in_transaction(settings.db_path, work)
@@ -297,6 +302,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help="a query parameter kept in stored landing pages and referrers (repeatable)",
     )
+    create.add_argument(
+        "--retention-days",
+        type=parse_retention_days,
+        default=0,
+        metavar="N",
+        help="days to keep page views and sessions (leadsource prune); 0: forever (default)",
+    )
     with_db(create, base_url=True)
     create.set_defaults(func=cmd_tenant_create)
 
@@ -326,6 +338,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     update.add_argument(
         "--clear-keep-params", action="store_true", help="keep no other query parameters"
+    )
+    update.add_argument(
+        "--retention-days",
+        type=parse_retention_days,
+        metavar="N",
+        help="days to keep page views and sessions (leadsource prune); 0: forever",
     )
     with_db(update, base_url=True)
     update.set_defaults(func=cmd_tenant_update)
@@ -358,6 +376,8 @@ def build_parser() -> argparse.ArgumentParser:
     fupdate.add_argument("--thank-you", type=parse_url)
     with_db(fupdate, base_url=True)
     fupdate.set_defaults(func=cmd_form_update)
+
+    cli_ops.add_commands(sub, with_db)
 
     demo = sub.add_parser("demo", help="run the demo: service and a sample website")
     demo.add_argument("--db", help="SQLite file to create (default: a fresh temporary one)")

@@ -23,12 +23,11 @@ from .errors import BadRequest, Forbidden, NotFound, Unavailable
 from .privacy import private_params_removed
 from .sessions import PageView, record_pageview
 from .touch import clean_url
-from .validation import reject_constant
+from .validation import reject_constant, valid_visitor_id
 from .writer import WriterClosed
 
 MAX_BODY = 4 * 1024
 CONTENT_TYPES = ("text/plain", "application/json")
-_VISITOR_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 
 # User agents that are not a person's browser: crawlers, link previews, headless and
 # automated browsers, speed tests, uptime monitors and HTTP libraries. Lower case; "bot"
@@ -151,7 +150,7 @@ def parse_pageview(body: bytes, at: datetime) -> PageView:
     if not isinstance(data, dict):
         raise BadRequest("The body must be a JSON object.")
     visitor_id = data.get("v")
-    if not isinstance(visitor_id, str) or not _VISITOR_ID.match(visitor_id):
+    if not valid_visitor_id(visitor_id):
         raise BadRequest('"v" must be 8-64 characters of A-Z, a-z, 0-9, _ and -.')
     url = clean_url(data.get("u"))
     if url is None:

@@ -176,6 +176,15 @@ class Settings:
             "that would start another are not stored.",
         },
     )
+    metrics_token: str = field(
+        default="",
+        repr=False,  # a secret: not in logs or tracebacks that print the settings
+        metadata={
+            "env": "LEADSOURCE_METRICS_TOKEN",
+            "help": "Token Prometheus sends as `Authorization: Bearer <token>` to read "
+            "`/metrics`; empty: `/metrics` answers 404.",
+        },
+    )
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Settings:

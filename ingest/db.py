@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 import aiosqlite
+
+T = TypeVar("T")
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 _MIGRATION_NAME = re.compile(r"^(\d{4})_(\w+)\.sql$")
@@ -38,6 +42,21 @@ def connect(path: str, *, synchronous: str = "FULL") -> sqlite3.Connection:
         conn.execute(pragma)
     conn.execute(f"PRAGMA synchronous = {synchronous}")
     return conn
+
+
+def read_transaction(path: str, work: Callable[[sqlite3.Connection], T]) -> T:
+    """Run ``work`` in one read transaction (a consistent snapshot) on a connection of its
+    own, for reads that are rare and many statements long (a person's export)."""
+    conn = connect(path)
+    try:
+        conn.execute("PRAGMA query_only = ON")
+        conn.execute("BEGIN")
+        try:
+            return work(conn)
+        finally:
+            conn.execute("ROLLBACK")
+    finally:
+        conn.close()
 
 
 async def connect_reader(path: str) -> aiosqlite.Connection:

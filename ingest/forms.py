@@ -39,7 +39,13 @@ from .touch import (
     touch_from_json,
     touches_from_json,
 )
-from .validation import is_campaign_key, reject_constant, valid_submission_id, validate
+from .validation import (
+    is_campaign_key,
+    reject_constant,
+    valid_submission_id,
+    valid_visitor_id,
+    validate,
+)
 from .writer import WriterClosed
 
 MAX_FIELDS = 200
@@ -241,6 +247,9 @@ async def submit(request: Request) -> Response:
             without_private_params(t, keep) for t in touches_from_json(raw.get("ls_touches"), now)
         ),
     )
+    # Not campaign data: kept with UTM transfer off too, as page views are. A malformed one
+    # is dropped, like a malformed touch, rather than refusing the lead.
+    visitor_id = raw.get("ls_visitor_id")
     job = functools.partial(
         record,
         tenant_id=tenant.tenant_id,
@@ -249,6 +258,7 @@ async def submit(request: Request) -> Response:
         clean=clean,
         touches=touches,
         utm_transfer=tenant.utm_transfer,
+        visitor_id=visitor_id if valid_visitor_id(visitor_id) else None,
     )
     try:
         recorded = await request.state.writer.run(job)

@@ -1,10 +1,13 @@
-"""Counters of events that are expected, not errors (a client that left before sending its
-body), kept in this process for the metrics endpoint to read instead of filling the log."""
+"""Expected events that are not errors (a client that left before sending its body): counted
+in the app's metrics (``ingest/metrics.py``, ``leadsource_events_total``) instead of filling
+the log."""
 
 from __future__ import annotations
 
-from collections import Counter
-
-events: Counter[str] = Counter()
+from starlette.requests import Request
 
 CLIENT_DISCONNECTED = "client_disconnected"
+
+
+def record(request: Request, event: str) -> None:
+    request.app.state.metrics.observe_event(event)

@@ -36,6 +36,7 @@ class Tenant:
     keep_params: tuple[str, ...] = ()  # query parameters kept in stored addresses
     # The optional parts of utm.js its sites get, in the build's order (tracker.SCRIPT_OPTIONS).
     script_options: tuple[str, ...] = ()
+    retention_days: int | None = None  # page views and sessions kept; None: forever
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,8 @@ class Form:
 # The SQL and row mapping are shared with admin.py's synchronous reads.
 
 TENANT_SQL = (
-    "SELECT tenant_id, utm_transfer, keep_params, script_options FROM tenants WHERE tenant_id = ?"
+    "SELECT tenant_id, utm_transfer, keep_params, script_options, retention_days FROM tenants"
+    " WHERE tenant_id = ?"
 )
 ORIGINS_SQL = "SELECT origin FROM tenant_origins WHERE tenant_id = ? ORDER BY origin"
 FORM_SQL = (
@@ -68,6 +70,7 @@ def tenant_from_rows(row: Any, origin_rows: list[Any]) -> Tenant:
         tuple(r[0] for r in origin_rows),
         tuple(json.loads(row["keep_params"])),
         tuple(name for name in row["script_options"].split(",") if name),
+        row["retention_days"],
     )
 
 

@@ -61,7 +61,10 @@ def record(
     clean: CleanSubmission,
     touches: Touches,
     utm_transfer: bool,
+    visitor_id: str | None = None,
 ) -> Recorded:
+    """``visitor_id`` is utm.js's random id of the browser that sent it (validated), kept so
+    the person's page-view sessions can be found to export or erase them."""
     digest = content_hash(form_id, clean)
     existing = conn.execute(
         "SELECT person_id, content_hash FROM submissions WHERE tenant_id = ? AND submission_id = ?",
@@ -128,8 +131,8 @@ def record(
 
     conn.execute(
         "INSERT INTO submissions (tenant_id, submission_id, form_id, person_id,"
-        " conversion_touch_id, fields, submitted_at, content_hash)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        " conversion_touch_id, fields, submitted_at, content_hash, visitor_id)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             tenant_id,
             submission_id,
@@ -139,6 +142,7 @@ def record(
             json.dumps(clean.values, ensure_ascii=False),
             now,
             digest,
+            visitor_id,
         ),
     )
     for position, touch in enumerate(touches.history):

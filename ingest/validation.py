@@ -11,6 +11,8 @@ EMAIL_MAX = 254
 _EMAIL = re.compile(r"^[^@\s<>\"(),;:]+@[^@\s<>\"(),;:]+\.[^@\s<>\"(),;:.]{2,}$")
 _FIELD_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,63}$")
 _SUBMISSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+# utm.js's random visitor id: in page-view beacons ("v") and submissions (ls_visitor_id).
+_VISITOR_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 # Control characters, NUL, and the invisible and direction-changing marks that make two
 # addresses look alike: never part of an email address.
 _EMAIL_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
@@ -48,6 +50,10 @@ def valid_field_name(name: str) -> bool:
 
 def valid_submission_id(value: str) -> bool:
     return bool(_SUBMISSION_ID.match(value))
+
+
+def valid_visitor_id(value: object) -> bool:
+    return isinstance(value, str) and bool(_VISITOR_ID.match(value))
 
 
 def is_campaign_key(name: str) -> bool:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -50,6 +51,13 @@ class Writer:
         self._task: asyncio.Task[None] | None = None
         self._closed = False
         self.stats = WriterStats()
+        # Told each group's size and how long it took to run and commit (the metrics).
+        self.on_commit: Callable[[int, float], None] | None = None
+
+    @property
+    def queue_depth(self) -> int:
+        """Jobs waiting for their turn (not counting the group being committed)."""
+        return self._queue.qsize()
 
     async def start(self) -> None:
         """Open the connection in the writer's thread, apply migrations, start taking jobs."""
@@ -105,6 +113,7 @@ class Writer:
             if not batch:
                 continue
             jobs = [job for job, _ in batch]
+            started = time.perf_counter()
             try:
                 outcomes = await loop.run_in_executor(self._thread, self._commit, jobs)
             except Exception as exc:
@@ -116,6 +125,8 @@ class Writer:
                 continue
             self.stats.commits += 1
             self.stats.largest_batch = max(self.stats.largest_batch, len(batch))
+            if self.on_commit is not None:
+                self.on_commit(len(batch), time.perf_counter() - started)
             for (_, future), (ok, value) in zip(batch, outcomes, strict=True):
                 self.stats.jobs += 1
                 self.stats.failed_jobs += not ok

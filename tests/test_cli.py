@@ -81,6 +81,7 @@ def test_tenant_update(cli):
         "origins": ["https://b.example", "https://c.example"],
         "keep_params": [],
         "script_options": [],
+        "retention_days": None,
         "script_tag": '<script src="https://ls.example/t/acme/utm.js"></script>',
     }
     code, out, _ = cli("tenant", "update", "acme", "--rotate-key", "--clear-origins")

@@ -9,11 +9,13 @@ import logging
 import socket
 import sqlite3
 import time
+import urllib.request
 from dataclasses import replace
 
 import pytest
 
 from ingest import observability
+from ingest.metrics import read_sample
 
 from .conftest import touch_json
 from .test_collect import beacon
@@ -133,11 +135,24 @@ def test_parser_failures_are_bad_requests(client, make_tenant, settings, content
     assert count(tenant.db_path, "submissions") == 0
 
 
+def disconnects(url: str) -> float:
+    """The service's count of clients gone before their body, read from /metrics."""
+    request = urllib.request.Request(
+        url + "/metrics", headers={"Authorization": "Bearer scrape-token"}
+    )
+    with urllib.request.urlopen(request, timeout=5) as response:
+        text = response.read().decode()
+    labels = {"event": observability.CLIENT_DISCONNECTED}
+    return read_sample(text, "leadsource_events_total", labels) or 0.0
+
+
 def test_a_client_gone_before_its_body_is_counted_not_logged(settings, make_tenant, caplog):
     """Real uvicorn: the client sends half its body and closes the connection."""
     tenant = make_tenant()
-    server, thread, url = serve(replace(settings, base_url="http://127.0.0.1"))
-    before = observability.events[observability.CLIENT_DISCONNECTED]
+    server, thread, url = serve(
+        replace(settings, base_url="http://127.0.0.1", metrics_token="scrape-token")
+    )
+    before = disconnects(url)
     try:
         with caplog.at_level(logging.ERROR):
             port = int(url.rsplit(":", 1)[1])
@@ -151,12 +166,12 @@ def test_a_client_gone_before_its_body_is_counted_not_logged(settings, make_tena
                 )
                 time.sleep(0.2)
             deadline = time.monotonic() + 5
-            while observability.events[observability.CLIENT_DISCONNECTED] == before:
+            while disconnects(url) == before:
                 assert time.monotonic() < deadline, "the disconnect was not counted"
                 time.sleep(0.05)
+        assert disconnects(url) == before + 1
     finally:
         server.should_exit = True
         thread.join(timeout=10)
-    assert observability.events[observability.CLIENT_DISCONNECTED] == before + 1
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text
     assert count(tenant.db_path, "submissions") == 0

@@ -1,0 +1,292 @@
+"""Export and erasure of one person, for privacy requests (access and erasure).
+
+A person's footprint is: their ``persons`` row; their submissions with the values they
+typed; every touch those point at (first touch, lead creation, conversions, and the touch
+history in ``submission_touches``); the page-view sessions and page views of the visitor ids
+their submissions carried (utm.js's ``ls_visitor_id``); and their company, which is erased
+only when no other person belongs to it. Export and erase work from the same footprint, so
+what one shows is exactly what the other deletes.
+
+Touches are never shared between submissions (each submission inserts its own), so deleting
+a person's touches takes nothing from anyone else. The one exception is a company's source,
+which is the conversion touch of the person who created it: when that company stays (other
+persons belong to it), it keeps its name and loses that source, which is the erased person's
+visit. A visitor id shared by two persons (one browser, two people) loses its sessions with
+either: a browser's page views cannot be split between people.
+
+Every table is either in ``PERSONAL_TABLES`` or in ``NO_PERSONAL_DATA`` with the reason;
+``tests/test_erasure.py`` fails on a table that is in neither.
+
+Both are plain functions of a ``sqlite3`` connection: ``erase`` runs as one writer job (one
+transaction) or in the CLI's transaction, ``export`` in one read transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from .db import utcnow
+from .store import StoreError
+
+EXPORT_FORMAT = "leadsource.person/1"
+
+PERSONAL_TABLES = (
+    "persons",
+    "companies",
+    "submissions",
+    "submission_touches",
+    "touches",
+    "sessions",
+    "pageviews",
+)
+
+NO_PERSONAL_DATA = {
+    "schema_migrations": "migration versions, names and times",
+    "tenants": "the customer's settings and a hash of its API key",
+    "tenant_origins": "the customer's website origins",
+    "forms": "form definitions: names, field labels, thank-you pages",
+    # A hash of a client address is pseudonymous, but these rows name no person and cannot
+    # be tied to one (no person, visitor or submission id is stored with them), so a request
+    # has nothing to find here; and they are deleted once their rate window has passed
+    # (ingest/limits.py), within two windows: two minutes by default.
+    "rate_counters": "hashed client addresses per rate window, deleted after the window",
+}
+
+# JSON text columns, returned as JSON values in an export.
+_JSON_COLUMNS = frozenset({"fields", "click_ids"})
+_CHUNK = 500  # ids per IN (...) list, well under SQLite's bound on parameters
+
+
+class PersonNotFound(StoreError):
+    pass
+
+
+@dataclass
+class Footprint:
+    """The keys of every row that is the person's, within one tenant."""
+
+    tenant_id: str
+    person: dict[str, Any]
+    company: dict[str, Any] | None = None
+    company_shared: bool = False  # other persons belong to the company: it stays
+    submissions: list[dict[str, Any]] = field(default_factory=list)
+    history: list[dict[str, Any]] = field(default_factory=list)  # submission_touches rows
+    touch_ids: list[str] = field(default_factory=list)
+    visitor_ids: list[str] = field(default_factory=list)
+
+    @property
+    def person_id(self) -> str:
+        return self.person["person_id"]
+
+    @property
+    def submission_ids(self) -> list[str]:
+        return [s["submission_id"] for s in self.submissions]
+
+
+def find_person(conn: sqlite3.Connection, tenant_id: str, email_or_id: str) -> str:
+    """The id of the tenant's person with that email (any case) or person id."""
+    value = email_or_id.strip()
+    if "@" in value:
+        sql = "SELECT person_id FROM persons WHERE tenant_id = ? AND email = ?"
+        value = value.lower()
+    else:
+        sql = "SELECT person_id FROM persons WHERE tenant_id = ? AND person_id = ?"
+    row = conn.execute(sql, (tenant_id, value)).fetchone()
+    if row is None:
+        raise PersonNotFound(f"no person {email_or_id!r} in tenant {tenant_id!r}")
+    return row[0]
+
+
+def footprint(conn: sqlite3.Connection, tenant_id: str, person_id: str) -> Footprint:
+    person = conn.execute(
+        "SELECT * FROM persons WHERE tenant_id = ? AND person_id = ?", (tenant_id, person_id)
+    ).fetchone()
+    if person is None:
+        raise PersonNotFound(f"no person {person_id!r} in tenant {tenant_id!r}")
+    found = Footprint(tenant_id, _row(person))
+    found.submissions = [
+        _row(r)
+        for r in conn.execute(
+            "SELECT * FROM submissions WHERE tenant_id = ? AND person_id = ?"
+            " ORDER BY submitted_at, submission_id",
+            (tenant_id, person_id),
+        )
+    ]
+    found.history = [
+        _row(r)
+        for r in _select_in(
+            conn,
+            "SELECT * FROM submission_touches WHERE tenant_id = ? AND submission_id IN ({})"
+            " ORDER BY submission_id, position",
+            tenant_id,
+            found.submission_ids,
+        )
+    ]
+    touch_ids = [person["first_touch_id"], person["lead_creation_touch_id"]]
+    touch_ids += [s["conversion_touch_id"] for s in found.submissions]
+    touch_ids += [h["touch_id"] for h in found.history]
+    found.touch_ids = _unique(touch_ids)
+    found.visitor_ids = _unique(s["visitor_id"] for s in found.submissions)
+    if person["company_id"]:
+        company = conn.execute(
+            "SELECT * FROM companies WHERE tenant_id = ? AND company_id = ?",
+            (tenant_id, person["company_id"]),
+        ).fetchone()
+        if company is not None:
+            found.company = _row(company)
+            other = conn.execute(
+                "SELECT 1 FROM persons WHERE tenant_id = ? AND company_id = ? AND person_id != ?"
+                " LIMIT 1",
+                (tenant_id, person["company_id"], person_id),
+            ).fetchone()
+            found.company_shared = other is not None
+    return found
+
+
+def export(conn: sqlite3.Connection, tenant_id: str, person_id: str) -> dict[str, Any]:
+    """Everything stored about the person, every column of every row, as JSON values."""
+    found = footprint(conn, tenant_id, person_id)
+    touches = _select_in(
+        conn,
+        "SELECT * FROM touches WHERE tenant_id = ? AND touch_id IN ({}) ORDER BY at, touch_id",
+        tenant_id,
+        found.touch_ids,
+    )
+    sessions = _select_in(
+        conn,
+        "SELECT * FROM sessions WHERE tenant_id = ? AND visitor_id IN ({})"
+        " ORDER BY started_at, session_id",
+        tenant_id,
+        found.visitor_ids,
+    )
+    pageviews = _select_in(
+        conn,
+        "SELECT * FROM pageviews WHERE tenant_id = ? AND visitor_id IN ({})"
+        " ORDER BY at, pageview_id",
+        tenant_id,
+        found.visitor_ids,
+    )
+    return {
+        "format": EXPORT_FORMAT,
+        "exported_at": utcnow(),
+        "tenant_id": tenant_id,
+        "person": found.person,
+        "company": found.company,
+        "company_shared": found.company_shared,
+        "submissions": found.submissions,
+        "submission_touches": found.history,
+        "touches": [_row(r) for r in touches],
+        "visitor_ids": found.visitor_ids,
+        "sessions": [_row(r) for r in sessions],
+        "pageviews": [_row(r) for r in pageviews],
+    }
+
+
+def erase(conn: sqlite3.Connection, tenant_id: str, person_id: str) -> dict[str, Any]:
+    """Delete the person's footprint; returns the rows deleted per table. Run inside one
+    transaction. ``secure_delete`` overwrites the freed space with zeros, so the values do
+    not linger in the file's free pages (backups keep them until they are rotated)."""
+    found = footprint(conn, tenant_id, person_id)
+    (secure,) = conn.execute("PRAGMA secure_delete").fetchone()
+    conn.execute("PRAGMA secure_delete = ON")
+    try:
+        return _erase(conn, found)
+    finally:
+        conn.execute(f"PRAGMA secure_delete = {int(secure)}")
+
+
+def _erase(conn: sqlite3.Connection, found: Footprint) -> dict[str, Any]:
+    tenant_id = found.tenant_id
+    counts = dict.fromkeys(PERSONAL_TABLES, 0)
+    for table in ("pageviews", "sessions"):
+        counts[table] = _delete_in(
+            conn,
+            f"DELETE FROM {table} WHERE tenant_id = ? AND visitor_id IN ({{}})",
+            tenant_id,
+            found.visitor_ids,
+        )
+    counts["submission_touches"] = _delete_in(
+        conn,
+        "DELETE FROM submission_touches WHERE tenant_id = ? AND submission_id IN ({})",
+        tenant_id,
+        found.submission_ids,
+    )
+    counts["submissions"] = conn.execute(
+        "DELETE FROM submissions WHERE tenant_id = ? AND person_id = ?",
+        (tenant_id, found.person_id),
+    ).rowcount
+    counts["persons"] = conn.execute(
+        "DELETE FROM persons WHERE tenant_id = ? AND person_id = ?",
+        (tenant_id, found.person_id),
+    ).rowcount
+    company = "none"
+    if found.company is not None:
+        if found.company_shared:
+            company = "kept"
+        else:
+            counts["companies"] = conn.execute(
+                "DELETE FROM companies WHERE tenant_id = ? AND company_id = ?",
+                (tenant_id, found.company["company_id"]),
+            ).rowcount
+            company = "erased"
+    # A company that stays loses a source that was this person's visit.
+    sources_cleared = _delete_in(
+        conn,
+        "UPDATE companies SET source_touch_id = NULL WHERE tenant_id = ?"
+        " AND source_touch_id IN ({})",
+        tenant_id,
+        found.touch_ids,
+    )
+    counts["touches"] = _delete_in(
+        conn,
+        "DELETE FROM touches WHERE tenant_id = ? AND touch_id IN ({})",
+        tenant_id,
+        found.touch_ids,
+    )
+    return {
+        "tenant_id": tenant_id,
+        "person_id": found.person_id,
+        "company": company,
+        "company_sources_cleared": sources_cleared,
+        "deleted": counts,
+    }
+
+
+def _row(row: sqlite3.Row) -> dict[str, Any]:
+    out = dict(zip(row.keys(), row, strict=True))
+    for key in _JSON_COLUMNS & out.keys():
+        if isinstance(out[key], str):
+            out[key] = json.loads(out[key])
+    return out
+
+
+def _unique(values: Iterable[str | None]) -> list[str]:
+    return list(dict.fromkeys(v for v in values if v))
+
+
+def _chunks(values: list[str]) -> Iterator[list[str]]:
+    for start in range(0, len(values), _CHUNK):
+        yield values[start : start + _CHUNK]
+
+
+def _select_in(
+    conn: sqlite3.Connection, sql: str, tenant_id: str, values: list[str]
+) -> list[sqlite3.Row]:
+    """``sql`` with ``{}`` where the placeholders of one chunk of ``values`` go."""
+    rows: list[sqlite3.Row] = []
+    for chunk in _chunks(values):
+        marks = ", ".join("?" * len(chunk))
+        rows += conn.execute(sql.format(marks), (tenant_id, *chunk)).fetchall()
+    return rows
+
+
+def _delete_in(conn: sqlite3.Connection, sql: str, tenant_id: str, values: list[str]) -> int:
+    total = 0
+    for chunk in _chunks(values):
+        marks = ", ".join("?" * len(chunk))
+        total += conn.execute(sql.format(marks), (tenant_id, *chunk)).rowcount
+    return total

@@ -1,0 +1,126 @@
+"""Retention: a tenant's page views and sessions are kept ``retention_days`` (NULL: forever),
+and ``leadsource prune`` deletes older ones.
+
+A session goes once its last view is older than the cutoff; a page view once it is (so a
+session still going on at the cutoff keeps its summary but loses its older views). Deletes
+run in batches of ``BATCH`` rows, each its own short transaction, so the service's writer
+never waits long for the lock while a large backlog is pruned.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from .db import iso_time
+from .store import StoreError
+
+BATCH = 5000
+
+# (table, key column, time column): what ages out, and by which time.
+_AGING = (
+    ("sessions", "session_id", "last_seen_at"),
+    ("pageviews", "pageview_id", "at"),
+)
+
+
+@dataclass(frozen=True)
+class Pruned:
+    tenant_id: str
+    retention_days: int | None
+    cutoff: str | None  # rows older than this go; None when kept forever
+    sessions: int
+    pageviews: int
+
+
+def tenants_to_prune(
+    conn: sqlite3.Connection, tenant_id: str | None
+) -> list[tuple[str, int | None]]:
+    """(tenant, retention days) for one tenant, or every tenant that has a retention."""
+    if tenant_id is not None:
+        row = conn.execute(
+            "SELECT tenant_id, retention_days FROM tenants WHERE tenant_id = ?", (tenant_id,)
+        ).fetchone()
+        if row is None:
+            raise StoreError(f"no tenant {tenant_id!r}")
+        return [(row[0], row[1])]
+    # The one statement that is not one tenant's: choosing which tenants to visit.
+    return [
+        (row[0], row[1])
+        for row in conn.execute(
+            "SELECT tenant_id, retention_days FROM tenants WHERE retention_days IS NOT NULL"
+            " ORDER BY tenant_id"
+        )
+    ]
+
+
+def count_old(conn: sqlite3.Connection, tenant_id: str, cutoff: str) -> dict[str, int]:
+    counts = {}
+    for table, _, column in _AGING:
+        (counts[table],) = conn.execute(
+            f"SELECT count(*) FROM {table} WHERE tenant_id = ? AND {column} < ?",
+            (tenant_id, cutoff),
+        ).fetchone()
+    return counts
+
+
+def delete_old_batch(conn: sqlite3.Connection, tenant_id: str, cutoff: str, table: str) -> int:
+    """Delete up to ``BATCH`` of the tenant's rows of ``table`` older than the cutoff."""
+    key, column = next((k, c) for t, k, c in _AGING if t == table)
+    cursor = conn.execute(
+        f"DELETE FROM {table} WHERE tenant_id = ? AND {key} IN"
+        f" (SELECT {key} FROM {table} WHERE tenant_id = ? AND {column} < ? LIMIT ?)",
+        (tenant_id, tenant_id, cutoff, BATCH),
+    )
+    return cursor.rowcount
+
+
+def prune(
+    conn: sqlite3.Connection,
+    *,
+    now: datetime,
+    tenant_id: str | None = None,
+    dry_run: bool = False,
+) -> list[Pruned]:
+    """Prune one tenant, or every tenant with a retention, on a connection outside any
+    transaction: each batch commits on its own."""
+
+    def run(work: Callable[[], Any]) -> Any:
+        return _in_transaction(conn, work)
+
+    results = []
+    for tenant, days in run(lambda: tenants_to_prune(conn, tenant_id)):
+        if days is None:
+            results.append(Pruned(tenant, None, None, 0, 0))
+            continue
+        cutoff = iso_time(now - timedelta(days=days))
+        if dry_run:
+            counts = run(lambda t=tenant, c=cutoff: count_old(conn, t, c))
+        else:
+            counts = {}
+            for table, _, _ in _AGING:
+                counts[table] = 0
+                while deleted := run(
+                    lambda t=tenant, c=cutoff, tb=table: delete_old_batch(conn, t, c, tb)
+                ):
+                    counts[table] += deleted
+        results.append(Pruned(tenant, days, cutoff, counts["sessions"], counts["pageviews"]))
+    return results
+
+
+def report(results: list[Pruned], *, dry_run: bool) -> dict[str, Any]:
+    return {"dry_run": dry_run, "tenants": [asdict(r) for r in results]}
+
+
+def _in_transaction(conn: sqlite3.Connection, work: Callable[[], Any]) -> Any:
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        result = work()
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+    return result
