@@ -9,7 +9,8 @@ import secrets
 import sqlite3
 from typing import Any
 
-from .db import utcnow
+from .clock import utcnow
+from .storage import Connection
 from .store import (
     FORM_SQL,
     ORIGINS_SQL,
@@ -32,14 +33,14 @@ def _new_api_key() -> str:
     return "ls_" + secrets.token_urlsafe(24)
 
 
-def get_tenant(conn: sqlite3.Connection, tenant_id: str) -> Tenant:
+def get_tenant(conn: Connection, tenant_id: str) -> Tenant:
     row = conn.execute(TENANT_SQL, (tenant_id,)).fetchone()
     if row is None:
         raise StoreError(f"no tenant {tenant_id!r}")
     return tenant_from_rows(row, conn.execute(ORIGINS_SQL, (tenant_id,)).fetchall())
 
 
-def get_form(conn: sqlite3.Connection, tenant_id: str, form_id: str) -> Form:
+def get_form(conn: Connection, tenant_id: str, form_id: str) -> Form:
     row = conn.execute(FORM_SQL, (tenant_id, form_id)).fetchone()
     if row is None:
         raise StoreError(f"no form {form_id!r} for tenant {tenant_id!r}")
@@ -47,7 +48,7 @@ def get_form(conn: sqlite3.Connection, tenant_id: str, form_id: str) -> Form:
 
 
 def create_tenant(
-    conn: sqlite3.Connection,
+    conn: Connection,
     tenant_id: str,
     origins: list[str],
     utm_transfer: bool,
@@ -86,7 +87,7 @@ def create_tenant(
 
 
 def update_tenant(
-    conn: sqlite3.Connection,
+    conn: Connection,
     tenant_id: str,
     *,
     origins: list[str] | None = None,
@@ -141,15 +142,15 @@ def _retention(days: int | None) -> int | None:
     return days
 
 
-def _set_origins(conn: sqlite3.Connection, tenant_id: str, origins: list[str]) -> None:
+def _set_origins(conn: Connection, tenant_id: str, origins: list[str]) -> None:
     conn.executemany(
-        "INSERT OR IGNORE INTO tenant_origins (tenant_id, origin) VALUES (?, ?)",
+        "INSERT INTO tenant_origins (tenant_id, origin) VALUES (?, ?) ON CONFLICT DO NOTHING",
         [(tenant_id, origin) for origin in origins],
     )
 
 
 def create_form(
-    conn: sqlite3.Connection,
+    conn: Connection,
     tenant_id: str,
     *,
     name: str,
@@ -176,7 +177,7 @@ def create_form(
 
 
 def update_form(
-    conn: sqlite3.Connection,
+    conn: Connection,
     tenant_id: str,
     form_id: str,
     *,

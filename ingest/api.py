@@ -3,15 +3,14 @@ persons, and a person's export and erasure for privacy requests."""
 
 from __future__ import annotations
 
-import asyncio
 import functools
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from . import db, erasure, store
+from . import erasure, store
 from .errors import BadRequest, NotFound, Unauthorized, Unavailable
-from .writer import WriterClosed
+from .storage import Connection, WriterClosed
 
 MAX_LIMIT = 200
 # Answers with personal data stay out of shared and browser caches.
@@ -22,7 +21,7 @@ async def _tenant_id(request: Request) -> str:
     scheme, _, key = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not key.strip():
         raise Unauthorized("Send your API key as 'Authorization: Bearer <key>'.")
-    tenant_id = await store.tenant_for_api_key(request.state.reader, key.strip())
+    tenant_id = await request.state.db.read(store.tenant_for_api_key, key.strip())
     if tenant_id is None:
         raise Unauthorized("That API key is not valid.")
     return tenant_id
@@ -39,7 +38,7 @@ async def list_persons(request: Request) -> Response:
         raise BadRequest(f"limit must be between 1 and {MAX_LIMIT}.")
     if email is not None and len(email) > 254:
         raise BadRequest("email can be at most 254 characters.")
-    items = await store.find_persons(request.state.reader, tenant_id, email=email, limit=limit)
+    items = await request.state.db.read(store.find_persons, tenant_id, email=email, limit=limit)
     return JSONResponse({"items": items}, headers=NO_STORE)
 
 
@@ -51,8 +50,8 @@ async def person(request: Request) -> Response:
 
 async def get_person(request: Request) -> Response:
     tenant_id = await _tenant_id(request)
-    person = await store.get_person(
-        request.state.reader, tenant_id, request.path_params["person_id"]
+    person = await request.state.db.read(
+        store.get_person, tenant_id, request.path_params["person_id"]
     )
     if person is None:
         raise NotFound("No such person.")
@@ -65,8 +64,8 @@ async def export_person(request: Request) -> Response:
     person_id = request.path_params["person_id"]
     work = functools.partial(erasure.export, tenant_id=tenant_id, person_id=person_id)
     try:
-        # Many statements in one snapshot, on a connection of its own, off the event loop.
-        data = await asyncio.to_thread(db.read_transaction, request.state.settings.db_path, work)
+        # Many statements, one snapshot.
+        data = await request.state.db.read(work)
     except erasure.PersonNotFound:
         raise NotFound("No such person.") from None
     return JSONResponse(
@@ -86,7 +85,7 @@ async def erase_person(request: Request) -> Response:
         erasure.erase, tenant_id=tenant_id, person_id=request.path_params["person_id"]
     )
     try:
-        erased = await request.state.writer.run(job)
+        erased = await request.state.db.write(job)
     except erasure.PersonNotFound:
         raise NotFound("No such person.") from None
     except WriterClosed:
@@ -95,6 +94,9 @@ async def erase_person(request: Request) -> Response:
 
 
 async def health(request: Request) -> Response:
-    async with request.state.reader.execute("SELECT 1") as cur:
-        await cur.fetchone()
+    await request.state.db.read(_ping)
     return JSONResponse({"ok": True})
+
+
+def _ping(conn: Connection) -> None:
+    conn.execute("SELECT 1").fetchone()

@@ -14,13 +14,12 @@ from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import api, collect, db, forms, limits, tracker
+from . import api, collect, forms, limits, storage, tracker
 from .config import Settings
 from .errors import AppError, handle_app_error, handle_http_exception
 from .hosts import TrustedHosts
 from .logs import AccessLog
 from .metrics import Metrics, RequestMetrics, metrics_endpoint
-from .writer import Writer
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 
@@ -64,27 +63,28 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_clock)
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, object]]:
         scripts = tracker.load_scripts(settings.tracker_dir)  # compressed once, here
-        writer = Writer(settings.db_path, max_batch=settings.writer_max_batch)
-        await writer.start()  # applies pending migrations before anything reads
-        read_conn = await db.connect_reader(settings.db_path)
-        limiter = limits.create_limiter(settings, writer)
+        database = storage.open_database(
+            settings.db_path,
+            max_batch=settings.writer_max_batch,
+            pool_size=settings.db_pool_size,
+        )
+        await database.start()  # applies pending migrations before anything reads
+        limiter = limits.create_limiter(settings, database)
         limiter.start()
-        metrics.watch(writer, limiter)
-        app.state.writer = writer
+        metrics.watch(database, limiter)
+        app.state.db = database
         app.state.limiter = limiter
         try:
             yield {
                 "settings": settings,
-                "reader": read_conn,
-                "writer": writer,
+                "db": database,
                 "scripts": scripts,
                 "clock": clock,
                 "limiter": limiter,
             }
         finally:
-            await limiter.close()  # its last counts go through the writer
-            await writer.close()
-            await read_conn.close()
+            await limiter.close()  # its last counts go through the database
+            await database.close()
 
     routes = [
         Route("/t/{tenant_id}/utm.js", tracker.serve_script, methods=["GET", "HEAD"]),
@@ -122,3 +122,8 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_clock)
     app.state.settings = settings
     app.state.metrics = metrics
     return app
+
+
+def app_from_env() -> Starlette:
+    """The app of one worker process of ``leadsource serve --workers N``."""
+    return create_app(Settings.from_env())

@@ -15,6 +15,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+from .storage import POSTGRES, dialect_of
 from .store import StoreError
 
 # Tables whose row counts the backup reports: enough to compare with the live database.
@@ -23,6 +24,12 @@ COUNTED = ("tenants", "forms", "persons", "companies", "submissions", "sessions"
 
 def backup(db_path: str, target: str, *, overwrite: bool = False) -> dict[str, Any]:
     """Copy ``db_path`` to ``target``; returns what was written."""
+    if dialect_of(db_path) == POSTGRES:
+        raise StoreError(
+            "leadsource backup copies a SQLite file; back up PostgreSQL with its own tools:"
+            " pg_dump --format=custom (a consistent snapshot while the service writes),"
+            " or pg_basebackup with WAL archiving for point-in-time recovery"
+        )
     if not Path(db_path).is_file():
         raise StoreError(f"no database at {db_path}")
     destination = Path(target)

@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import sqlite3
+import os
 import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from . import admin, cli_ops, db, snippets, store, tracker
+from . import admin, cli_ops, snippets, storage, store, tracker
 from .cli_ops import parse_retention_days
 from .config import Settings
+from .storage import Connection
 from .validation import valid_field_name
 
 T = TypeVar("T")
@@ -29,21 +30,9 @@ def _settings(args: argparse.Namespace) -> Settings:
     )
 
 
-def in_transaction(db_path: str, work: Callable[[sqlite3.Connection], T]) -> T:
+def in_transaction(db_path: str, work: Callable[[Connection], T]) -> T:
     """Run one administrative change in its own committed transaction."""
-    conn = db.connect(db_path)
-    try:
-        db.migrate(conn)
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            result = work(conn)
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
-        return result
-    finally:
-        conn.close()
+    return storage.transaction(db_path, work)
 
 
 def parse_origin(value: str) -> str:
@@ -142,13 +131,26 @@ def cmd_serve(args: argparse.Namespace) -> None:
     from .app import create_app
 
     settings = _settings(args)
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, **server_options(settings))
+    options = {"host": args.host, "port": args.port, **server_options(settings)}
+    if args.workers == 1:
+        uvicorn.run(create_app(settings), **options)
+        return
+    if settings.db_path != ":memory:" and storage.dialect_of(settings.db_path) == storage.SQLITE:
+        print(
+            "leadsource: several workers on one SQLite file take turns for its write lock;"
+            " PostgreSQL lets them write at once",
+            file=sys.stderr,
+        )
+    # Each worker process builds its app from the environment: pass on what was given here.
+    os.environ["LEADSOURCE_DB"] = settings.db_path
+    os.environ["LEADSOURCE_BASE_URL"] = settings.base_url
+    uvicorn.run("ingest.app:app_from_env", factory=True, workers=args.workers, **options)
 
 
 def cmd_tenant_create(args: argparse.Namespace) -> None:
     settings = _settings(args)
 
-    def work(conn: sqlite3.Connection) -> tuple[str, store.Tenant]:
+    def work(conn: Connection) -> tuple[str, store.Tenant]:
         api_key = admin.create_tenant(
             conn,
             args.tenant_id,
@@ -168,7 +170,7 @@ def cmd_tenant_update(args: argparse.Namespace) -> None:
     settings = _settings(args)
     origins = [] if args.clear_origins else (args.origin or None)
 
-    def work(conn: sqlite3.Connection) -> tuple[store.Tenant, str | None]:
+    def work(conn: Connection) -> tuple[store.Tenant, str | None]:
         return admin.update_tenant(
             conn,
             args.tenant_id,
@@ -252,7 +254,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     def with_db(p: argparse.ArgumentParser, base_url: bool = False) -> None:
-        p.add_argument("--db", help="SQLite database file (default: $LEADSOURCE_DB)")
+        p.add_argument("--db", help="SQLite file or postgresql:// URL (default: $LEADSOURCE_DB)")
         if base_url:
             p.add_argument(
                 "--base-url", help="public URL of the service (default: $LEADSOURCE_BASE_URL)"
@@ -262,6 +264,12 @@ def build_parser() -> argparse.ArgumentParser:
     with_db(serve, base_url=True)
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="processes serving the one port (each with its own pool or writer)",
+    )
     serve.set_defaults(func=cmd_serve)
 
     options_help = (

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from . import backup, db, erasure, retention
+from . import backup, erasure, retention, storage
 from .config import Settings
 
 
@@ -19,14 +19,6 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 def _print(data: Any) -> None:
     print(json.dumps(data, indent=2, ensure_ascii=False))
-
-
-def _migrated(db_path: str) -> None:
-    conn = db.connect(db_path)
-    try:
-        db.migrate(conn)
-    finally:
-        conn.close()
 
 
 def parse_retention_days(value: str) -> int:
@@ -44,38 +36,31 @@ def parse_retention_days(value: str) -> int:
 
 def cmd_prune(args: argparse.Namespace) -> None:
     settings = _settings(args)
-    _migrated(settings.db_path)
-    conn = db.connect(settings.db_path)
-    try:
+    with storage.migrated(settings.db_path) as conn:
         results = retention.prune(
             conn, now=datetime.now(UTC), tenant_id=args.tenant, dry_run=args.dry_run
         )
-    finally:
-        conn.close()
     _print(retention.report(results, dry_run=args.dry_run))
 
 
 def cmd_person_export(args: argparse.Namespace) -> None:
     settings = _settings(args)
-    _migrated(settings.db_path)
 
     def work(conn: Any) -> dict[str, Any]:
         person_id = erasure.find_person(conn, args.tenant_id, args.person)
         return erasure.export(conn, args.tenant_id, person_id)
 
-    _print(db.read_transaction(settings.db_path, work))
+    _print(storage.transaction(settings.db_path, work))
 
 
 def cmd_person_erase(args: argparse.Namespace) -> None:
-    from .cli import in_transaction  # cli imports this module
-
     settings = _settings(args)
 
     def work(conn: Any) -> dict[str, Any]:
         person_id = erasure.find_person(conn, args.tenant_id, args.person)
         return erasure.erase(conn, args.tenant_id, person_id)
 
-    _print(in_transaction(settings.db_path, work))
+    _print(storage.transaction(settings.db_path, work))
 
 
 def cmd_backup(args: argparse.Namespace) -> None:
@@ -89,7 +74,7 @@ def add_commands(
     """Add the operator's commands to ``leadsource``'s subcommands."""
 
     def db_option(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--db", help="SQLite database file (default: $LEADSOURCE_DB)")
+        p.add_argument("--db", help="SQLite file or postgresql:// URL (default: $LEADSOURCE_DB)")
 
     add_db = with_db or db_option
 

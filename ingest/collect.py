@@ -22,9 +22,9 @@ from .bodies import read_body
 from .errors import BadRequest, Forbidden, NotFound, Unavailable
 from .privacy import private_params_removed
 from .sessions import PageView, record_pageview
+from .storage import WriterClosed
 from .touch import clean_url
 from .validation import reject_constant, valid_visitor_id
-from .writer import WriterClosed
 
 MAX_BODY = 4 * 1024
 CONTENT_TYPES = ("text/plain", "application/json")
@@ -101,7 +101,7 @@ def is_bot(user_agent: str) -> bool:
 
 async def collect(request: Request) -> Response:
     request.state.json_errors = True  # sent by a script, whatever its Content-Type says
-    tenant = await store.get_tenant(request.state.reader, request.path_params["tenant_id"])
+    tenant = await request.state.db.read(store.get_tenant, request.path_params["tenant_id"])
     if tenant is None:
         raise NotFound("There is no such tenant. Check the script tag's address.")
     if request.method == "OPTIONS":
@@ -135,7 +135,7 @@ async def collect(request: Request) -> Response:
         max_sessions_per_day=request.state.settings.sessions_per_visitor_per_day,
     )
     try:
-        await request.state.writer.run(job)
+        await request.state.db.write(job)
     except WriterClosed:
         raise Unavailable("The service is shutting down.") from None
     return Response(status_code=204, headers=cors)

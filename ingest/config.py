@@ -52,7 +52,10 @@ def _limit(env: str, default: int, what: str) -> Any:
 class Settings:
     db_path: str = field(
         default="leadsource.db",
-        metadata={"env": "LEADSOURCE_DB", "help": "Path of the SQLite database file."},
+        metadata={
+            "env": "LEADSOURCE_DB",
+            "help": "The database: a SQLite file's path, or a postgresql://user@host/name URL.",
+        },
     )
     base_url: str = field(
         default="http://127.0.0.1:8000",
@@ -67,6 +70,13 @@ class Settings:
         metadata={
             "env": "LEADSOURCE_MAX_BODY_BYTES",
             "help": "Largest accepted form submission body; larger bodies get 413.",
+        },
+    )
+    db_pool_size: int = field(
+        default=8,
+        metadata={
+            "env": "LEADSOURCE_DB_POOL_SIZE",
+            "help": "PostgreSQL: connections per process (each request's transaction takes one).",
         },
     )
     writer_max_batch: int = field(

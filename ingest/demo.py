@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import socket
-import sqlite3
 import tempfile
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from .app import create_app
 from .cli import in_transaction, server_options
 from .config import REPO_ROOT, Settings
 from .site import create_site_app
+from .storage import Connection
 from .store import Form
 
 DEMO_SITE = REPO_ROOT / "demo_site"
@@ -46,7 +46,7 @@ def run_demo(*, db_path: str | None, host: str, port: int, site_port: int) -> No
     settings = Settings.from_env(db_path=db_path, base_url=ingest_url)
     origins = [site_url, f"http://localhost:{site_port}"]
 
-    def setup(conn: sqlite3.Connection) -> tuple[str, Form]:
+    def setup(conn: Connection) -> tuple[str, Form]:
         api_key = admin.create_tenant(conn, TENANT, origins, True)
         form = admin.create_form(
             conn,

@@ -24,12 +24,12 @@ transaction) or in the CLI's transaction, ``export`` in one read transaction.
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from .db import utcnow
+from .clock import utcnow
+from .storage import POSTGRES, Connection, dialect_of_connection
 from .store import StoreError
 
 EXPORT_FORMAT = "leadsource.person/1"
@@ -87,7 +87,7 @@ class Footprint:
         return [s["submission_id"] for s in self.submissions]
 
 
-def find_person(conn: sqlite3.Connection, tenant_id: str, email_or_id: str) -> str:
+def find_person(conn: Connection, tenant_id: str, email_or_id: str) -> str:
     """The id of the tenant's person with that email (any case) or person id."""
     value = email_or_id.strip()
     if "@" in value:
@@ -101,7 +101,7 @@ def find_person(conn: sqlite3.Connection, tenant_id: str, email_or_id: str) -> s
     return row[0]
 
 
-def footprint(conn: sqlite3.Connection, tenant_id: str, person_id: str) -> Footprint:
+def footprint(conn: Connection, tenant_id: str, person_id: str) -> Footprint:
     person = conn.execute(
         "SELECT * FROM persons WHERE tenant_id = ? AND person_id = ?", (tenant_id, person_id)
     ).fetchone()
@@ -147,7 +147,7 @@ def footprint(conn: sqlite3.Connection, tenant_id: str, person_id: str) -> Footp
     return found
 
 
-def export(conn: sqlite3.Connection, tenant_id: str, person_id: str) -> dict[str, Any]:
+def export(conn: Connection, tenant_id: str, person_id: str) -> dict[str, Any]:
     """Everything stored about the person, every column of every row, as JSON values."""
     found = footprint(conn, tenant_id, person_id)
     touches = _select_in(
@@ -186,11 +186,14 @@ def export(conn: sqlite3.Connection, tenant_id: str, person_id: str) -> dict[str
     }
 
 
-def erase(conn: sqlite3.Connection, tenant_id: str, person_id: str) -> dict[str, Any]:
+def erase(conn: Connection, tenant_id: str, person_id: str) -> dict[str, Any]:
     """Delete the person's footprint; returns the rows deleted per table. Run inside one
     transaction. ``secure_delete`` overwrites the freed space with zeros, so the values do
-    not linger in the file's free pages (backups keep them until they are rotated)."""
+    not linger in the file's free pages (backups keep them until they are rotated). On
+    PostgreSQL the deleted rows leave the table files when (auto)vacuum reuses their space."""
     found = footprint(conn, tenant_id, person_id)
+    if dialect_of_connection(conn) == POSTGRES:
+        return _erase(conn, found)
     (secure,) = conn.execute("PRAGMA secure_delete").fetchone()
     conn.execute("PRAGMA secure_delete = ON")
     try:
@@ -199,7 +202,7 @@ def erase(conn: sqlite3.Connection, tenant_id: str, person_id: str) -> dict[str,
         conn.execute(f"PRAGMA secure_delete = {int(secure)}")
 
 
-def _erase(conn: sqlite3.Connection, found: Footprint) -> dict[str, Any]:
+def _erase(conn: Connection, found: Footprint) -> dict[str, Any]:
     tenant_id = found.tenant_id
     counts = dict.fromkeys(PERSONAL_TABLES, 0)
     for table in ("pageviews", "sessions"):
@@ -256,7 +259,7 @@ def _erase(conn: sqlite3.Connection, found: Footprint) -> dict[str, Any]:
     }
 
 
-def _row(row: sqlite3.Row) -> dict[str, Any]:
+def _row(row: Any) -> dict[str, Any]:
     out = dict(zip(row.keys(), row, strict=True))
     for key in _JSON_COLUMNS & out.keys():
         if isinstance(out[key], str):
@@ -273,18 +276,16 @@ def _chunks(values: list[str]) -> Iterator[list[str]]:
         yield values[start : start + _CHUNK]
 
 
-def _select_in(
-    conn: sqlite3.Connection, sql: str, tenant_id: str, values: list[str]
-) -> list[sqlite3.Row]:
+def _select_in(conn: Connection, sql: str, tenant_id: str, values: list[str]) -> list[Any]:
     """``sql`` with ``{}`` where the placeholders of one chunk of ``values`` go."""
-    rows: list[sqlite3.Row] = []
+    rows: list[Any] = []
     for chunk in _chunks(values):
         marks = ", ".join("?" * len(chunk))
         rows += conn.execute(sql.format(marks), (tenant_id, *chunk)).fetchall()
     return rows
 
 
-def _delete_in(conn: sqlite3.Connection, sql: str, tenant_id: str, values: list[str]) -> int:
+def _delete_in(conn: Connection, sql: str, tenant_id: str, values: list[str]) -> int:
     total = 0
     for chunk in _chunks(values):
         marks = ", ".join("?" * len(chunk))

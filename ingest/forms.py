@@ -30,6 +30,7 @@ from .limits import RateLimited
 from .origins import origin_of, own_origin
 from .privacy import private_params_removed, without_private_params
 from .snippets import form_path, visible_fields
+from .storage import WriterClosed
 from .store import Form, Tenant, new_id
 from .submissions import Touches, record
 from .touch import (
@@ -46,7 +47,6 @@ from .validation import (
     valid_visitor_id,
     validate,
 )
-from .writer import WriterClosed
 
 MAX_FIELDS = 200
 # Fields a JSON post may send as JSON values: touches as objects, the history as an array.
@@ -58,11 +58,10 @@ JSON_TOUCH_FIELDS: dict[str, type | tuple[type, ...]] = {
 
 
 async def _load(request: Request) -> tuple[Tenant, Form]:
-    reader = request.state.reader
-    tenant_id = request.path_params["tenant_id"]
-    form_id = request.path_params["form_id"]
-    tenant = await store.get_tenant(reader, tenant_id)
-    form = None if tenant is None else await store.get_form(reader, tenant_id, form_id)
+    params = request.path_params
+    tenant, form = await request.state.db.read(
+        store.tenant_and_form, params["tenant_id"], params["form_id"]
+    )
     if tenant is None or form is None:
         raise NotFound("There is no such form. Check the link you followed.")
     return tenant, form
@@ -261,7 +260,7 @@ async def submit(request: Request) -> Response:
         visitor_id=visitor_id if valid_visitor_id(visitor_id) else None,
     )
     try:
-        recorded = await request.state.writer.run(job)
+        recorded = await request.state.db.write(job)
     except WriterClosed:
         raise Unavailable("The service is shutting down; please send the form again.") from None
     except Conflict:

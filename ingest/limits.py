@@ -16,7 +16,6 @@ import contextlib
 import hashlib
 import logging
 import math
-import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,7 +25,7 @@ from starlette.requests import Request
 
 from .config import Settings
 from .errors import AppError
-from .writer import Writer
+from .storage import Connection, Database
 
 log = logging.getLogger("leadsource.limits")
 
@@ -66,12 +65,11 @@ class Counters(Protocol):
     async def close(self) -> None: ...
 
 
-def add_counts(
-    conn: sqlite3.Connection, deltas: dict[Key, int], expired_before: int
-) -> dict[Key, int]:
+def add_counts(conn: Connection, deltas: dict[Key, int], expired_before: int) -> dict[Key, int]:
     """A writer job: add to the counters, return their totals, drop passed windows."""
     totals: dict[Key, int] = {}
-    for key, hits in deltas.items():
+    # In one order in every process, so two processes' flushes cannot deadlock on PostgreSQL.
+    for key, hits in sorted(deltas.items()):
         row = conn.execute(
             "INSERT INTO rate_counters (tenant_id, scope, subject, window_start, hits)"
             " VALUES (?, ?, ?, ?, ?) ON CONFLICT (tenant_id, scope, subject, window_start)"
@@ -88,12 +86,12 @@ def add_counts(
 
 
 class DatabaseCounters:
-    def __init__(self, writer: Writer) -> None:
-        self.writer = writer
+    def __init__(self, database: Database) -> None:
+        self.database = database
 
     async def add(self, deltas: dict[Key, int], window: int) -> dict[Key, int]:
         oldest = min(key[3] for key in deltas)
-        return await self.writer.run(lambda conn: add_counts(conn, deltas, oldest - window))
+        return await self.database.write(lambda conn: add_counts(conn, deltas, oldest - window))
 
     async def close(self) -> None:
         pass
@@ -216,9 +214,9 @@ class Limiter:
         await self.counters.close()
 
 
-def create_limiter(settings: Settings, writer: Writer) -> Limiter:
+def create_limiter(settings: Settings, database: Database) -> Limiter:
     counters: Counters = (
-        RedisCounters(settings.redis_url) if settings.redis_url else DatabaseCounters(writer)
+        RedisCounters(settings.redis_url) if settings.redis_url else DatabaseCounters(database)
     )
     return Limiter(settings, counters)
 

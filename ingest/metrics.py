@@ -35,7 +35,7 @@ from .errors import NotFound, Unauthorized
 
 if TYPE_CHECKING:
     from .limits import Limiter
-    from .writer import Writer
+    from .storage import Database as Writer
 
 # Anything else is counted as "other", so a client inventing methods makes no new series.
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})

@@ -9,13 +9,13 @@ never waits long for the lock while a large backlog is pruned.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from .db import iso_time
+from .clock import iso_time
+from .storage import Connection, in_transaction
 from .store import StoreError
 
 BATCH = 5000
@@ -36,9 +36,7 @@ class Pruned:
     pageviews: int
 
 
-def tenants_to_prune(
-    conn: sqlite3.Connection, tenant_id: str | None
-) -> list[tuple[str, int | None]]:
+def tenants_to_prune(conn: Connection, tenant_id: str | None) -> list[tuple[str, int | None]]:
     """(tenant, retention days) for one tenant, or every tenant that has a retention."""
     if tenant_id is not None:
         row = conn.execute(
@@ -57,7 +55,7 @@ def tenants_to_prune(
     ]
 
 
-def count_old(conn: sqlite3.Connection, tenant_id: str, cutoff: str) -> dict[str, int]:
+def count_old(conn: Connection, tenant_id: str, cutoff: str) -> dict[str, int]:
     counts = {}
     for table, _, column in _AGING:
         (counts[table],) = conn.execute(
@@ -67,7 +65,7 @@ def count_old(conn: sqlite3.Connection, tenant_id: str, cutoff: str) -> dict[str
     return counts
 
 
-def delete_old_batch(conn: sqlite3.Connection, tenant_id: str, cutoff: str, table: str) -> int:
+def delete_old_batch(conn: Connection, tenant_id: str, cutoff: str, table: str) -> int:
     """Delete up to ``BATCH`` of the tenant's rows of ``table`` older than the cutoff."""
     key, column = next((k, c) for t, k, c in _AGING if t == table)
     cursor = conn.execute(
@@ -79,7 +77,7 @@ def delete_old_batch(conn: sqlite3.Connection, tenant_id: str, cutoff: str, tabl
 
 
 def prune(
-    conn: sqlite3.Connection,
+    conn: Connection,
     *,
     now: datetime,
     tenant_id: str | None = None,
@@ -115,12 +113,5 @@ def report(results: list[Pruned], *, dry_run: bool) -> dict[str, Any]:
     return {"dry_run": dry_run, "tenants": [asdict(r) for r in results]}
 
 
-def _in_transaction(conn: sqlite3.Connection, work: Callable[[], Any]) -> Any:
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        result = work()
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
-    return result
+def _in_transaction(conn: Connection, work: Callable[[], Any]) -> Any:
+    return in_transaction(conn, lambda _: work())

@@ -15,12 +15,13 @@ happen in one serialised transaction.
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
-from .db import iso_time
+from .clock import iso_time
+from .storage import Connection
 from .store import new_id
 from .touch import (
     Touch,
@@ -52,7 +53,7 @@ class Recorded:
 
 
 def record_pageview(
-    conn: sqlite3.Connection,
+    conn: Connection,
     *,
     tenant_id: str,
     view: PageView,
@@ -78,9 +79,10 @@ def record_pageview(
         stored = latest["views"] < MAX_VIEWS_PER_SESSION
         # Past the cap the session still stays alive, so the next view does not open a new one.
         conn.execute(
-            "UPDATE sessions SET views = views + ?, last_seen_at = max(last_seen_at, ?)"
+            "UPDATE sessions SET views = views + ?,"
+            " last_seen_at = CASE WHEN last_seen_at > ? THEN last_seen_at ELSE ? END"
             " WHERE tenant_id = ? AND session_id = ?",
-            (int(stored), at, tenant_id, session_id),
+            (int(stored), at, at, tenant_id, session_id),
         )
         if not stored:
             return Recorded(session_id, False, False)
@@ -116,19 +118,19 @@ def record_pageview(
     return Recorded(session_id, new_session, True)
 
 
-def _sessions_today(conn: sqlite3.Connection, tenant_id: str, view: PageView, bound: int) -> bool:
+def _sessions_today(conn: Connection, tenant_id: str, view: PageView, bound: int) -> bool:
     """Whether the visitor started ``bound`` sessions in the 24 hours before this view."""
     if bound <= 0:
         return False
     (started,) = conn.execute(
         "SELECT count(*) FROM (SELECT 1 FROM sessions WHERE tenant_id = ? AND visitor_id = ?"
-        " AND started_at > ? LIMIT ?)",
+        " AND started_at > ? LIMIT ?) AS recent",
         (tenant_id, view.visitor_id, iso_time(view.at - timedelta(days=1)), bound),
     ).fetchone()
     return started >= bound
 
 
-def _continues(session: sqlite3.Row, at: datetime, campaign_key: str | None) -> bool:
+def _continues(session: Any, at: datetime, campaign_key: str | None) -> bool:
     last_seen = datetime.fromisoformat(session["last_seen_at"])
     if at - last_seen > SESSION_GAP:
         return False

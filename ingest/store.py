@@ -1,6 +1,7 @@
-"""Reading tenants, forms and persons on the web layer's ``aiosqlite`` connection. All SQL
-is parameterised and every statement is scoped by ``tenant_id``. Writes live in
-``admin.py`` (tenants and forms) and ``submissions.py``, and run in the writer's thread."""
+"""Reading tenants, forms and persons: plain functions of a connection, run whole by
+``Database.read`` (one thread hop, one snapshot) or inside an administrative transaction.
+All SQL is parameterised and every statement is scoped by ``tenant_id``. Writes live in
+``admin.py`` (tenants and forms) and ``submissions.py``."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-import aiosqlite
+from .storage import Connection
 
 
 class StoreError(Exception):
@@ -85,28 +86,32 @@ def form_from_row(tenant_id: str, row: Any) -> Form:
     )
 
 
-async def get_tenant(conn: aiosqlite.Connection, tenant_id: str) -> Tenant | None:
-    async with conn.execute(TENANT_SQL, (tenant_id,)) as cur:
-        row = await cur.fetchone()
+def get_tenant(conn: Connection, tenant_id: str) -> Tenant | None:
+    row = conn.execute(TENANT_SQL, (tenant_id,)).fetchone()
     if row is None:
         return None
-    async with conn.execute(ORIGINS_SQL, (tenant_id,)) as cur:
-        origins = list(await cur.fetchall())
+    origins = conn.execute(ORIGINS_SQL, (tenant_id,)).fetchall()
     return tenant_from_rows(row, origins)
 
 
-async def tenant_for_api_key(conn: aiosqlite.Connection, api_key: str) -> str | None:
-    async with conn.execute(
+def tenant_for_api_key(conn: Connection, api_key: str) -> str | None:
+    row = conn.execute(
         "SELECT tenant_id FROM tenants WHERE api_key_hash = ?", (hash_api_key(api_key),)
-    ) as cur:
-        row = await cur.fetchone()
+    ).fetchone()
     return None if row is None else row["tenant_id"]
 
 
-async def get_form(conn: aiosqlite.Connection, tenant_id: str, form_id: str) -> Form | None:
-    async with conn.execute(FORM_SQL, (tenant_id, form_id)) as cur:
-        row = await cur.fetchone()
+def get_form(conn: Connection, tenant_id: str, form_id: str) -> Form | None:
+    row = conn.execute(FORM_SQL, (tenant_id, form_id)).fetchone()
     return None if row is None else form_from_row(tenant_id, row)
+
+
+def tenant_and_form(
+    conn: Connection, tenant_id: str, form_id: str
+) -> tuple[Tenant | None, Form | None]:
+    """What a form request needs, in one read."""
+    tenant = get_tenant(conn, tenant_id)
+    return tenant, None if tenant is None else get_form(conn, tenant_id, form_id)
 
 
 # -- persons (read model) --------------------------------------------------------------
@@ -125,8 +130,8 @@ _TOUCH_KEYS = (
 _TOUCH_COLUMNS = ", ".join((*_TOUCH_KEYS, "click_ids"))
 
 
-async def find_persons(
-    conn: aiosqlite.Connection, tenant_id: str, *, email: str | None = None, limit: int = 50
+def find_persons(
+    conn: Connection, tenant_id: str, *, email: str | None = None, limit: int = 50
 ) -> list[dict[str, Any]]:
     if email is not None:
         sql = (
@@ -140,93 +145,83 @@ async def find_persons(
             " ORDER BY created_at DESC, person_id DESC LIMIT ?"
         )
         params = (tenant_id, limit)
-    async with conn.execute(sql, params) as cur:
-        rows = await cur.fetchall()
-    return [await _person(conn, tenant_id, row) for row in rows]
+    rows = conn.execute(sql, params).fetchall()
+    return [_person(conn, tenant_id, row) for row in rows]
 
 
-async def get_person(
-    conn: aiosqlite.Connection, tenant_id: str, person_id: str
-) -> dict[str, Any] | None:
-    async with conn.execute(
+def get_person(conn: Connection, tenant_id: str, person_id: str) -> dict[str, Any] | None:
+    row = conn.execute(
         "SELECT * FROM persons WHERE tenant_id = ? AND person_id = ?", (tenant_id, person_id)
-    ) as cur:
-        row = await cur.fetchone()
-    return None if row is None else await _person(conn, tenant_id, row)
+    ).fetchone()
+    return None if row is None else _person(conn, tenant_id, row)
 
 
-async def _person(conn: aiosqlite.Connection, tenant_id: str, row: aiosqlite.Row) -> dict[str, Any]:
+def _person(conn: Connection, tenant_id: str, row: Any) -> dict[str, Any]:
     company = None
     if row["company_id"]:
-        async with conn.execute(
+        c = conn.execute(
             "SELECT company_id, name, source_touch_id FROM companies"
             " WHERE tenant_id = ? AND company_id = ?",
             (tenant_id, row["company_id"]),
-        ) as cur:
-            c = await cur.fetchone()
+        ).fetchone()
         if c is not None:
             company = {
                 "id": c["company_id"],
                 "name": c["name"],
-                "source": await get_touch(conn, tenant_id, c["source_touch_id"]),
+                "source": get_touch(conn, tenant_id, c["source_touch_id"]),
             }
-    async with conn.execute(
+    subs = conn.execute(
         "SELECT submission_id, form_id, submitted_at, conversion_touch_id FROM submissions"
         " WHERE tenant_id = ? AND person_id = ? ORDER BY submitted_at, submission_id",
         (tenant_id, row["person_id"]),
-    ) as cur:
-        subs = await cur.fetchall()
+    ).fetchall()
     return {
         "id": row["person_id"],
         "email": row["email"],
         "first_name": row["first_name"],
         "last_name": row["last_name"],
         "created_at": row["created_at"],
-        "first_touch": await get_touch(conn, tenant_id, row["first_touch_id"]),
-        "lead_creation": await get_touch(conn, tenant_id, row["lead_creation_touch_id"]),
+        "first_touch": get_touch(conn, tenant_id, row["first_touch_id"]),
+        "lead_creation": get_touch(conn, tenant_id, row["lead_creation_touch_id"]),
         "company": company,
         "submissions": [
             {
                 "id": s["submission_id"],
                 "form_id": s["form_id"],
                 "submitted_at": s["submitted_at"],
-                "conversion": await get_touch(conn, tenant_id, s["conversion_touch_id"]),
-                "touches": await submission_touches(conn, tenant_id, s["submission_id"]),
+                "conversion": get_touch(conn, tenant_id, s["conversion_touch_id"]),
+                "touches": submission_touches(conn, tenant_id, s["submission_id"]),
             }
             for s in subs
         ],
     }
 
 
-async def get_touch(
-    conn: aiosqlite.Connection, tenant_id: str, touch_id: str | None
-) -> dict[str, Any] | None:
+def get_touch(conn: Connection, tenant_id: str, touch_id: str | None) -> dict[str, Any] | None:
     if touch_id is None:
         return None
-    async with conn.execute(
+    row = conn.execute(
         f"SELECT {_TOUCH_COLUMNS} FROM touches WHERE tenant_id = ? AND touch_id = ?",
         (tenant_id, touch_id),
-    ) as cur:
-        row = await cur.fetchone()
+    ).fetchone()
     return None if row is None else _touch(row)
 
 
-async def submission_touches(
-    conn: aiosqlite.Connection, tenant_id: str, submission_id: str
+def submission_touches(
+    conn: Connection, tenant_id: str, submission_id: str
 ) -> list[dict[str, Any]]:
     """The visitor's touch history behind a submission, oldest first."""
     columns = ", ".join(f"t.{c}" for c in (*_TOUCH_KEYS, "click_ids"))
-    async with conn.execute(
+    rows = conn.execute(
         f"SELECT {columns} FROM submission_touches s JOIN touches t"
         " ON t.tenant_id = s.tenant_id AND t.touch_id = s.touch_id"
         " WHERE s.tenant_id = ? AND s.submission_id = ? ORDER BY s.position",
         (tenant_id, submission_id),
-    ) as cur:
-        rows = await cur.fetchall()
+    ).fetchall()
     return [_touch(row) for row in rows]
 
 
-def _touch(row: aiosqlite.Row) -> dict[str, Any]:
+def _touch(row: Any) -> dict[str, Any]:
     touch = {key: row[key] for key in _TOUCH_KEYS}
     touch["click_ids"] = json.loads(row["click_ids"]) if row["click_ids"] else {}
     return touch

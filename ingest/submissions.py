@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 from dataclasses import dataclass
 
-from .db import utcnow
+from .clock import utcnow
 from .errors import Conflict
+from .storage import Connection
 from .store import new_id
 from .touch import Touch, source_columns
 from .validation import CleanSubmission, company_key
@@ -53,7 +53,7 @@ class Recorded:
 
 
 def record(
-    conn: sqlite3.Connection,
+    conn: Connection,
     *,
     tenant_id: str,
     form_id: str,
@@ -163,7 +163,7 @@ def content_hash(form_id: str, clean: CleanSubmission) -> str:
 
 
 def _company_for(
-    conn: sqlite3.Connection,
+    conn: Connection,
     tenant_id: str,
     name: str | None,
     source_touch_id: str | None,
@@ -187,7 +187,7 @@ def _company_for(
     return company_id
 
 
-def _insert_touch(conn: sqlite3.Connection, tenant_id: str, touch: Touch | None) -> str | None:
+def _insert_touch(conn: Connection, tenant_id: str, touch: Touch | None) -> str | None:
     if touch is None:
         return None
     touch_id = new_id("tch")

@@ -131,7 +131,7 @@ def _not_modified(if_none_match: str, etag: str) -> bool:
 
 async def _tenant(request: Request) -> Tenant:
     tenant_id = request.path_params["tenant_id"]
-    tenant = await store.get_tenant(request.state.reader, tenant_id)
+    tenant = await request.state.db.read(store.get_tenant, tenant_id)
     if tenant is None:
         raise NotFound("There is no such tenant. Check the script tag's address.")
     return tenant

@@ -1,9 +1,16 @@
-"""Fixtures for the service tests: a fresh SQLite file and a real app per test."""
+"""Fixtures for the service tests: a real app per test on a fresh database, once on a SQLite
+file and once on PostgreSQL (the ``backend`` parameter), so everything works on both.
+
+PostgreSQL comes from ``LEADSOURCE_TEST_POSTGRES`` (a URL) or ``scripts/postgres`` (the server
+on 127.0.0.1:5432, else a throwaway cluster); each test run gets its own database, emptied
+before each test."""
 
 from __future__ import annotations
 
 import json
-import sqlite3
+import os
+import subprocess
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -12,17 +19,76 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from ingest import admin
+from ingest import admin, storage
 from ingest.app import create_app
-from ingest.cli import in_transaction
 from ingest.config import Settings
 
 BASE_URL = "http://testserver"
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BACKENDS = ("sqlite", "postgres")
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    """A database of this test run's own on the test PostgreSQL server, migrated."""
+    server = (
+        os.environ.get("LEADSOURCE_TEST_POSTGRES")
+        or subprocess.run(
+            [os.path.join(ROOT, "scripts", "postgres"), "--owner-pid", str(os.getpid())],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    )
+    name = f"leadsource_test_{uuid.uuid4().hex[:12]}"
+    with storage.connect(server) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    url = server.rsplit("/", 1)[0] + "/" + name
+    with storage.connect(url) as conn:
+        storage.migrate(conn)
+    try:
+        yield url
+    finally:
+        with storage.connect(server) as conn:
+            conn.execute(f"DROP DATABASE {name} WITH (FORCE)")
+
+
+def empty(url: str) -> None:
+    """Every table of the PostgreSQL test database emptied, the migrations kept."""
+    with storage.connect(url) as conn:
+        names = [t for t in storage.tables(conn) if t != "schema_migrations"]
+        conn.execute(f"TRUNCATE {', '.join(names)}")
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request) -> str:
+    return request.param
 
 
 @pytest.fixture
-def settings(tmp_path) -> Settings:
-    return Settings(db_path=str(tmp_path / "leadsource.db"), base_url=BASE_URL)
+def db_url(backend: str, tmp_path, request) -> str:
+    """A fresh database: a new SQLite file, or the emptied PostgreSQL test database."""
+    if backend == "sqlite":
+        return str(tmp_path / "leadsource.db")
+    url = request.getfixturevalue("postgres_database")
+    empty(url)
+    return url
+
+
+@pytest.fixture
+def settings(db_url: str) -> Settings:
+    return Settings(db_path=db_url, base_url=BASE_URL)
+
+
+def rows(db_url: str, sql: str, *params: object) -> list[dict[str, Any]]:
+    """What a query finds in the test's database, each row a dict."""
+    with storage.connect(db_url) as conn:
+        return [dict(row) for row in conn.execute(sql, params).fetchall()]
+
+
+def count(db_url: str, table: str) -> int:
+    with storage.connect(db_url) as conn:
+        return conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
 
 
 class Clock:
@@ -79,7 +145,7 @@ def make_tenant(settings: Settings):
         custom_fields: list[dict[str, Any]] | None = None,
         script_options: tuple[str, ...] = (),
     ) -> Tenant:
-        def work(conn: sqlite3.Connection) -> tuple[str, str]:
+        def work(conn: Any) -> tuple[str, str]:
             api_key = admin.create_tenant(
                 conn, tenant_id, list(origins), utm_transfer, options=script_options
             )
@@ -93,7 +159,7 @@ def make_tenant(settings: Settings):
             )
             return api_key, form.form_id
 
-        api_key, form_id = in_transaction(settings.db_path, work)
+        api_key, form_id = storage.transaction(settings.db_path, work)
         return Tenant(tenant_id, api_key, form_id, settings.db_path)
 
     return make

@@ -11,16 +11,28 @@ import threading
 import time
 from dataclasses import replace
 
+import pytest
 from starlette.testclient import TestClient
 
 from ingest.app import create_app
 from ingest.backup import table_counts
 from ingest.cli import main
+from ingest.storage.sqlite import Writer
 from ingest.submissions import Touches, record
 from ingest.validation import validate
-from ingest.writer import Writer
 
 from .conftest import person
+
+
+@pytest.fixture
+def backend() -> str:
+    """SQLite's online backup; a PostgreSQL database is backed up with pg_dump."""
+    return "sqlite"
+
+
+def test_backup_of_postgresql_points_to_its_own_tools(capsys):
+    code, err = backup("postgresql://postgres@127.0.0.1/leadsource", "/tmp/x.db", capsys=capsys)
+    assert code == 2 and "pg_dump" in err
 
 
 class Submitter(threading.Thread):

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 
 import pytest
 
+from ingest import storage
 from ingest.cli import main
 
 
@@ -32,7 +32,7 @@ def test_tenant_create_prints_id_and_key(cli):
     assert out["tenant_id"] == "acme"
     assert out["api_key"].startswith("ls_") and len(out["api_key"]) > 30
     assert out["script_tag"] == '<script src="https://ls.example/t/acme/utm.js"></script>'
-    with sqlite3.connect(cli.db_path) as conn:
+    with storage.connect(cli.db_path, tuples=True) as conn:
         assert conn.execute("SELECT utm_transfer FROM tenants").fetchone() == (0,)
         assert conn.execute("SELECT origin FROM tenant_origins").fetchall() == [
             ("https://www.acme.example",)
@@ -96,7 +96,7 @@ def test_tenant_create_prints_its_settings_with_the_script_options(cli):
     # Checked, lowercased, once each and in the build's order.
     assert out["script_options"] == ["pageviews", "api"]
     assert out["utm_transfer"] == "on" and out["origins"] == []
-    with sqlite3.connect(cli.db_path) as conn:
+    with storage.connect(cli.db_path, tuples=True) as conn:
         assert conn.execute("SELECT script_options FROM tenants").fetchone() == ("pageviews,api",)
     code, out, _ = cli("tenant", "create", "plain")
     assert out["script_options"] == []

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from typing import Any
 
 import pytest
 
-from ingest import sessions
+from ingest import sessions, storage
 from ingest.collect import MAX_BODY, is_bot
 
 CHROME = (
@@ -46,8 +45,7 @@ def beacon(
 
 def rows(db_path: str, table: str) -> list[dict[str, Any]]:
     order = "started_at, session_id" if table == "sessions" else "at, pageview_id"
-    with sqlite3.connect(db_path) as conn:
-        conn.row_factory = sqlite3.Row
+    with storage.connect(db_path) as conn:
         return [dict(r) for r in conn.execute(f"SELECT * FROM {table} ORDER BY {order}")]
 
 

@@ -7,7 +7,8 @@ import re
 import sqlite3
 from urllib.parse import quote
 
-from ingest import db
+from ingest import storage
+from ingest.storage import migrations, sqlite
 
 from .conftest import touch_json
 from .test_collect import CHROME
@@ -15,14 +16,14 @@ from .test_collect import CHROME
 
 def test_migrations_are_numbered_and_applied_once(tmp_path):
     path = str(tmp_path / "m.db")
-    versions = [v for v, _, _ in db.migrations()]
+    versions = [v for v, _, _ in migrations.migrations()]
     # Branches reserve their numbers (0005 is the edge's), so one may land before a lower one.
     assert versions == sorted(set(versions))
     assert versions[:3] == [1, 2, 3]
 
-    conn = db.connect(path)
+    conn = sqlite.connect(path)
     try:
-        first, second = db.migrate(conn), db.migrate(conn)
+        first, second = storage.migrate(conn), storage.migrate(conn)
     finally:
         conn.close()
     assert first == versions
@@ -36,8 +37,8 @@ def test_migrations_are_numbered_and_applied_once(tmp_path):
 def test_every_table_carries_tenant_id_first_in_its_key(tmp_path):
     path = str(tmp_path / "m.db")
 
-    conn = db.connect(path)
-    db.migrate(conn)
+    conn = sqlite.connect(path)
+    storage.migrate(conn)
     conn.close()
     with sqlite3.connect(path) as conn:
         tables = [
@@ -66,33 +67,17 @@ TENANT_TABLES = re.compile(
 )
 
 
-def test_every_query_is_scoped_by_tenant(monkeypatch, tmp_path, make_tenant):
-    """Trace every statement the service runs through a whole journey; each one that
-    touches a tenant's rows must name tenant_id."""
+def test_every_query_is_scoped_by_tenant(make_tenant, settings):
+    """Trace every statement the service runs through a whole journey, on each engine; each
+    one that touches a tenant's rows must name tenant_id."""
     from starlette.testclient import TestClient
 
     from ingest.app import create_app
-    from ingest.config import Settings
 
     statements: list[str] = []
-    real_connect, real_connect_reader = db.connect, db.connect_reader
-
-    def traced_connect(path, **kwargs):
-        conn = real_connect(path, **kwargs)
-        conn.set_trace_callback(statements.append)
-        return conn
-
-    async def traced_connect_reader(path):
-        conn = await real_connect_reader(path)
-        await conn.set_trace_callback(statements.append)
-        return conn
-
-    monkeypatch.setattr(db, "connect", traced_connect)
-    monkeypatch.setattr(db, "connect_reader", traced_connect_reader)
     tenant = make_tenant()
-    settings = Settings(db_path=tenant.db_path, base_url="http://testserver")
     handover = quote(json.dumps({"f": {"utm_source": "linkedin"}, "l": {"gclid": "g"}}))
-    with TestClient(create_app(settings)) as client:
+    with storage.tracing(statements.append), TestClient(create_app(settings)) as client:
         client.get(tenant.form_path + "?utm_source=x&_ls=" + handover)
         client.get(f"/t/{tenant.tenant_id}/utm.js")
         client.get(f"/t/{tenant.tenant_id}/utm-debug.js", headers={"Referer": "https://a.example/"})

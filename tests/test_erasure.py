@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from ingest import db
+from ingest import storage
 from ingest.cli import main
 from ingest.erasure import NO_PERSONAL_DATA, PERSONAL_TABLES
 
@@ -94,17 +93,12 @@ def journey(client, make_tenant, clock) -> Journey:
 
 
 def tables(db_path: str) -> list[str]:
-    with sqlite3.connect(db_path) as conn:
-        return [
-            r[0]
-            for r in conn.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-            )
-        ]
+    with storage.connect(db_path) as conn:
+        return storage.tables(conn)
 
 
 def counts(db_path: str, tenant_id: str) -> dict[str, int]:
-    with sqlite3.connect(db_path) as conn:
+    with storage.connect(db_path, tuples=True) as conn:
         return {
             t: conn.execute(
                 f"SELECT count(*) FROM {t} WHERE tenant_id = ?", (tenant_id,)
@@ -120,8 +114,7 @@ def rows_containing(
     with ``tenant_id``, only in that tenant's rows (and tables without a tenant)."""
     pattern = re.compile("|".join(re.escape(n) for n in needles), re.IGNORECASE)
     found = []
-    with sqlite3.connect(db_path) as conn:
-        conn.row_factory = sqlite3.Row
+    with storage.connect(db_path) as conn:
         for table in tables(db_path):
             for row in map(dict, conn.execute(f"SELECT * FROM {table}")):
                 if tenant_id and row.get("tenant_id", tenant_id) != tenant_id:
@@ -215,7 +208,7 @@ def test_erase_leaves_no_trace_and_takes_nothing_else(client, journey):
         ]["name"]
         == "Acme Shared AS"
     )
-    with sqlite3.connect(db_path) as conn:
+    with storage.connect(db_path, tuples=True) as conn:
         (others,) = conn.execute(
             "SELECT count(*) FROM pageviews WHERE tenant_id = 'acme' AND visitor_id = ?",
             (OTHER_VISITOR,),
@@ -226,12 +219,13 @@ def test_erase_leaves_no_trace_and_takes_nothing_else(client, journey):
     assert response.status_code == 404
 
 
+@pytest.mark.parametrize("backend", ["sqlite"])  # SQLite's file; PostgreSQL has VACUUM
 def test_erased_values_are_not_left_in_the_files_free_pages(client, journey):
     """secure_delete: the bytes are overwritten, not just unlinked from the b-tree."""
     db_path = journey.tenant.db_path
     client.delete(f"/api/v1/persons/{journey.other_id}", headers=journey.tenant.auth)
     erase(client, journey)
-    with sqlite3.connect(db_path) as conn:
+    with storage.connect(db_path, tuples=True) as conn:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     raw = Path(db_path).read_bytes()
     wal = Path(db_path + "-wal")
@@ -310,7 +304,7 @@ def test_cli_exports_and_erases_by_email_or_id(journey, capsys):
 def test_the_visitor_id_of_a_submission_is_kept_when_well_formed(client, make_tenant, sent, stored):
     tenant = make_tenant()
     submit(client, tenant, "v@acme.example", ls_visitor_id=sent)
-    with sqlite3.connect(tenant.db_path) as conn:
+    with storage.connect(tenant.db_path, tuples=True) as conn:
         assert conn.execute("SELECT visitor_id FROM submissions").fetchone() == (stored,)
 
 
@@ -322,29 +316,21 @@ def test_a_native_post_carries_the_visitor_id_too(client, make_tenant):
         follow_redirects=False,
     )
     assert response.status_code == 303
-    with sqlite3.connect(tenant.db_path) as conn:
+    with storage.connect(tenant.db_path, tuples=True) as conn:
         assert conn.execute("SELECT visitor_id, fields FROM submissions").fetchone() == (
             "visitor-native-1",
             '{"email": "n@acme.example"}',
         )
 
 
-def test_export_and_erase_name_the_tenant_in_every_statement(monkeypatch, settings, make_tenant):
+def test_export_and_erase_name_the_tenant_in_every_statement(settings, make_tenant):
     from starlette.testclient import TestClient
 
     from ingest.app import create_app
 
     statements: list[str] = []
-    real_connect = db.connect
-
-    def traced_connect(path, **kwargs):
-        conn = real_connect(path, **kwargs)
-        conn.set_trace_callback(statements.append)
-        return conn
-
-    monkeypatch.setattr(db, "connect", traced_connect)
     tenant = make_tenant()
-    with TestClient(create_app(settings)) as client:
+    with storage.tracing(statements.append), TestClient(create_app(settings)) as client:
         assert beacon(client, tenant, visitor=VISITORS[0]).status_code == 204
         submit(client, tenant, EMAIL, company=COMPANY, ls_visitor_id=VISITORS[0])
         person_id = person(client, tenant, EMAIL.lower())["id"]

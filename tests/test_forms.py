@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 from html import unescape
 from urllib.parse import quote
 
 import pytest
 
+from ingest import storage
 from ingest.touch import CLICK_IDS, UTM_KEYS
 
 from .conftest import person, source_of, touch_json
 
 
 def count(db_path: str, table: str) -> int:
-    with sqlite3.connect(db_path) as conn:
+    with storage.connect(db_path, tuples=True) as conn:
         return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
 
 

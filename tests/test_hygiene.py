@@ -7,14 +7,13 @@ from __future__ import annotations
 import json
 import logging
 import socket
-import sqlite3
 import time
 import urllib.request
 from dataclasses import replace
 
 import pytest
 
-from ingest import observability
+from ingest import observability, storage
 from ingest.metrics import read_sample
 
 from .conftest import touch_json
@@ -70,7 +69,7 @@ def test_control_characters_are_stripped_from_every_stored_text(client, make_ten
         },
     )
     assert response.status_code == 201, response.text
-    with sqlite3.connect(tenant.db_path) as conn:
+    with storage.connect(tenant.db_path, tuples=True) as conn:
         first, last = conn.execute("SELECT first_name, last_name FROM persons").fetchone()
         (company,) = conn.execute("SELECT name FROM companies").fetchone()
         (fields,) = conn.execute("SELECT fields FROM submissions").fetchone()

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import re
-import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+
+from ingest import storage
 
 from .conftest import person, touch_json
 
 
 def submissions(db_path: str) -> list[tuple[str, str]]:
-    with sqlite3.connect(db_path) as conn:
+    with storage.connect(db_path, tuples=True) as conn:
         return conn.execute("SELECT tenant_id, submission_id FROM submissions").fetchall()
 
 
@@ -29,7 +30,7 @@ def test_json_retry_stores_once_and_answers_the_same(client, make_tenant):
     assert first.json() == again.json()
     assert first.json()["submission_id"] == "9f8e7d6c5b4a3210"
     assert submissions(tenant.db_path) == [("acme", "9f8e7d6c5b4a3210")]
-    with sqlite3.connect(tenant.db_path) as conn:
+    with storage.connect(tenant.db_path, tuples=True) as conn:
         assert conn.execute("SELECT count(*) FROM touches").fetchone()[0] == 1
         assert conn.execute("SELECT count(*) FROM persons").fetchone()[0] == 1
 

@@ -8,7 +8,6 @@ import asyncio
 import json
 import re
 import socket
-import sqlite3
 import threading
 import time
 import urllib.error
@@ -21,11 +20,12 @@ import pytest
 import uvicorn
 from starlette.testclient import TestClient
 
+from ingest import storage
 from ingest.app import create_app
 from ingest.cli import server_options
 from ingest.config import Settings
 from ingest.limits import DatabaseCounters, Limiter, RateLimited
-from ingest.writer import Writer
+from ingest.storage.sqlite import Writer
 
 from .test_collect import beacon, rows
 from .test_forms import count
@@ -159,14 +159,14 @@ def test_counts_are_shared_between_processes_through_the_database(settings, make
         first.portal.call(first.app.state.limiter.flush)
         assert_rate_limited(first.post(tenant.form_path, json={"email": "f@a.example"}))
         assert_rate_limited(second.post(tenant.form_path, json={"email": "g@a.example"}))
-    with sqlite3.connect(tenant.db_path) as conn:
+    with storage.connect(tenant.db_path, tuples=True) as conn:
         hits = conn.execute(
             "SELECT hits FROM rate_counters WHERE tenant_id = ? AND scope = 'submit'",
             (tenant.tenant_id,),
         ).fetchall()
     assert hits == [(3,)]
     # The stored key is a hash, never the address.
-    with sqlite3.connect(tenant.db_path) as conn:
+    with storage.connect(tenant.db_path, tuples=True) as conn:
         subjects = [r[0] for r in conn.execute("SELECT subject FROM rate_counters")]
     assert subjects and all("testclient" not in s for s in subjects)
 
@@ -196,7 +196,7 @@ def test_counts_are_shared_between_processes_through_redis(settings, make_tenant
         second.portal.call(second.app.state.limiter.flush)
         first.portal.call(first.app.state.limiter.flush)
         assert_rate_limited(first.post(tenant.form_path, json={"email": "f@a.example"}))
-    with sqlite3.connect(tenant.db_path) as conn:
+    with storage.connect(tenant.db_path, tuples=True) as conn:
         assert conn.execute("SELECT count(*) FROM rate_counters").fetchone() == (0,)
 
     import redis

@@ -9,16 +9,14 @@ import json
 import logging
 import logging.config
 import re
-import sqlite3
 from dataclasses import replace
 from html import unescape
 
 import pytest
 from starlette.testclient import TestClient
 
-from ingest import admin
+from ingest import admin, storage
 from ingest.app import create_app
-from ingest.cli import in_transaction
 from ingest.logs import log_config
 from ingest.privacy import looks_like_campaign_key, private_params_removed
 
@@ -32,7 +30,7 @@ KEPT = "https://www.acme.example/offer?utm_source=news&utm-source=typo&UTMsource
 
 
 def stored_touches(db_path: str) -> list[tuple[str | None, str | None]]:
-    with sqlite3.connect(db_path) as conn:
+    with storage.connect(db_path, tuples=True) as conn:
         return conn.execute("SELECT landing_page, referrer FROM touches ORDER BY at").fetchall()
 
 
@@ -53,7 +51,7 @@ def test_submitted_touches_keep_only_campaign_parameters(client, make_tenant):
 
 def test_the_tenants_list_keeps_its_parameters(client, make_tenant):
     tenant = make_tenant()
-    in_transaction(
+    storage.transaction(
         tenant.db_path,
         lambda conn: admin.update_tenant(conn, tenant.tenant_id, keep_params=["ref"]),
     )

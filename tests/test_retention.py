@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from ingest import retention
+from ingest import retention, storage
 from ingest.cli import main
 
 from .test_collect import LINKEDIN, PAGE, beacon
@@ -54,7 +53,7 @@ def views_at(client, tenant, clock, when: datetime, urls: list[str], visitor: st
 
 
 def stored(db_path: str, tenant_id: str) -> tuple[int, int]:
-    with sqlite3.connect(db_path) as conn:
+    with storage.connect(db_path, tuples=True) as conn:
         return tuple(  # type: ignore[return-value]
             conn.execute(f"SELECT count(*) FROM {t} WHERE tenant_id = ?", (tenant_id,)).fetchone()[
                 0
@@ -96,7 +95,7 @@ def test_prune_deletes_what_is_older_than_the_tenants_retention(cli, aged, setti
     assert code == 0 and out["dry_run"] is False
     assert (out["tenants"][0]["sessions"], out["tenants"][0]["pageviews"]) == (1, 4)
     assert stored(settings.db_path, "acme") == (2, 2)
-    with sqlite3.connect(settings.db_path) as conn:
+    with storage.connect(settings.db_path, tuples=True) as conn:
         visitors = {
             r[0] for r in conn.execute("SELECT visitor_id FROM sessions WHERE tenant_id = 'acme'")
         }
@@ -151,20 +150,11 @@ def test_prune_of_an_unknown_tenant_fails_clearly(cli):
     assert code == 2 and "no tenant" in err
 
 
-def test_prune_names_the_tenant_in_every_statement(cli, aged, monkeypatch):
-    from ingest import db
-
+def test_prune_names_the_tenant_in_every_statement(cli, aged):
     statements: list[str] = []
-    real_connect = db.connect
-
-    def traced_connect(path, **kwargs):
-        conn = real_connect(path, **kwargs)
-        conn.set_trace_callback(statements.append)
-        return conn
-
-    monkeypatch.setattr(db, "connect", traced_connect)
-    cli("prune", "--dry-run")
-    cli("prune")
+    with storage.tracing(statements.append):
+        cli("prune", "--dry-run")
+        cli("prune")
     touching = [s for s in statements if re.search(r"\b(sessions|pageviews)\b", s)]
     assert len(touching) >= 8
     assert [s for s in touching if "tenant_id" not in s] == []

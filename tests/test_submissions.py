@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 
 import pytest
+
+from ingest import storage
 
 from .conftest import person, source_of, touch_json
 
@@ -158,9 +159,8 @@ def test_transfer_off_keeps_the_person_but_no_campaign_data(client, make_tenant)
     assert card["submissions"][0]["conversion"] is None
     assert card["company"] == {"id": card["company"]["id"], "name": "Private AS", "source": None}
     # The UTM value did not sneak in as a plain field either.
-    import sqlite3
 
-    with sqlite3.connect(tenant.db_path) as conn:
+    with storage.connect(tenant.db_path, tuples=True) as conn:
         (fields,) = conn.execute("SELECT fields FROM submissions").fetchone()
         (touches,) = conn.execute("SELECT count(*) FROM touches").fetchone()
     assert "newsletter" not in fields
@@ -210,9 +210,8 @@ def test_custom_and_extra_fields_are_kept(client, make_tenant):
         utm_term="not-a-field",
     )
     import json
-    import sqlite3
 
-    with sqlite3.connect(tenant.db_path) as conn:
+    with storage.connect(tenant.db_path, tuples=True) as conn:
         (fields,) = conn.execute("SELECT fields FROM submissions").fetchone()
     assert json.loads(fields) == {
         "email": "fields@example.com",
@@ -313,7 +312,7 @@ def test_transfer_off_stores_no_history(client, make_tenant):
     tenant = make_tenant(utm_transfer=False)
     submit(client, tenant, "quiet@example.com", ls_touches=history("linkedin", "facebook"))
     assert person(client, tenant, "quiet@example.com")["submissions"][0]["touches"] == []
-    with sqlite3.connect(tenant.db_path) as conn:
+    with storage.connect(tenant.db_path, tuples=True) as conn:
         assert conn.execute("SELECT count(*) FROM submission_touches").fetchone() == (0,)
         assert conn.execute("SELECT count(*) FROM touches").fetchone() == (0,)
 
@@ -330,5 +329,5 @@ def test_a_retry_stores_the_history_once(client, make_tenant):
         )
     card = person(client, tenant, "retry@example.com")
     assert [t["source"] for t in card["submissions"][0]["touches"]] == ["linkedin", "facebook"]
-    with sqlite3.connect(tenant.db_path) as conn:
+    with storage.connect(tenant.db_path, tuples=True) as conn:
         assert conn.execute("SELECT count(*) FROM submission_touches").fetchone() == (2,)

@@ -15,9 +15,8 @@ import brotli
 import pytest
 from starlette.testclient import TestClient
 
-from ingest import admin
+from ingest import admin, storage
 from ingest.app import create_app
-from ingest.cli import in_transaction
 from ingest.config import Settings
 from ingest.tracker import SCRIPT_OPTIONS, choose_encoding, js_literal
 
@@ -152,7 +151,7 @@ def test_changing_the_options_changes_the_etag(client, make_tenant, settings):
     tenant = make_tenant()
     path = f"/t/{tenant.tenant_id}/utm.js"
     before = client.get(path, headers={"Accept-Encoding": "br"}).headers["etag"]
-    in_transaction(
+    storage.transaction(
         settings.db_path,
         lambda conn: admin.update_tenant(conn, tenant.tenant_id, options=["consent"]),
     )

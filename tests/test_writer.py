@@ -7,7 +7,7 @@ import sqlite3
 
 import pytest
 
-from ingest.writer import Writer, WriterClosed
+from ingest.storage.sqlite import Writer, WriterClosed
 
 
 def run(coro):

@@ -1,32 +1,57 @@
-"""The one writer: every write goes through it, and it commits jobs in groups.
+"""SQLite: one file, WAL mode, one writer that commits jobs in groups, readers in threads.
 
 A job is a plain function ``job(conn) -> result`` that runs SQL on the writer's own
 ``sqlite3`` connection, in the writer's own thread (Datasette's model). The writer takes
 whatever jobs are waiting (up to ``max_batch``), runs each inside its own SAVEPOINT of one
 transaction, commits once, and only then resolves the callers' futures: a caller that got a
 result knows its rows are committed. One thread hop and one fsync serve the whole group, so
-throughput grows with concurrency instead of being capped by per-statement hops and the
-disk's sync rate. A job that raises rolls back to its savepoint and fails alone; the rest of
-its group still commits.
+throughput grows with concurrency instead of being capped by the disk's sync rate. A job
+that raises rolls back to its savepoint and fails alone; the rest of its group still commits.
+
+A read is a plain function too, run whole in a reader thread on that thread's own
+connection, inside one read transaction: one thread hop per read, however many statements.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import sqlite3
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from . import db
+from .dialect import SQLITE, TRACERS
+from .migrations import migrate
 
 log = logging.getLogger("leadsource.writer")
 
 T = TypeVar("T")
 Job = Callable[[sqlite3.Connection], Any]
+_PRAGMAS = ("PRAGMA journal_mode = WAL", "PRAGMA foreign_keys = ON", "PRAGMA busy_timeout = 5000")
+
+
+def connect(
+    path: str, *, synchronous: str = "FULL", query_only: bool = False
+) -> sqlite3.Connection:
+    """A connection in autocommit mode (isolation_level=None: we issue BEGIN/COMMIT
+    ourselves, so a transaction is exactly what we say it is). check_same_thread=False
+    because a thread pool opens it in one thread and Python may close it in another."""
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    for pragma in _PRAGMAS:
+        conn.execute(pragma)
+    conn.execute(f"PRAGMA synchronous = {synchronous}")
+    if query_only:
+        conn.execute("PRAGMA query_only = ON")
+    if TRACERS:
+        tracers = list(TRACERS)
+        conn.set_trace_callback(lambda sql: [trace(sql) for trace in tracers])
+    return conn
 
 
 class WriterClosed(Exception):
@@ -67,8 +92,8 @@ class Writer:
 
     def _open(self) -> sqlite3.Connection:
         # The writer syncs every commit to disk (FULL): group commit is what keeps that cheap.
-        conn = db.connect(self._db_path, synchronous="FULL")
-        db.migrate(conn)
+        conn = connect(self._db_path, synchronous="FULL")
+        migrate(conn)
         return conn
 
     async def close(self) -> None:
@@ -88,7 +113,7 @@ class Writer:
         if self._closed:
             raise WriterClosed("the writer is shut down")
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        await self._queue.put((job, future))
+        self._queue.put_nowait((job, future))
         return await future
 
     async def _run(self) -> None:
@@ -162,3 +187,83 @@ class Writer:
                 conn.execute("ROLLBACK")
             raise
         return outcomes
+
+
+class Readers:
+    """Threads that each hold a ``query_only`` connection and run whole read functions."""
+
+    def __init__(self, db_path: str, *, threads: int = 2) -> None:
+        self._db_path = db_path
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="leadsource-read")
+
+    def _connection(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._local.conn = connect(self._db_path, query_only=True)
+            with self._lock:
+                self._connections.append(conn)
+        return conn
+
+    def _read(self, fn: Callable[..., T], args: tuple[Any, ...]) -> T:
+        conn = self._connection()
+        # One snapshot for every statement of the read.
+        conn.execute("BEGIN")
+        try:
+            return fn(conn, *args)
+        finally:
+            conn.execute("COMMIT")
+
+    async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        if kwargs:
+            fn = functools.partial(fn, **kwargs)
+        return await asyncio.get_running_loop().run_in_executor(self._pool, self._read, fn, args)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
+        with self._lock:
+            for conn in self._connections:
+                conn.close()
+            self._connections.clear()
+
+
+class SQLiteDatabase:
+    """The store on one SQLite file: ``read(fn, *args)`` and ``write(job)``."""
+
+    dialect = SQLITE
+
+    def __init__(self, path: str, *, max_batch: int = 256, readers: int = 2) -> None:
+        self.path = path
+        self.writer = Writer(path, max_batch=max_batch)
+        self._readers = Readers(path, threads=readers)
+
+    async def start(self) -> None:
+        await self.writer.start()  # applies pending migrations before anything reads
+
+    async def close(self) -> None:
+        await self.writer.close()
+        self._readers.close()
+
+    async def read(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        return await self._readers.run(fn, *args, **kwargs)
+
+    async def write(self, job: Callable[[Any], T]) -> T:
+        return await self.writer.run(job)
+
+    @property
+    def queue_depth(self) -> int:
+        return self.writer.queue_depth
+
+    @property
+    def stats(self) -> WriterStats:
+        return self.writer.stats
+
+    @property
+    def on_commit(self) -> Callable[[int, float], None] | None:
+        return self.writer.on_commit
+
+    @on_commit.setter
+    def on_commit(self, hook: Callable[[int, float], None] | None) -> None:
+        self.writer.on_commit = hook

@@ -1,0 +1,160 @@
+"""The store: one interface over SQLite (the default: one file, nothing to install) and
+PostgreSQL (many processes and machines on one database).
+
+- ``open_database(url)`` gives a ``Database`` with ``await read(fn, *args)`` and
+  ``await write(job)``: both take plain functions of a connection, written once with ``?``
+  placeholders; a write's result means its transaction committed.
+- ``transaction(url, work)`` runs one administrative change (the CLI) in its own
+  transaction, after applying pending migrations.
+- ``connect(url)`` is a connection in autocommit mode, for checks and tests.
+
+Where the engines differ lives in ``dialect.py``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from typing import Any, Protocol, TypeVar
+
+from .dialect import POSTGRES, SQLITE, TRACERS, IntegrityError, dialect_of, tables
+from .migrations import migrate
+from .sqlite import WriterClosed, WriterStats
+
+T = TypeVar("T")
+
+__all__ = [
+    "POSTGRES",
+    "SQLITE",
+    "Connection",
+    "Database",
+    "IntegrityError",
+    "connect",
+    "dialect_of",
+    "dialect_of_connection",
+    "in_transaction",
+    "migrated",
+    "migrate",
+    "open_database",
+    "tables",
+    "tracing",
+    "transaction",
+    "WriterClosed",
+    "WriterStats",
+]
+
+
+class Cursor(Protocol):
+    rowcount: int
+
+    def fetchone(self) -> Any: ...
+    def fetchall(self) -> list[Any]: ...
+
+
+class Connection(Protocol):
+    """What jobs and reads are given: a ``sqlite3`` connection or a ``PgConnection``. Rows
+    read by column name and by position on both."""
+
+    def execute(self, sql: str, params: Any = ...) -> Any: ...
+    def executemany(self, sql: str, rows: Any) -> Any: ...
+
+
+class Database(Protocol):
+    dialect: str
+
+    async def start(self) -> None: ...
+    async def close(self) -> None: ...
+    # Plain functions of a connection: ``read`` runs one in a snapshot; ``write`` runs a job
+    # in a transaction and returns once it committed.
+    async def read(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T: ...
+    async def write(self, job: Callable[[Any], T]) -> T: ...
+
+    # For the metrics: jobs run and failed, writes waiting, and a hook told each commit's
+    # number of jobs and its duration in seconds.
+    stats: WriterStats
+    on_commit: Callable[[int, float], None] | None
+
+    @property
+    def queue_depth(self) -> int: ...
+
+
+def open_database(url: str, *, max_batch: int = 256, pool_size: int = 8) -> Database:
+    if dialect_of(url) == POSTGRES:
+        from .postgres import PostgresDatabase
+
+        return PostgresDatabase(url, pool_size=pool_size)
+    from .sqlite import SQLiteDatabase
+
+    return SQLiteDatabase(url, max_batch=max_batch)
+
+
+@contextlib.contextmanager
+def connect(url: str, *, tuples: bool = False) -> Iterator[Any]:
+    """A connection in autocommit mode; closed at the end of the block. With ``tuples``,
+    rows are plain tuples (for checks that compare them)."""
+    if dialect_of(url) == POSTGRES:
+        from .postgres import connect as pg_connect
+
+        conn = pg_connect(url, tuples=tuples)
+        try:
+            yield conn
+        finally:
+            conn.raw.close()
+    else:
+        from .sqlite import connect as sqlite_connect
+
+        conn = sqlite_connect(url)
+        if tuples:
+            conn.row_factory = None
+        try:
+            yield conn
+        finally:
+            conn.close()
+
+
+@contextlib.contextmanager
+def tracing(callback: Callable[[str], None]) -> Iterator[None]:
+    """``callback`` gets every SQL statement that connections opened inside the block run
+    (on SQLite) or that any connection runs meanwhile (on PostgreSQL)."""
+    TRACERS.append(callback)
+    try:
+        yield
+    finally:
+        TRACERS.remove(callback)
+
+
+def dialect_of_connection(conn: Any) -> str:
+    return getattr(conn, "dialect", SQLITE)
+
+
+def in_transaction(conn: Any, work: Callable[[Any], T]) -> T:
+    """``work(conn)`` in one committed transaction on a connection in autocommit mode."""
+    if dialect_of_connection(conn) == POSTGRES:
+        from .postgres import run_job
+
+        return run_job(conn, work)
+    # IMMEDIATE: the write lock first, so the change is ordered with the writer's.
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        result = work(conn)
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+    return result
+
+
+def transaction(url: str, work: Callable[[Any], T]) -> T:
+    """Run one administrative change in its own committed transaction, after applying
+    pending migrations."""
+    with connect(url) as conn:
+        migrate(conn)
+        return in_transaction(conn, work)
+
+
+@contextlib.contextmanager
+def migrated(url: str) -> Iterator[Any]:
+    """A connection in autocommit mode to a database with every migration applied."""
+    with connect(url) as conn:
+        migrate(conn)
+        yield conn
