@@ -20,6 +20,7 @@ from .errors import AppError, handle_app_error, handle_http_exception
 from .hosts import TrustedHosts
 from .logs import AccessLog
 from .metrics import Metrics, RequestMetrics, metrics_endpoint
+from .settings_cache import SettingsCache
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 
@@ -81,6 +82,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_clock)
                 "scripts": scripts,
                 "clock": clock,
                 "limiter": limiter,
+                "settings_cache": SettingsCache(settings.settings_cache_ms),
             }
         finally:
             await limiter.close()  # its last counts go through the database

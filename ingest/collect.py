@@ -17,7 +17,7 @@ from datetime import datetime
 from starlette.requests import Request
 from starlette.responses import Response
 
-from . import limits, origins, store
+from . import limits, origins
 from .bodies import read_body
 from .errors import BadRequest, Forbidden, NotFound, Unavailable
 from .privacy import private_params_removed
@@ -101,7 +101,9 @@ def is_bot(user_agent: str) -> bool:
 
 async def collect(request: Request) -> Response:
     request.state.json_errors = True  # sent by a script, whatever its Content-Type says
-    tenant = await request.state.db.read(store.get_tenant, request.path_params["tenant_id"])
+    tenant = await request.state.settings_cache.tenant(
+        request.state.db, request.path_params["tenant_id"]
+    )
     if tenant is None:
         raise NotFound("There is no such tenant. Check the script tag's address.")
     if request.method == "OPTIONS":

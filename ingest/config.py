@@ -79,6 +79,14 @@ class Settings:
             "help": "PostgreSQL: connections per process (each request's transaction takes one).",
         },
     )
+    settings_cache_ms: int = field(
+        default=1000,
+        metadata={
+            "env": "LEADSOURCE_SETTINGS_CACHE_MS",
+            "help": "How long a process keeps a tenant's settings and forms in memory; "
+            "changes reach every process within this time (0: read them on every request).",
+        },
+    )
     writer_max_batch: int = field(
         default=256,
         metadata={

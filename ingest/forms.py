@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.types import Message
 
-from . import limits, origins, store
+from . import limits, origins
 from .bodies import read_body
 from .errors import (
     BadRequest,
@@ -59,8 +59,8 @@ JSON_TOUCH_FIELDS: dict[str, type | tuple[type, ...]] = {
 
 async def _load(request: Request) -> tuple[Tenant, Form]:
     params = request.path_params
-    tenant, form = await request.state.db.read(
-        store.tenant_and_form, params["tenant_id"], params["form_id"]
+    tenant, form = await request.state.settings_cache.tenant_and_form(
+        request.state.db, params["tenant_id"], params["form_id"]
     )
     if tenant is None or form is None:
         raise NotFound("There is no such form. Check the link you followed.")

@@ -23,7 +23,7 @@ import brotli
 from starlette.requests import Request
 from starlette.responses import Response
 
-from . import limits, origins, store
+from . import limits, origins
 from .errors import NotFound
 from .store import StoreError, Tenant
 
@@ -131,7 +131,7 @@ def _not_modified(if_none_match: str, etag: str) -> bool:
 
 async def _tenant(request: Request) -> Tenant:
     tenant_id = request.path_params["tenant_id"]
-    tenant = await request.state.db.read(store.get_tenant, tenant_id)
+    tenant = await request.state.settings_cache.tenant(request.state.db, tenant_id)
     if tenant is None:
         raise NotFound("There is no such tenant. Check the script tag's address.")
     return tenant

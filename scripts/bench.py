@@ -24,21 +24,16 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ingest import admin, db  # noqa: E402
+from ingest import admin, storage  # noqa: E402
+from ingest.storage.sqlite import Writer  # noqa: E402
 from ingest.submissions import Touches, record  # noqa: E402
 from ingest.touch import build_touch  # noqa: E402
 from ingest.tracker import SCRIPT_OPTIONS, load_scripts  # noqa: E402
 from ingest.validation import validate  # noqa: E402
-from ingest.writer import Writer  # noqa: E402
 
 
 async def _writer_run(path: str, max_batch: int, total: int, concurrency: int) -> float:
-    conn = db.connect(path)
-    db.migrate(conn)
-    conn.execute("BEGIN")
-    admin.create_tenant(conn, "bench", [], True)
-    conn.execute("COMMIT")
-    conn.close()
+    storage.transaction(path, lambda conn: admin.create_tenant(conn, "bench", [], True))
     writer = Writer(path, max_batch=max_batch)
     await writer.start()
     now = datetime.now(UTC)
