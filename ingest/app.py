@@ -14,7 +14,7 @@ from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import api, collect, db, forms, limits, tracker
+from . import api, collect, db, forms, limits, openapi, tracker
 from .config import Settings
 from .errors import AppError, handle_app_error, handle_http_exception
 from .hosts import TrustedHosts
@@ -96,6 +96,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_clock)
         Route("/api/v1/persons", api.list_persons),
         Route("/api/v1/persons/{person_id}", api.get_person),
         Route("/healthz", api.health),
+        Route(openapi.OPENAPI_PATH, openapi.serve),
     ]
     app = Starlette(
         routes=routes,
