@@ -13,6 +13,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.core.parameters import ParameterLocation
+from schemathesis.python import asgi
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
@@ -114,6 +115,7 @@ def api() -> Iterator[dict[str, str]]:
         )
         ids["person_id"] = persons.json()["items"][0]["id"]
     yield ids
+    asgi.shutdown_lifespans()  # the app's writer and reader, before their files go
     DB_DIR.cleanup()
 
 
