@@ -14,7 +14,7 @@ from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import api, collect, forms, limits, storage, tracker
+from . import api, collect, forms, limits, openapi, storage, tracker
 from .config import Settings
 from .errors import AppError, handle_app_error, handle_http_exception
 from .hosts import TrustedHosts
@@ -103,6 +103,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_clock)
         Route("/api/v1/persons/{person_id}/export", api.export_person),
         Route("/healthz", api.health),
         Route("/metrics", metrics_endpoint),
+        Route(openapi.OPENAPI_PATH, openapi.serve),
     ]
     app = Starlette(
         routes=routes,

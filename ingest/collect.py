@@ -9,7 +9,6 @@ deliberately ignored (bots), our one JSON error shape otherwise.
 from __future__ import annotations
 
 import functools
-import json
 import re
 from dataclasses import replace
 from datetime import datetime
@@ -19,15 +18,20 @@ from starlette.responses import Response
 
 from . import limits, origins
 from .bodies import read_body
-from .errors import BadRequest, Forbidden, NotFound, Unavailable
+from .errors import BadRequest, Forbidden, NotFound, Unavailable, UnsupportedMediaType
 from .privacy import private_params_removed
 from .sessions import PageView, record_pageview
 from .storage import WriterClosed
 from .touch import clean_url
-from .validation import reject_constant, valid_visitor_id
+from .validation import load_json, valid_visitor_id
 
 MAX_BODY = 4 * 1024
 CONTENT_TYPES = ("text/plain", "application/json")
+# A page's address as a browser gives it (location.href): http(s), a host name or IPv4
+# address, an optional port, then anything without spaces or control characters. One rule,
+# stated as is in the OpenAPI document (a JSON Schema pattern as well as a Python one).
+PAGE_ADDRESS = r"^[Hh][Tt][Tt][Pp][Ss]?://[A-Za-z0-9._~-]+(:[0-9]{1,5})?([/?#][^\x00-\x20\x7f]*)?$"
+_PAGE_ADDRESS = re.compile(PAGE_ADDRESS)
 
 # User agents that are not a person's browser: crawlers, link previews, headless and
 # automated browsers, speed tests, uptime monitors and HTTP libraries. Lower case; "bot"
@@ -120,7 +124,7 @@ async def collect(request: Request) -> Response:
 
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type not in CONTENT_TYPES:
-        raise BadRequest("Send the page view as text/plain or application/json.")
+        raise UnsupportedMediaType("Send the page view as text/plain or application/json.")
     body = await read_body(request, MAX_BODY, f"A page view can be at most {MAX_BODY // 1024} KB.")
     view = parse_pageview(body, request.state.clock())
     view = replace(
@@ -146,7 +150,7 @@ async def collect(request: Request) -> Response:
 def parse_pageview(body: bytes, at: datetime) -> PageView:
     """``{"v": visitor id, "u": page address, "r": external referrer or ""}``."""
     try:
-        data = json.loads(body.decode("utf-8"), parse_constant=reject_constant)
+        data = load_json(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise BadRequest("The body must be a JSON object.") from None
     if not isinstance(data, dict):
@@ -154,7 +158,12 @@ def parse_pageview(body: bytes, at: datetime) -> PageView:
     visitor_id = data.get("v")
     if not valid_visitor_id(visitor_id):
         raise BadRequest('"v" must be 8-64 characters of A-Z, a-z, 0-9, _ and -.')
-    url = clean_url(data.get("u"))
+    raw_url = data.get("u")
+    url = (
+        clean_url(raw_url)
+        if isinstance(raw_url, str) and _PAGE_ADDRESS.fullmatch(raw_url)
+        else None
+    )
     if url is None:
         raise BadRequest('"u" must be the http(s) address of the page.')
     referrer = data.get("r")

@@ -59,6 +59,11 @@ class PayloadTooLarge(AppError):
     code = "payload_too_large"
 
 
+class UnsupportedMediaType(AppError):
+    status = 415
+    code = "unsupported_media_type"
+
+
 class ValidationFailed(AppError):
     status = 422
     code = "validation_failed"
@@ -118,4 +123,8 @@ async def handle_http_exception(request: Request, exc: Exception) -> Response:
         error = AppError(str(exc.detail))
         error.status = exc.status_code
         error.code = _STARLETTE_CODES.get(exc.status_code, AppError).code
-    return render_error(request, error)
+    response = render_error(request, error)
+    # A 405 says which methods the route has (Allow), as HTTP requires.
+    for name, value in (exc.headers or {}).items():
+        response.headers.setdefault(name, value)
+    return response

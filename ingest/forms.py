@@ -23,6 +23,7 @@ from .errors import (
     FormNotPublished,
     NotFound,
     Unavailable,
+    UnsupportedMediaType,
     ValidationFailed,
     wants_json,
 )
@@ -42,7 +43,7 @@ from .touch import (
 )
 from .validation import (
     is_campaign_key,
-    reject_constant,
+    load_json,
     valid_submission_id,
     valid_visitor_id,
     validate,
@@ -143,7 +144,7 @@ async def _read_fields(request: Request) -> dict[str, str]:
     body = await _read_body(request)
     if content_type.startswith("application/json"):
         try:
-            data = json.loads(body, parse_constant=reject_constant)
+            data = load_json(body)
         except (ValueError, RecursionError):  # deep nesting exhausts the parser's stack
             raise BadRequest("The body is not valid JSON.") from None
         if not isinstance(data, dict):
@@ -185,7 +186,7 @@ async def _read_fields(request: Request) -> dict[str, str]:
                 f"The form data could not be read ({exc.detail}). A form can have at most "
                 f"{MAX_FIELDS} fields and no files."
             ) from None
-    raise BadRequest(
+    raise UnsupportedMediaType(
         "Send the form as application/x-www-form-urlencoded, multipart/form-data or JSON."
     )
 
@@ -220,16 +221,22 @@ async def submit(request: Request) -> Response:
         )
     clean = validate(raw, form.custom_fields)
 
-    submission_id = (
-        raw.get("ls_submission_id")
-        or raw.get("submission_id")
-        or request.headers.get("idempotency-key")
-        or ""
-    )
-    if submission_id and not valid_submission_id(submission_id):
+    # The first id given counts; a malformed one anywhere is a client's bug, said as such.
+    given = [
+        value
+        for value in (
+            raw.get("ls_submission_id"),
+            raw.get("submission_id"),
+            request.headers.get("idempotency-key"),
+        )
+        if value
+    ]
+    submission_id = given[0] if given else ""
+    if not all(valid_submission_id(value) for value in given):
         if as_json:
             clean.errors["submission_id"] = "Must be 8-64 characters of A-Z, a-z, 0-9, _ and -."
-        submission_id = ""
+        if not valid_submission_id(submission_id):
+            submission_id = ""
 
     if clean.errors:
         if as_json:

@@ -61,7 +61,9 @@ SEARCH_ENGINES = {
     "aol": "aol",
 }
 DIRECT = ("(direct)", "(none)")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# Control characters, and lone surrogates (a JSON escape like "\ud800" makes one): text that
+# can be neither stored nor sent on as UTF-8.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 _EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 
 

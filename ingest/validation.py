@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 
@@ -38,6 +39,15 @@ HIDDEN_PREFIX = "ls_"
 def reject_constant(name: str) -> float:
     """``json.loads``'s hook for ``NaN`` and ``Infinity``, which JSON does not have."""
     raise ValueError(f"{name} is not JSON")
+
+
+def load_json(body: bytes | str) -> object:
+    """A request's JSON body; ``ValueError`` (or ``RecursionError``) for one we refuse:
+    ``NaN``/``Infinity``, and text that is not Unicode, as a lone surrogate escape
+    (``"\\ud800"``) is: it can be neither stored nor sent on."""
+    data = json.loads(body, parse_constant=reject_constant)
+    json.dumps(data, ensure_ascii=False).encode("utf-8")  # UnicodeEncodeError is a ValueError
+    return data
 
 
 def strip_controls(value: str, *, multiline: bool = False) -> str:

@@ -1,7 +1,9 @@
 """Benchmarks, never tests: figures are printed as ratios against a baseline measured in the
 same run, because these machines are shared and noisy.
 
-    scripts/bench [writer] [tracker]
+    scripts/bench [writer] [tracker] [durability]
+
+``durability`` (not in the default set) kills the service mid-run; see scripts/durability.py.
 """
 
 from __future__ import annotations
@@ -304,7 +306,11 @@ def bench_tracker(loads: int, compare: list[str] = ()) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("what", nargs="*", help="writer, tracker, ingest (default: all)")
+    parser.add_argument(
+        "what",
+        nargs="*",
+        help="writer, tracker, ingest, durability (default: writer, tracker and ingest)",
+    )
     parser.add_argument("--rounds", type=int, default=3, help="writer: rounds")
     parser.add_argument("--loads", type=int, default=200, help="tracker: page loads per script")
     parser.add_argument(
@@ -312,6 +318,9 @@ def main() -> None:
     )
     parser.add_argument("--seconds", type=int, default=10, help="ingest: seconds a round")
     parser.add_argument("--connections", type=int, default=32, help="ingest: wrk connections")
+    parser.add_argument("--runs", type=int, default=3, help="durability: kill-and-retry runs")
+    parser.add_argument("--clients", type=int, default=16, help="durability: client threads")
+    parser.add_argument("--total", type=int, default=3000, help="durability: ids per run")
     args = parser.parse_args()
     what = args.what or ["writer", "tracker", "ingest"]
     if "writer" in what:
@@ -322,6 +331,11 @@ def main() -> None:
         from bench_ingest import bench_ingest
 
         bench_ingest(rounds=args.rounds, seconds=args.seconds, connections=args.connections)
+    if "durability" in what:
+        from durability import bench_durability
+
+        if not bench_durability(args.runs, args.clients, args.total):
+            sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -278,8 +278,6 @@ def test_any_origin_when_none_are_configured(client, make_tenant):
         (b'{"v": "visitor-0001"}', "text/plain"),
         (b'{"v": "visitor-0001", "u": "javascript:alert(1)"}', "text/plain"),
         (b'{"v": "visitor-0001", "u": "https://a.example/", "r": 5}', "text/plain"),
-        (b'{"v": "visitor-0001", "u": "https://a.example/"}', "application/x-www-form-urlencoded"),
-        (b'{"v": "visitor-0001", "u": "https://a.example/"}', ""),
     ],
 )
 def test_malformed_page_views_are_400(client, make_tenant, body, content_type):
@@ -288,6 +286,16 @@ def test_malformed_page_views_are_400(client, make_tenant, body, content_type):
     assert response.status_code == 400, response.text
     assert set(response.json()["error"]) == {"code", "message"}
     assert response.json()["error"]["code"] == "bad_request"
+    assert rows(tenant.db_path, "pageviews") == []
+
+
+@pytest.mark.parametrize("content_type", ["application/x-www-form-urlencoded", ""])
+def test_other_content_types_are_415(client, make_tenant, content_type):
+    tenant = make_tenant()
+    body = b'{"v": "visitor-0001", "u": "https://a.example/"}'
+    response = beacon(client, tenant, body=body, headers={"Content-Type": content_type})
+    assert response.status_code == 415, response.text
+    assert response.json()["error"]["code"] == "unsupported_media_type"
     assert rows(tenant.db_path, "pageviews") == []
 
 

@@ -16,7 +16,7 @@ import pytest
 from ingest import observability, storage
 from ingest.metrics import read_sample
 
-from .conftest import touch_json
+from .conftest import person, touch_json
 from .test_collect import beacon
 from .test_forms import count
 from .test_limits import serve
@@ -174,3 +174,51 @@ def test_a_client_gone_before_its_body_is_counted_not_logged(settings, make_tena
         thread.join(timeout=10)
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text
     assert count(tenant.db_path, "submissions") == 0
+
+
+# A JSON escape of half a surrogate pair ("\ud800") decodes to text that is not Unicode:
+# SQLite and every UTF-8 answer refuse it, so it used to fail the request with a 500.
+LONE = b"\\ud800"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"email": "a' + LONE + b'@b.example"}',
+        b'{"email": "a@b.example", "first_name": "x' + LONE + b'"}',
+        b'{"email": "a@b.example", "company": "' + LONE + b'"}',
+        b'{"email": "a@b.example", "utm_source": "' + LONE + b'"}',
+        b'{"email": "a@b.example", "ls_first_touch": {"utm_source": "' + LONE + b'"}}',
+    ],
+)
+def test_json_with_a_lone_surrogate_is_a_bad_request(client, make_tenant, body):
+    tenant = make_tenant()
+    response = client.post(
+        tenant.form_path, content=body, headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 400, response.text
+    assert response.json()["error"]["code"] == "bad_request"
+    assert count(tenant.db_path, "submissions") == 0
+
+
+def test_a_page_view_with_a_lone_surrogate_is_a_bad_request(client, make_tenant):
+    tenant = make_tenant()
+    body = (
+        b'{"v": "visitor-0001", "u": "https://a.example/", "r": "https://r.example/' + LONE + b'"}'
+    )
+    assert beacon(client, tenant, body=body).status_code == 400
+
+
+def test_lone_surrogates_in_touch_text_are_dropped(client, make_tenant):
+    """Touches inside a native post are JSON text of their own: their values lose the
+    surrogates, as they lose control characters, and the lead is stored."""
+    tenant = make_tenant()
+    touch = '{"utm_source": "news\\ud800", "utm_campaign": "\\udfffspring"}'
+    response = client.post(
+        tenant.form_path,
+        data={"email": "s@b.example", "ls_first_touch": touch, "ls_touches": f"[{touch}]"},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    card = person(client, tenant, "s@b.example")
+    assert (card["first_touch"]["source"], card["first_touch"]["campaign"]) == ("news", "spring")

@@ -1,0 +1,579 @@
+"""The OpenAPI 3.1 document of the JSON API, served at ``/api/v1/openapi.json``.
+
+Written by hand, next to the code it describes, and checked against the running app by
+``tests/test_openapi.py`` (schemathesis: every answer's status and body must be documented).
+To describe a new route, add its operations to ``PATHS`` with ``operation(...)``; errors are
+``ERRORS`` entries (one shape, a code per status), so a route lists only the statuses it can
+answer. ``DOCUMENTED`` lists what is described here and ``UNDOCUMENTED`` the routes that
+are not JSON (pages and scripts); ``tests/test_openapi.py`` fails on a route in neither.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from .collect import PAGE_ADDRESS
+from .touch import CLICK_IDS, MAX_URL, UTM_KEYS
+from .validation import EMAIL_MAX, STANDARD_FIELDS
+
+Schema = dict[str, Any]
+
+ID_PATTERN = "^[A-Za-z0-9_-]{8,64}$"
+OPTIONAL_ID_PATTERN = "^([A-Za-z0-9_-]{8,64})?$"  # empty is the same as none
+TENANT_PATTERN = "^[a-z0-9][a-z0-9_-]{0,62}$"
+
+# -- errors ------------------------------------------------------------------------------
+# (status, code, description): the one shape of ingest/errors.py, a code per status.
+ERRORS: dict[int, tuple[tuple[str, ...], str]] = {
+    400: (("bad_request",), "The request could not be read (body, parameters or `Host`)."),
+    401: (("unauthorized",), "No API key, or not a valid one."),
+    403: (("forbidden", "form_not_published"), "Origin not allowed, or form not published."),
+    404: (("not_found",), "No such tenant, form or person (for this key's tenant)."),
+    409: (("conflict",), "The submission id was already used with other content."),
+    413: (("payload_too_large",), "The body is larger than its bound."),
+    415: (("unsupported_media_type",), "The body's `Content-Type` is not one this accepts."),
+    422: (("validation_failed",), "Some fields need fixing: `fields` says which and why."),
+    429: (("rate_limited",), "Too many requests; `Retry-After` says when to try again."),
+    503: (("unavailable",), "The service is shutting down; send it again."),
+}
+
+
+def error_schema(codes: tuple[str, ...], *, with_fields: bool) -> Schema:
+    inner: Schema = {
+        "type": "object",
+        "properties": {
+            "code": {"type": "string", "enum": list(codes)},
+            "message": {"type": "string", "minLength": 1},
+            "fields": {
+                "type": "object",
+                "description": "Field name to what is wrong with it.",
+                "additionalProperties": {"type": "string"},
+            },
+        },
+        "required": ["code", "message", *(["fields"] if with_fields else [])],
+        "additionalProperties": False,
+    }
+    return {
+        "type": "object",
+        "properties": {"error": inner},
+        "required": ["error"],
+        "additionalProperties": False,
+    }
+
+
+def error_response(status: int, *, html: bool = False) -> Schema:
+    """One documented error answer. ``html``: the endpoint answers browsers (requests that
+    neither send JSON nor ask for it) with a readable page instead."""
+    codes, description = ERRORS[status]
+    content: Schema = {
+        "application/json": {"schema": {"$ref": f"#/components/schemas/Error{status}"}}
+    }
+    if html:
+        content["text/html"] = {"schema": {"type": "string"}}
+    response: Schema = {"description": description, "content": content}
+    if status == 429:
+        response["headers"] = {
+            "Retry-After": {
+                "description": "Seconds to wait before trying again.",
+                "schema": {"type": "string", "pattern": "^[0-9]+$"},
+                "required": True,
+            }
+        }
+    if status == 401:
+        response["headers"] = {
+            "WWW-Authenticate": {"schema": {"type": "string", "const": "Bearer"}, "required": True}
+        }
+    return response
+
+
+# -- shared schemas ----------------------------------------------------------------------
+
+NULLABLE_STRING: Schema = {"type": ["string", "null"]}
+
+TOUCH: Schema = {
+    "type": "object",
+    "description": "Where a visit came from; `source` and `medium` are derived when no UTM "
+    "parameters came with it (click id, referrer, or `(direct)`/`(none)`).",
+    "properties": {
+        "source": {"type": "string"},
+        "medium": {"type": "string"},
+        "campaign": NULLABLE_STRING,
+        "term": NULLABLE_STRING,
+        "content": NULLABLE_STRING,
+        "utm_id": NULLABLE_STRING,
+        "click_ids": {
+            "type": "object",
+            "propertyNames": {"enum": list(CLICK_IDS)},
+            "additionalProperties": {"type": "string"},
+        },
+        "landing_page": NULLABLE_STRING,
+        "referrer": NULLABLE_STRING,
+        "at": {"type": "string", "description": "ISO 8601 time, UTC."},
+    },
+    "required": [
+        "source",
+        "medium",
+        "campaign",
+        "term",
+        "content",
+        "utm_id",
+        "click_ids",
+        "landing_page",
+        "referrer",
+        "at",
+    ],
+    "additionalProperties": False,
+}
+
+NULLABLE_TOUCH: Schema = {"oneOf": [{"$ref": "#/components/schemas/Touch"}, {"type": "null"}]}
+
+PERSON: Schema = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "string"},
+        "email": {"type": "string"},
+        "first_name": NULLABLE_STRING,
+        "last_name": NULLABLE_STRING,
+        "created_at": {"type": "string"},
+        "first_touch": NULLABLE_TOUCH,
+        "lead_creation": NULLABLE_TOUCH,
+        "company": {
+            "oneOf": [
+                {
+                    "type": "object",
+                    "properties": {
+                        "id": {"type": "string"},
+                        "name": {"type": "string"},
+                        "source": NULLABLE_TOUCH,
+                    },
+                    "required": ["id", "name", "source"],
+                    "additionalProperties": False,
+                },
+                {"type": "null"},
+            ]
+        },
+        "submissions": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "id": {"type": "string"},
+                    "form_id": {"type": "string"},
+                    "submitted_at": {"type": "string"},
+                    "conversion": NULLABLE_TOUCH,
+                    "touches": {
+                        "type": "array",
+                        "description": "The visitor's touch history, oldest first.",
+                        "items": {"$ref": "#/components/schemas/Touch"},
+                    },
+                },
+                "required": ["id", "form_id", "submitted_at", "conversion", "touches"],
+                "additionalProperties": False,
+            },
+        },
+    },
+    "required": [
+        "id",
+        "email",
+        "first_name",
+        "last_name",
+        "created_at",
+        "first_touch",
+        "lead_creation",
+        "company",
+        "submissions",
+    ],
+    "additionalProperties": False,
+}
+
+# A JSON touch: utm.js's array form, an object of named values, or either as a JSON string.
+# Malformed touches are dropped, never an error, so any string (or number) is accepted.
+TOUCH_INPUT: Schema = {"type": ["string", "number", "object", "array", "null"]}
+
+# JSON numbers are taken as their text, so a simple field may be a string or a number.
+TEXT: Schema = {"type": ["string", "number", "null"]}
+
+
+def _bounded(bound: int) -> Schema:
+    return {**TEXT, "maxLength": bound}
+
+
+SUBMISSION: Schema = {
+    "type": "object",
+    "description": "The visitor's answers and what utm.js adds. The form's own custom fields "
+    "(bounded by the form) and up to 30 other simply named fields are kept as well.",
+    "properties": {
+        "email": {
+            "type": "string",
+            "maxLength": EMAIL_MAX,
+            "pattern": r"^[^@\s<>\"(),;:\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069"
+            r"\ufeff]+@[^@\s<>\"(),;:\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069"
+            r"\ufeff]+\.[^@\s<>\"(),;:.\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069"
+            r"\ufeff]{2,}$",
+        },
+        **{name: _bounded(bound) for name, _, bound in STANDARD_FIELDS if name != "email"},
+        "ls_submission_id": {
+            "type": ["string", "null"],
+            "pattern": OPTIONAL_ID_PATTERN,
+            "description": "Client-generated id: a retry with the same content stores nothing "
+            "twice; other content with the same id is 409.",
+        },
+        "ls_first_touch": TOUCH_INPUT,
+        "ls_latest_touch": TOUCH_INPUT,
+        "submission_id": {"type": ["string", "null"], "pattern": OPTIONAL_ID_PATTERN},
+        "ls_touches": {"type": ["string", "number", "array", "null"]},
+        # Campaign values are cut to their bound and addresses that are not http(s) dropped:
+        # nothing about campaign data can make a submission fail.
+        "ls_landing_page": TEXT,
+        "ls_referrer": TEXT,
+        **{key: TEXT for key in (*UTM_KEYS, *CLICK_IDS)},
+    },
+    "required": ["email"],
+    "maxProperties": 200,
+    # Other fields are kept, cut to CUSTOM_FIELD_MAX characters (the form's own custom
+    # fields have the form's bounds).
+    "additionalProperties": TEXT,
+}
+
+PAGE_VIEW: Schema = {
+    "type": "object",
+    "properties": {
+        "v": {"type": "string", "pattern": ID_PATTERN, "description": "Visitor id."},
+        "u": {
+            "type": "string",
+            "pattern": PAGE_ADDRESS,
+            "description": f"The page's http(s) address (kept up to {MAX_URL} characters).",
+        },
+        "r": {"type": ["string", "null"], "description": "External referrer, or empty."},
+    },
+    "required": ["v", "u"],
+}
+
+
+# -- operations --------------------------------------------------------------------------
+
+
+def path_param(name: str, description: str, pattern: str | None = None) -> Schema:
+    schema: Schema = {"type": "string", "minLength": 1}
+    if pattern:
+        schema["pattern"] = pattern
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "description": description,
+        "schema": schema,
+    }
+
+
+TENANT = path_param("tenant_id", "The tenant.", TENANT_PATTERN)
+FORM = path_param("form_id", "The form.")
+BEARER = [{"bearer": []}]
+
+
+def operation(
+    summary: str,
+    *,
+    ok: tuple[int, Schema],
+    errors: tuple[int, ...],
+    parameters: tuple[Schema, ...] = (),
+    body: Schema | None = None,
+    security: list[dict[str, list[str]]] | None = None,
+    html_errors: bool = False,
+    tag: str,
+) -> Schema:
+    status, response = ok
+    op: Schema = {
+        "summary": summary,
+        "tags": [tag],
+        "responses": {
+            str(status): response,
+            **{str(s): error_response(s, html=html_errors) for s in errors},
+        },
+    }
+    if parameters:
+        op["parameters"] = list(parameters)
+    if body is not None:
+        op["requestBody"] = {"required": True, "content": body}
+    if security is not None:
+        op["security"] = security
+    return op
+
+
+NO_STORE: Schema = {
+    "Cache-Control": {"schema": {"type": "string", "const": "no-store"}, "required": True}
+}
+
+
+def json_ok(description: str, schema: Schema, *, no_store: bool = False) -> Schema:
+    response: Schema = {
+        "description": description,
+        "content": {"application/json": {"schema": schema}},
+    }
+    if no_store:
+        response["headers"] = NO_STORE
+    return response
+
+
+PATHS: dict[str, dict[str, Schema]] = {
+    "/api/v1/persons": {
+        "get": operation(
+            "Persons of the key's tenant, newest first, optionally by email",
+            tag="persons",
+            parameters=(
+                {
+                    "name": "email",
+                    "in": "query",
+                    "description": "Exact address (any case).",
+                    "schema": {"type": "string", "maxLength": EMAIL_MAX},
+                },
+                {
+                    "name": "limit",
+                    "in": "query",
+                    "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50},
+                },
+            ),
+            security=BEARER,
+            ok=(
+                200,
+                json_ok(
+                    "The persons.",
+                    {
+                        "type": "object",
+                        "properties": {
+                            "items": {
+                                "type": "array",
+                                "items": {"$ref": "#/components/schemas/Person"},
+                            }
+                        },
+                        "required": ["items"],
+                        "additionalProperties": False,
+                    },
+                    no_store=True,
+                ),
+            ),
+            errors=(400, 401),
+        )
+    },
+    "/api/v1/persons/{person_id}": {
+        "get": operation(
+            "One person of the key's tenant (another tenant's id is 404)",
+            tag="persons",
+            parameters=(path_param("person_id", "The person's id."),),
+            security=BEARER,
+            ok=(
+                200,
+                json_ok("The person.", {"$ref": "#/components/schemas/Person"}, no_store=True),
+            ),
+            errors=(401, 404),
+        ),
+        "delete": operation(
+            "Erase one person and everything that is theirs (a privacy erasure request)",
+            tag="privacy",
+            parameters=(path_param("person_id", "The person's id."),),
+            security=BEARER,
+            ok=(
+                200,
+                json_ok(
+                    "What was deleted, per table.",
+                    {
+                        "type": "object",
+                        "properties": {
+                            "tenant_id": {"type": "string"},
+                            "person_id": {"type": "string"},
+                            "company": {"type": ["string", "null"]},
+                            "company_sources_cleared": {"type": "integer", "minimum": 0},
+                            "deleted": {
+                                "type": "object",
+                                "additionalProperties": {"type": "integer", "minimum": 0},
+                            },
+                        },
+                        "required": ["tenant_id", "person_id", "deleted"],
+                    },
+                    no_store=True,
+                ),
+            ),
+            errors=(401, 404, 503),
+        ),
+    },
+    "/api/v1/persons/{person_id}/export": {
+        "get": operation(
+            "Everything stored about one person (a privacy access request), as one document",
+            tag="privacy",
+            parameters=(path_param("person_id", "The person's id."),),
+            security=BEARER,
+            ok=(
+                200,
+                json_ok(
+                    "The person's rows, table by table.",
+                    {
+                        "type": "object",
+                        "properties": {
+                            "format": {"type": "string"},
+                            "exported_at": {"type": "string"},
+                            "tenant_id": {"type": "string"},
+                            "person": {"type": "object"},
+                            "submissions": {"type": "array", "items": {"type": "object"}},
+                            "touches": {"type": "array", "items": {"type": "object"}},
+                            "visitor_ids": {"type": "array", "items": {"type": "string"}},
+                            "sessions": {"type": "array", "items": {"type": "object"}},
+                            "pageviews": {"type": "array", "items": {"type": "object"}},
+                        },
+                        "required": ["format", "tenant_id", "person", "submissions"],
+                    },
+                    no_store=True,
+                ),
+            ),
+            errors=(401, 404),
+        )
+    },
+    "/t/{tenant_id}/forms/{form_id}": {
+        "get": operation(
+            "The hosted form (an HTML page for visitors, described here for completeness)",
+            tag="submissions",
+            parameters=(
+                TENANT,
+                FORM,
+                *(
+                    {"name": key, "in": "query", "schema": {"type": "string"}}
+                    for key in (*UTM_KEYS, *CLICK_IDS)
+                ),
+                {
+                    "name": "_ls",
+                    "in": "query",
+                    "description": "Touches handed over by utm.js in a decorated iframe.",
+                    "schema": {"type": "string"},
+                },
+            ),
+            ok=(
+                200,
+                {
+                    "description": "The form, with the link's campaign data in hidden fields "
+                    "and a new submission id.",
+                    "content": {"text/html": {"schema": {"type": "string"}}},
+                    "headers": NO_STORE,
+                },
+            ),
+            errors=(403, 404, 429),
+            html_errors=True,
+        ),
+        "post": operation(
+            "Send a form submission as JSON (utm.js, or a site's own script)",
+            tag="submissions",
+            parameters=(
+                TENANT,
+                FORM,
+                {
+                    "name": "Idempotency-Key",
+                    "in": "header",
+                    "description": "The submission id, when the body has none.",
+                    "schema": {"type": "string", "pattern": OPTIONAL_ID_PATTERN},
+                },
+            ),
+            body={"application/json": {"schema": {"$ref": "#/components/schemas/Submission"}}},
+            ok=(
+                201,
+                json_ok(
+                    "Stored (committed), or a retry of a stored submission.",
+                    {
+                        "type": "object",
+                        "properties": {
+                            "submission_id": {"type": "string"},
+                            "thank_you_url": {"type": "string"},
+                        },
+                        "required": ["submission_id", "thank_you_url"],
+                        "additionalProperties": False,
+                    },
+                    no_store=True,
+                ),
+            ),
+            errors=(400, 403, 404, 409, 413, 415, 422, 429, 503),
+            # A body that is not JSON, from a client that does not ask for JSON, is a browser's
+            # post: its errors are pages.
+            html_errors=True,
+        ),
+    },
+    "/t/{tenant_id}/collect": {
+        "post": operation(
+            "Record a page view (utm.js sends it as text/plain, without a preflight)",
+            tag="page views",
+            parameters=(TENANT,),
+            body={"application/json": {"schema": {"$ref": "#/components/schemas/PageView"}}},
+            ok=(204, {"description": "Stored, or ignored (a bot's user agent)."}),
+            errors=(400, 403, 404, 413, 415, 429, 503),
+        )
+    },
+    "/healthz": {
+        "get": operation(
+            "The service answers and can read its database",
+            tag="operations",
+            ok=(
+                200,
+                json_ok(
+                    "Up.",
+                    {
+                        "type": "object",
+                        "properties": {"ok": {"const": True}},
+                        "required": ["ok"],
+                        "additionalProperties": False,
+                    },
+                ),
+            ),
+            errors=(),
+        )
+    },
+}
+
+# Every route of the app is either described here or named below (not JSON).
+OPENAPI_PATH = "/api/v1/openapi.json"
+DOCUMENTED = frozenset(PATHS) | {OPENAPI_PATH}
+UNDOCUMENTED: dict[str, str] = {
+    "/t/{tenant_id}/utm.js": "the script (JavaScript)",
+    "/t/{tenant_id}/utm-debug.js": "the debug helper (JavaScript)",
+    "/t/{tenant_id}/forms/{form_id}/thanks": "the hosted thank-you page (HTML)",
+    "/metrics": "Prometheus metrics (its text format), for the operator's token",
+}
+
+
+def document(base_url: str) -> Schema:
+    error_schemas = {
+        f"Error{status}": error_schema(codes, with_fields=status == 422)
+        for status, (codes, _) in ERRORS.items()
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Leadsource ingest API",
+            "version": "1",
+            "description": "Form submissions and page views from customers' sites, and the "
+            "persons they make, scoped to the tenant of the bearer key. Errors have one "
+            'shape: `{"error": {"code", "message", "fields"?}}`. The hosted form '
+            "(`GET` of a form's address) and native form posts answer HTML and are not "
+            "described here.",
+        },
+        "servers": [{"url": base_url}],
+        "paths": PATHS,
+        "components": {
+            "schemas": {
+                "Touch": TOUCH,
+                "Person": PERSON,
+                "Submission": SUBMISSION,
+                "PageView": PAGE_VIEW,
+                **error_schemas,
+            },
+            "securitySchemes": {
+                "bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "The tenant's API key (`leadsource tenant create` prints it).",
+                }
+            },
+        },
+    }
+
+
+async def serve(request: Request) -> Response:
+    return JSONResponse(document(request.state.settings.public_base))
