@@ -120,7 +120,7 @@ def server_options(settings: Settings) -> dict[str, Any]:
         "proxy_headers": bool(proxies),
         "forwarded_allow_ips": proxies,
         "server_header": False,
-        "access_log": False,  # ours (logs.AccessLog) keeps no addresses or query strings
+        "access_log": False,  # ours (edge.Edge) keeps no addresses or query strings
         "log_config": log_config(),
     }
 
@@ -128,9 +128,10 @@ def server_options(settings: Settings) -> dict[str, Any]:
 def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
-    from .app import create_app
+    from .app import create_app, tune_server_process
 
     settings = _settings(args)
+    tune_server_process()
     options = {"host": args.host, "port": args.port, **server_options(settings)}
     if args.workers == 1:
         uvicorn.run(create_app(settings), **options)

@@ -128,6 +128,15 @@ class Settings:
             "loopback.",
         },
     )
+    access_log: bool = field(
+        default=False,
+        metadata={
+            "env": "LEADSOURCE_ACCESS_LOG",
+            "help": "on: a JSON log line per request (method, path without query, status, "
+            "duration). Off by default: /metrics counts requests by route, and a submission's "
+            "path stays free of logging.",
+        },
+    )
     log_client_addresses: bool = field(
         default=False,
         metadata={

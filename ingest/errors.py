@@ -79,7 +79,7 @@ _STARLETTE_CODES = {400: BadRequest, 404: NotFound, 405: BadRequest, 413: Payloa
 
 def wants_json(request: Request) -> bool:
     """JSON for fetch/API clients, HTML for browsers navigating."""
-    if request.url.path.startswith("/api/") or getattr(request.state, "json_errors", False):
+    if request.scope["path"].startswith("/api/") or getattr(request.state, "json_errors", False):
         return True
     if request.headers.get("content-type", "").startswith("application/json"):
         return True

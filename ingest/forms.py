@@ -6,7 +6,7 @@ import functools
 import json
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
@@ -166,7 +166,24 @@ async def _read_fields(request: Request) -> dict[str, str]:
         if wrong:
             raise ValidationFailed("Some fields have values of the wrong type.", wrong)
         return fields
-    if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+    if content_type.startswith("application/x-www-form-urlencoded"):
+        # The body is already read and bounded: the standard library's parser takes it in
+        # one call (Starlette's streaming parser costs several times more per field). As in
+        # Starlette, bytes are Latin-1 and escapes UTF-8.
+        try:
+            pairs = parse_qsl(
+                body.decode("latin-1"), keep_blank_values=True, max_num_fields=MAX_FIELDS
+            )
+        except ValueError:
+            raise BadRequest(
+                f"The form data could not be read. A form can have at most {MAX_FIELDS} fields."
+            ) from None
+        fields = {}
+        for key, value in pairs:
+            # The first value of a repeated name wins, as it does for URL parameters.
+            fields.setdefault(key, value)
+        return fields
+    if content_type.startswith("multipart/form-data"):
 
         async def replay() -> Message:
             return {"type": "http.request", "body": body, "more_body": False}

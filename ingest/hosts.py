@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import json
 
-from starlette.datastructures import Headers
-from starlette.types import ASGIApp, Receive, Scope, Send
-
 REFUSED = json.dumps(
     {"error": {"code": "bad_request", "message": "This service does not answer to that host."}}
 ).encode()
@@ -33,27 +30,3 @@ def host_allowed(name: str, patterns: tuple[str, ...]) -> bool:
         if pattern.startswith("*.") and name.endswith(pattern[1:]):
             return True
     return False
-
-
-class TrustedHosts:
-    def __init__(self, app: ASGIApp, patterns: tuple[str, ...]) -> None:
-        self.app = app
-        self.patterns = tuple(p.strip().lower() for p in patterns if p.strip())
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] in ("http", "websocket"):
-            name = host_name(Headers(scope=scope).get("host", ""))
-            if not host_allowed(name, self.patterns):
-                await send(
-                    {
-                        "type": "http.response.start",
-                        "status": 400,
-                        "headers": [
-                            (b"content-type", b"application/json"),
-                            (b"content-length", str(len(REFUSED)).encode()),
-                        ],
-                    }
-                )
-                await send({"type": "http.response.body", "body": REFUSED})
-                return
-        await self.app(scope, receive, send)

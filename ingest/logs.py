@@ -6,11 +6,8 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from datetime import UTC, datetime
 from typing import Any
-
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 access_log = logging.getLogger("leadsource.access")
 
@@ -36,7 +33,7 @@ class JsonFormatter(logging.Formatter):
 
 def log_config(level: str = "info") -> dict[str, Any]:
     """A ``logging.config.dictConfig`` for uvicorn: our loggers and uvicorn's, as JSON lines.
-    uvicorn's own access log is off (``access_log=False``); ``AccessLog`` replaces it."""
+    uvicorn's own access log is off (``access_log=False``); ``edge.Edge`` writes ours."""
     handler = {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}
     return {
         "version": 1,
@@ -48,38 +45,3 @@ def log_config(level: str = "info") -> dict[str, Any]:
             for name in ("leadsource", "uvicorn", "uvicorn.error", "uvicorn.access")
         },
     }
-
-
-class AccessLog:
-    """One line per request: method, path (no query), status, duration; the client's address
-    only when the setting asks for it."""
-
-    def __init__(self, app: ASGIApp, *, client_addresses: bool = False) -> None:
-        self.app = app
-        self.client_addresses = client_addresses
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = 500
-
-        async def send_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_status)
-        finally:
-            extra: dict[str, object] = {
-                "method": scope["method"],
-                "path": scope["path"],
-                "status": status,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-            }
-            if self.client_addresses and scope.get("client"):
-                extra["client"] = scope["client"][0]
-            access_log.info("%s %s %d", scope["method"], scope["path"], status, extra=extra)

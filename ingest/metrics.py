@@ -3,7 +3,7 @@
 Each app has its own registry (tests build many apps in one process, and two apps must not
 share or clash over counters), filled by:
 
-- ``RequestMetrics``, a middleware: requests and their latency by method, route template
+- ``edge.Edge``, the middleware, requests and their latency by method, route template
   (``/t/{tenant_id}/collect``, never the raw path, which would make a series per tenant and
   per form) and status;
 - the writer, through ``observe_commit``: group sizes and commit durations;
@@ -18,7 +18,6 @@ No token configured answers 404, as if there were no such page; a wrong token 40
 from __future__ import annotations
 
 import hmac
-import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -29,7 +28,6 @@ from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.registry import Collector
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .errors import NotFound, Unauthorized
 
@@ -150,36 +148,6 @@ class _LiveState(Collector):
             )
             failures.add_metric([], limiter.stats.flush_failures)
             yield failures
-
-
-class RequestMetrics:
-    """Counts every request and its latency by route template."""
-
-    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
-        self.app = app
-        self.metrics = metrics
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = 500
-
-        async def send_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_status)
-        finally:
-            # The router records the route it matched in the scope it was handed, ours.
-            route = getattr(scope.get("route"), "path", None) or UNMATCHED
-            self.metrics.observe_request(
-                scope["method"], route, status, time.perf_counter() - started
-            )
 
 
 async def metrics_endpoint(request: Request) -> Response:

@@ -123,8 +123,19 @@ def test_what_counts_as_a_campaign_key(name, campaign):
     assert looks_like_campaign_key(name) is campaign
 
 
+def test_access_log_is_off_by_default(settings, make_tenant, caplog):
+    tenant = make_tenant()
+    with (
+        TestClient(create_app(settings)) as client,
+        caplog.at_level(logging.INFO, logger="leadsource.access"),
+    ):
+        assert client.get("/api/v1/persons", headers=tenant.auth).status_code == 200
+    assert [r for r in caplog.records if r.name == "leadsource.access"] == []
+
+
 def test_access_log_has_no_client_address_or_query(settings, make_tenant, caplog):
     tenant = make_tenant()
+    settings = replace(settings, access_log=True)
     with (
         TestClient(create_app(settings), client=("203.0.113.7", 1)) as client,
         caplog.at_level(logging.INFO, logger="leadsource.access"),

@@ -32,7 +32,13 @@ log = logging.getLogger("leadsource.writer")
 
 T = TypeVar("T")
 Job = Callable[[sqlite3.Connection], Any]
-_PRAGMAS = ("PRAGMA journal_mode = WAL", "PRAGMA foreign_keys = ON", "PRAGMA busy_timeout = 5000")
+
+BUSY_TIMEOUT_MS = 5000
+_PRAGMAS = (
+    "PRAGMA journal_mode = WAL",
+    "PRAGMA foreign_keys = ON",
+    f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}",
+)
 
 
 def connect(
@@ -94,6 +100,8 @@ class Writer:
         # The writer syncs every commit to disk (FULL): group commit is what keeps that cheap.
         conn = connect(self._db_path, synchronous="FULL")
         migrate(conn)
+        # Its BEGIN runs on the event loop and must never wait there (see _commit).
+        conn.execute("PRAGMA busy_timeout = 0")
         return conn
 
     async def close(self) -> None:
@@ -140,7 +148,7 @@ class Writer:
             jobs = [job for job, _ in batch]
             started = time.perf_counter()
             try:
-                outcomes = await loop.run_in_executor(self._thread, self._commit, jobs)
+                outcomes = await self._commit(loop, jobs)
             except Exception as exc:
                 log.exception("group commit of %d jobs failed", len(batch))
                 self.stats.failed_jobs += len(batch)
@@ -162,31 +170,51 @@ class Writer:
                 else:
                     future.set_exception(value)
 
-    def _commit(self, jobs: list[Job]) -> list[tuple[bool, Any]]:
-        """Run in the writer's thread: one transaction, a savepoint per job."""
+    async def _commit(
+        self, loop: asyncio.AbstractEventLoop, jobs: list[Job]
+    ) -> list[tuple[bool, Any]]:
+        """One transaction, a savepoint per job. The jobs run right here, on the event
+        loop's thread: they are short and all CPU (SQLite's pages are in memory), and in
+        another thread each of their statements would wait for the GIL behind the event
+        loop. What waits on the disk or on another process's lock (BEGIN when the file is
+        locked, COMMIT with its fsync) runs in the writer's thread, off the loop."""
         conn = self._conn
         if conn is None:
             raise WriterClosed("the writer is not started")
-        outcomes: list[tuple[bool, Any]] = []
-        conn.execute("BEGIN IMMEDIATE")
         try:
-            for job in jobs:
-                conn.execute("SAVEPOINT job")
-                try:
-                    result = job(conn)
-                except Exception as exc:  # the job's caller gets it
-                    conn.execute("ROLLBACK TO job")
-                    conn.execute("RELEASE job")
-                    outcomes.append((False, exc))
-                else:
-                    conn.execute("RELEASE job")
-                    outcomes.append((True, result))
-            conn.execute("COMMIT")
+            conn.execute("BEGIN IMMEDIATE")  # busy_timeout 0: fails at once if locked
+        except sqlite3.OperationalError:
+            await loop.run_in_executor(self._thread, self._begin_waiting)
+        try:
+            outcomes = [self._run_job(conn, job) for job in jobs]
+            await loop.run_in_executor(self._thread, conn.execute, "COMMIT")
         except BaseException:
             if conn.in_transaction:
-                conn.execute("ROLLBACK")
+                await loop.run_in_executor(self._thread, conn.execute, "ROLLBACK")
             raise
         return outcomes
+
+    def _begin_waiting(self) -> None:
+        """Another process holds the write lock: wait for it, up to the busy timeout."""
+        conn = self._conn
+        assert conn is not None
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        finally:
+            conn.execute("PRAGMA busy_timeout = 0")
+
+    @staticmethod
+    def _run_job(conn: sqlite3.Connection, job: Job) -> tuple[bool, Any]:
+        conn.execute("SAVEPOINT job")
+        try:
+            result = job(conn)
+        except Exception as exc:  # the job's caller gets it
+            conn.execute("ROLLBACK TO job")
+            conn.execute("RELEASE job")
+            return False, exc
+        conn.execute("RELEASE job")
+        return True, result
 
 
 class Readers:
