@@ -318,6 +318,14 @@ def main() -> None:
     )
     parser.add_argument("--seconds", type=int, default=10, help="ingest: seconds a round")
     parser.add_argument("--connections", type=int, default=32, help="ingest: wrk connections")
+    parser.add_argument(
+        "--postgres",
+        default="postgresql://postgres@127.0.0.1:5432/postgres",
+        help="ingest: a PostgreSQL server to measure too (empty: SQLite only)",
+    )
+    parser.add_argument(
+        "--workers", default="1,2,4", help="ingest: PostgreSQL service processes to measure"
+    )
     parser.add_argument("--runs", type=int, default=3, help="durability: kill-and-retry runs")
     parser.add_argument("--clients", type=int, default=16, help="durability: client threads")
     parser.add_argument("--total", type=int, default=3000, help="durability: ids per run")
@@ -330,7 +338,13 @@ def main() -> None:
     if "ingest" in what:
         from bench_ingest import bench_ingest
 
-        bench_ingest(rounds=args.rounds, seconds=args.seconds, connections=args.connections)
+        bench_ingest(
+            rounds=args.rounds,
+            seconds=args.seconds,
+            connections=args.connections,
+            postgres=args.postgres or None,
+            workers=[int(n) for n in args.workers.split(",")],
+        )
     if "durability" in what:
         from durability import bench_durability
 

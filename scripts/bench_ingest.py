@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import resource
 import signal
 import socket
 import statistics
@@ -75,8 +76,10 @@ class Round:
     p50_ms: float
     p99_ms: float
     cpu_ms_per_request: float
-    cpu_share: float  # of one core, over the run
+    cpu_share: float  # the server's processes, in cores, over the run
     errors: int
+    db_share: float = 0.0  # PostgreSQL's processes, in cores
+    wrk_share: float = 0.0  # the load generator, in cores
 
 
 def free_port() -> int:
@@ -129,8 +132,8 @@ def children(pid: int) -> list[int]:
 
 def run_wrk(
     url: str, *, connections: int, seconds: int, run: int
-) -> tuple[float, float, float, int, int]:
-    """(requests/s, p50 ms, p99 ms, requests, non-2xx/3xx) from one wrk run."""
+) -> tuple[float, float, float, int, int, float]:
+    """(requests/s, p50 ms, p99 ms, requests, non-2xx/3xx, wrk's CPU seconds) from one run."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         parts = urllib.parse.urlsplit(url)
         script.write(f"run = {run}\npath = {json.dumps(parts.path)}\n")
@@ -139,6 +142,7 @@ def run_wrk(
             ' ["Origin"] = "http://site.example"}\n'
         )
         script.write(WRK_SCRIPT)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     try:
         out = subprocess.run(
             [
@@ -157,6 +161,8 @@ def run_wrk(
         ).stdout
     finally:
         os.unlink(script.name)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    wrk_cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     p50 = _ms(re.search(r"50%\s+([\d.]+\w+)", out).group(1))
     p99 = _ms(re.search(r"99%\s+([\d.]+\w+)", out).group(1))
@@ -166,7 +172,7 @@ def run_wrk(
     socket_errors = re.search(r"Socket errors: (.*)", out)
     if socket_errors:
         errors += sum(int(n) for n in re.findall(r"\d+", socket_errors.group(1)))
-    return rate, p50, p99, requests, errors
+    return rate, p50, p99, requests, errors, wrk_cpu
 
 
 def _ms(value: str) -> float:
@@ -174,16 +180,40 @@ def _ms(value: str) -> float:
     return float(number) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
 
 
+def named(name: str) -> list[int]:
+    """Processes whose command is ``name`` (PostgreSQL's server and backends, wrk)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if Path(f"/proc/{entry}/comm").read_text().strip() == name:
+                    found.append(int(entry))
+            except OSError:
+                pass
+    return found
+
+
 def measure(url: str, proc: subprocess.Popen, *, connections: int, seconds: int, run: int) -> Round:
     pids = children(proc.pid)
-    before = cpu_seconds(pids)
+    postgres = named("postgres")
+    before, db_before = cpu_seconds(pids), cpu_seconds(postgres)
     started = time.monotonic()
-    rate, p50, p99, requests, errors = run_wrk(
+    rate, p50, p99, requests, errors, wrk_cpu = run_wrk(
         url, connections=connections, seconds=seconds, run=run
     )
     elapsed = time.monotonic() - started
     used = cpu_seconds(pids) - before
-    return Round(rate, p50, p99, used * 1000 / max(requests, 1), used / elapsed, errors)
+    db_used = cpu_seconds(postgres + [p for p in named("postgres") if p not in postgres])
+    return Round(
+        rate,
+        p50,
+        p99,
+        used * 1000 / max(requests, 1),
+        used / elapsed,
+        errors,
+        (db_used - db_before) / elapsed,
+        wrk_cpu / elapsed,
+    )
 
 
 def start_bare(port: int, workers: int = 1) -> subprocess.Popen:
@@ -257,44 +287,89 @@ def stop(proc: subprocess.Popen) -> None:
         proc.wait()
 
 
-def bench_ingest(*, rounds: int, seconds: int, connections: int) -> None:
+def pg_database(server: str) -> str:
+    """A new database on ``server`` for one target (dropped with the cluster's next bench)."""
+    import psycopg
+
+    name = f"leadsource_bench_{os.getpid()}_{len(_created)}"
+    with psycopg.connect(server, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name}")
+        conn.execute(f"CREATE DATABASE {name}")
+    _created.append((server, name))
+    return server.rsplit("/", 1)[0] + "/" + name
+
+
+_created: list[tuple[str, str]] = []
+
+
+def drop_databases() -> None:
+    import psycopg
+
+    for server, name in _created:
+        with psycopg.connect(server, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    _created.clear()
+
+
+def bench_ingest(
+    *, rounds: int, seconds: int, connections: int, postgres: str | None, workers: list[int]
+) -> None:
     print(
         f"ingest: urlencoded form submissions, wrk {connections} connections, {seconds} s a"
-        f" round, {rounds} rounds; each request a new person; bare = Starlette parsing the"
-        " same body"
+        f" round, {rounds} rounds, median; each request a new person, committed before its"
+        " answer; bare = Starlette parsing the same body (one process)"
     )
     folder = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
-    bare_port, port = free_port(), free_port()
-    bare = start_bare(bare_port)
-    service, url = start_service(str(folder / "bench.db"), port)
-    bare_url = f"http://127.0.0.1:{bare_port}/t/bench/forms/f"
+    servers: dict[str, tuple[subprocess.Popen, str]] = {}
     try:
-        wait_ready(f"http://127.0.0.1:{bare_port}/", bare)
-        wait_ready(f"http://127.0.0.1:{port}/healthz", service)
-        results: dict[str, list[Round]] = {"bare": [], "sqlite": []}
+        port = free_port()
+        servers["bare"] = (start_bare(port), f"http://127.0.0.1:{port}/t/bench/forms/f")
+        port = free_port()
+        servers["sqlite"] = start_service(str(folder / "bench.db"), port)
+        for n in workers if postgres else ():
+            port = free_port()
+            servers[f"postgresql x{n}"] = start_service(pg_database(postgres), port, workers=n)
+        for proc, url in servers.values():
+            wait_ready(url.split("/t/")[0] + "/healthz", proc)
+        results: dict[str, list[Round]] = {name: [] for name in servers}
         for run in range(rounds):
-            # Alternate, so drift on a shared machine hits both alike.
-            results["bare"].append(
-                measure(bare_url, bare, connections=connections, seconds=seconds, run=run)
-            )
-            results["sqlite"].append(
-                measure(url, service, connections=connections, seconds=seconds, run=run)
-            )
+            # Interleaved, so drift on a shared machine hits every target alike.
+            for name, (proc, url) in servers.items():
+                results[name].append(
+                    measure(url, proc, connections=connections, seconds=seconds, run=run)
+                )
         report(results)
+        # Latency when the service is not saturated: fewer connections.
+        proc, url = servers["sqlite"]
+        few = [measure(url, proc, connections=4, seconds=seconds, run=rounds + i) for i in (0, 1)]
+        print(
+            f"  sqlite at 4 connections: {statistics.median(r.rate for r in few):.0f}/s,"
+            f" p50 {statistics.median(r.p50_ms for r in few):.1f} ms,"
+            f" p99 {statistics.median(r.p99_ms for r in few):.1f} ms"
+        )
     finally:
-        stop(bare)
-        stop(service)
+        for proc, _ in servers.values():
+            stop(proc)
+        if postgres:
+            drop_databases()
 
 
 def report(results: dict[str, list[Round]]) -> None:
     base = statistics.median(r.rate for r in results["bare"])
+    print(
+        "  target              rate       vs bare    p50      p99    server CPU/request"
+        "  server  postgres  wrk (cores)  errors"
+    )
     for name, runs in results.items():
         rate = statistics.median(r.rate for r in runs)
+
+        def med(attribute: str, runs: list[Round] = runs) -> float:
+            return statistics.median(getattr(r, attribute) for r in runs)
+
         print(
-            f"  {name:18s} {rate:8.0f}/s  ({rate / base:4.2f}x bare)"
-            f"  p50 {statistics.median(r.p50_ms for r in runs):6.1f} ms"
-            f"  p99 {statistics.median(r.p99_ms for r in runs):6.1f} ms"
-            f"  CPU {statistics.median(r.cpu_ms_per_request for r in runs):5.2f} ms/request"
-            f"  ({statistics.median(r.cpu_share for r in runs):4.0%} of a core)"
-            f"  errors {sum(r.errors for r in runs)}"
+            f"  {name:16s} {rate:8.0f}/s  {rate / base:5.2f}x  {med('p50_ms'):6.1f} ms"
+            f" {med('p99_ms'):6.1f} ms  {med('cpu_ms_per_request'):8.2f} ms"
+            f"  {med('cpu_share'):12.2f}  {med('db_share'):8.2f}  {med('wrk_share'):4.2f}"
+            f"  {sum(r.errors for r in runs):9d}"
         )
+    print("  (cores: CPU time over wall time; this machine has 2)")

@@ -186,7 +186,7 @@ class Writer:
         except sqlite3.OperationalError:
             await loop.run_in_executor(self._thread, self._begin_waiting)
         try:
-            outcomes = [self._run_job(conn, job) for job in jobs]
+            outcomes = self._run_jobs(conn, jobs)
             await loop.run_in_executor(self._thread, conn.execute, "COMMIT")
         except BaseException:
             if conn.in_transaction:
@@ -203,6 +203,22 @@ class Writer:
             conn.execute("BEGIN IMMEDIATE")
         finally:
             conn.execute("PRAGMA busy_timeout = 0")
+
+    def _run_jobs(self, conn: sqlite3.Connection, jobs: list[Job]) -> list[tuple[bool, Any]]:
+        """Every job, each failing alone. Jobs almost never fail, so the group first runs
+        under one savepoint; only when a job raises is the group rolled back and run again
+        with a savepoint per job (two statements per job saved on the common path)."""
+        if len(jobs) > 1:
+            conn.execute("SAVEPOINT jobs")
+            try:
+                outcomes = [(True, job(conn)) for job in jobs]
+            except Exception:
+                conn.execute("ROLLBACK TO jobs")
+            else:
+                conn.execute("RELEASE jobs")
+                return outcomes
+            conn.execute("RELEASE jobs")
+        return [self._run_job(conn, job) for job in jobs]
 
     @staticmethod
     def _run_job(conn: sqlite3.Connection, job: Job) -> tuple[bool, Any]:
