@@ -1,5 +1,6 @@
 """`leadsource demo`, as a newcomer runs it: follow the printed links, send the form,
-and read the person's sources with the printed API command."""
+and read the person's sources with the printed API command; on a fresh SQLite file and on
+PostgreSQL (`--postgres URL`)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,10 @@ import sys
 import time
 import urllib.request
 
+import pytest
 from playwright.sync_api import Browser
+
+from tests.conftest import empty, postgres_database  # noqa: F401 (a fixture)
 
 
 def read_until(proc: subprocess.Popen, marker: str, timeout: float = 30) -> str:
@@ -26,20 +30,18 @@ def read_until(proc: subprocess.Popen, marker: str, timeout: float = 30) -> str:
     return seen
 
 
-def test_demo_journey(browser: Browser, tmp_path) -> None:
+@pytest.fixture(params=["sqlite", "postgres"])
+def database(request, tmp_path) -> list[str]:
+    if request.param == "sqlite":
+        return ["--db", str(tmp_path / "demo.db")]
+    url = request.getfixturevalue("postgres_database")
+    empty(url)
+    return ["--postgres", url]
+
+
+def test_demo_journey(browser: Browser, database: list[str]) -> None:
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "ingest",
-            "demo",
-            "--port",
-            "0",
-            "--site-port",
-            "0",
-            "--db",
-            str(tmp_path / "demo.db"),
-        ],
+        [sys.executable, "-m", "ingest", "demo", "--port", "0", "--site-port", "0", *database],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

@@ -6,11 +6,10 @@ from __future__ import annotations
 import json
 import re
 import secrets
-import sqlite3
 from typing import Any
 
 from .clock import utcnow
-from .storage import Connection
+from .storage import Connection, IntegrityError
 from .store import (
     FORM_SQL,
     ORIGINS_SQL,
@@ -80,7 +79,7 @@ def create_tenant(
                 utcnow(),
             ),
         )
-    except sqlite3.IntegrityError:
+    except IntegrityError:
         raise StoreError(f"tenant {tenant_id!r} already exists") from None
     _set_origins(conn, tenant_id, origins)
     return api_key

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from . import admin, cli_ops, snippets, storage, store, tracker
+from . import admin, cli_ops, demo, snippets, storage, store, tracker
 from .cli_ops import parse_retention_days
 from .config import Settings
 from .storage import Connection
@@ -239,12 +239,6 @@ def cmd_form_update(args: argparse.Namespace) -> None:
     _print(_form_json(settings, form))
 
 
-def cmd_demo(args: argparse.Namespace) -> None:
-    from .demo import run_demo
-
-    run_demo(db_path=args.db, host=args.host, port=args.port, site_port=args.site_port)
-
-
 # -- parser ----------------------------------------------------------------------------
 
 
@@ -388,12 +382,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     cli_ops.add_commands(sub, with_db)
 
-    demo = sub.add_parser("demo", help="run the demo: service and a sample website")
-    demo.add_argument("--db", help="SQLite file to create (default: a fresh temporary one)")
-    demo.add_argument("--host", default="127.0.0.1")
-    demo.add_argument("--port", type=int, default=8000, help="ingest port (0: any free)")
-    demo.add_argument("--site-port", type=int, default=8080, help="website port (0: any free)")
-    demo.set_defaults(func=cmd_demo)
+    demo.add_command(sub)
     return parser
 
 

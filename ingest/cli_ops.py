@@ -1,5 +1,5 @@
-"""The operator's commands of ``leadsource``: ``prune``, ``person export|erase`` and
-``backup``. Each prints one JSON document."""
+"""The operator's commands of ``leadsource``: ``prune``, ``person export|erase``, ``backup``
+and ``migrate-data``. Each prints one JSON document."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from . import backup, erasure, retention, storage
+from . import backup, erasure, migrate_data, retention, storage
 from .config import Settings
 
 
@@ -68,6 +68,10 @@ def cmd_backup(args: argparse.Namespace) -> None:
     _print(backup.backup(settings.db_path, args.to, overwrite=args.force))
 
 
+def cmd_migrate_data(args: argparse.Namespace) -> None:
+    _print(migrate_data.migrate_data(args.source, args.target, args.tenant))
+
+
 def add_commands(
     sub: Any, with_db: Callable[[argparse.ArgumentParser], None] | None = None
 ) -> None:
@@ -107,3 +111,25 @@ def add_commands(
     copy.add_argument("--force", action="store_true", help="replace PATH if it exists")
     add_db(copy)
     copy.set_defaults(func=cmd_backup)
+
+    move = sub.add_parser(
+        "migrate-data",
+        help="copy tenants to another database (from SQLite to PostgreSQL), counts checked",
+        description="Copy one tenant, several or all from one database to another, typically"
+        " from a SQLite file to PostgreSQL: in one transaction on the target, refused if a"
+        " tenant is there already, with the rows of every table counted on both sides.",
+    )
+    move.add_argument(
+        "--from", dest="source", required=True, metavar="FILE_OR_URL", help="where they are"
+    )
+    move.add_argument(
+        "--to", dest="target", required=True, metavar="URL", help="where they go (migrated)"
+    )
+    move.add_argument(
+        "--tenant",
+        action="append",
+        default=[],
+        metavar="TENANT_ID",
+        help="copy this tenant (repeatable; default: every tenant of the source)",
+    )
+    move.set_defaults(func=cmd_migrate_data)

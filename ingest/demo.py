@@ -1,24 +1,28 @@
-"""``leadsource demo``: a fresh tenant and form, the service, and a sample website."""
+"""``leadsource demo``: a fresh tenant and form, the service, and a sample website.
+
+On SQLite the demo makes a fresh file. A PostgreSQL database (``--postgres URL``) is long-lived
+and may hold earlier demos or real tenants, so the demo never touches what is there: it
+takes the first free tenant id of ``demo``, ``demo-2``, ``demo-3``... (a second run just works,
+and there is no command that deletes a tenant, so refusing would leave the user stuck).
+"""
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import socket
 import tempfile
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
-import uvicorn
-
-from . import admin, snippets
-from .app import create_app
-from .cli import in_transaction, server_options
+from . import admin, snippets, storage
 from .config import REPO_ROOT, Settings
-from .site import create_site_app
-from .storage import Connection
-from .store import Form
+from .storage import POSTGRES, Connection, dialect_of
+from .store import Form, StoreError
 
 DEMO_SITE = REPO_ROOT / "demo_site"
 TENANT = "demo"
+MAX_DEMOS = 1000  # demo-2 ... demo-1000 on one PostgreSQL database
 
 
 def _port(host: str, wanted: int) -> int:
@@ -33,10 +37,28 @@ def _port(host: str, wanted: int) -> int:
     raise SystemExit(f"no free port on {host}")
 
 
+def _free_tenant(conn: Connection) -> str:
+    """``demo``, or the first of ``demo-2``, ``demo-3``... that no earlier demo took."""
+    for n in range(1, MAX_DEMOS + 1):
+        tenant_id = TENANT if n == 1 else f"{TENANT}-{n}"
+        if not conn.execute("SELECT 1 FROM tenants WHERE tenant_id = ?", (tenant_id,)).fetchone():
+            return tenant_id
+    raise StoreError(f"{MAX_DEMOS} demo tenants on this database already; use another one")
+
+
+def _shown(url: str) -> str:
+    """The database's URL without its password, to print."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
 def run_demo(*, db_path: str | None, host: str, port: int, site_port: int) -> None:
     if db_path is None:
         db_path = str(Path(tempfile.mkdtemp(prefix="leadsource-demo-")) / "demo.db")
-    elif Path(db_path).exists():
+    elif dialect_of(db_path) != POSTGRES and Path(db_path).exists():
         raise SystemExit(f"{db_path} exists; the demo wants a fresh file")
     port, site_port = _port(host, port), _port(host, site_port)
     if site_port == port:
@@ -46,30 +68,43 @@ def run_demo(*, db_path: str | None, host: str, port: int, site_port: int) -> No
     settings = Settings.from_env(db_path=db_path, base_url=ingest_url)
     origins = [site_url, f"http://localhost:{site_port}"]
 
-    def setup(conn: Connection) -> tuple[str, Form]:
-        api_key = admin.create_tenant(conn, TENANT, origins, True)
+    def setup(conn: Connection) -> tuple[str, str, Form]:
+        # Chosen in the transaction that creates it: of two demos starting at the same
+        # instant, the second is told the tenant exists, and the next run takes another id.
+        tenant_id = _free_tenant(conn) if dialect_of(db_path) == POSTGRES else TENANT
+        api_key = admin.create_tenant(conn, tenant_id, origins, True)
         form = admin.create_form(
             conn,
-            TENANT,
+            tenant_id,
             name="Contact us",
             thank_you_url=f"{site_url}/thanks.html",
             published=True,
             custom_fields=[],
         )
-        return api_key, form
+        return tenant_id, api_key, form
 
-    api_key, form = in_transaction(db_path, setup)
+    try:
+        tenant_id, api_key, form = storage.transaction(db_path, setup)
+    except StoreError as exc:
+        raise SystemExit(f"leadsource: {exc}") from None
     context = {
-        "script_tag": snippets.script_tag(ingest_url, TENANT),
+        "script_tag": snippets.script_tag(ingest_url, tenant_id),
         "embed_html": snippets.embed_html(ingest_url, form),
         "hosted_url": snippets.hosted_url(ingest_url, form),
     }
+    import uvicorn
+
+    from .app import create_app
+    from .cli import server_options
+    from .site import create_site_app
+
     site_app = create_site_app(DEMO_SITE, context)
 
     print(
         f"""
 Leadsource demo
-  database      {db_path}
+  database      {_shown(db_path)}
+  tenant        {tenant_id}
   ingest        {ingest_url}
   website       {site_url}
 
@@ -102,3 +137,32 @@ Ctrl-C stops both servers.
         await asyncio.gather(*(s.serve() for s in servers))
 
     asyncio.run(serve())
+
+
+def postgres_url(value: str) -> str:
+    if dialect_of(value) != POSTGRES:
+        raise argparse.ArgumentTypeError("give a postgresql://user@host/database URL")
+    return value
+
+
+def cmd_demo(args: argparse.Namespace) -> None:
+    run_demo(
+        db_path=args.postgres or args.db, host=args.host, port=args.port, site_port=args.site_port
+    )
+
+
+def add_command(sub: argparse._SubParsersAction) -> None:
+    """Add ``demo`` to ``leadsource``'s subcommands."""
+    demo = sub.add_parser("demo", help="run the demo: service and a sample website")
+    where = demo.add_mutually_exclusive_group()
+    where.add_argument("--db", help="SQLite file to create (default: a fresh temporary one)")
+    where.add_argument(
+        "--postgres",
+        type=postgres_url,
+        metavar="URL",
+        help="a PostgreSQL database to run on instead (a new demo tenant each run)",
+    )
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--port", type=int, default=8000, help="ingest port (0: any free)")
+    demo.add_argument("--site-port", type=int, default=8080, help="website port (0: any free)")
+    demo.set_defaults(func=cmd_demo)

@@ -11,8 +11,8 @@ from ingest.cli import main
 
 
 @pytest.fixture
-def cli(tmp_path, capsys, monkeypatch):
-    db_path = str(tmp_path / "cli.db")
+def cli(db_url, capsys, monkeypatch):
+    db_path = db_url
     monkeypatch.setenv("LEADSOURCE_BASE_URL", "https://ls.example")
 
     def run(*args: str) -> tuple[int, dict | None, str]:
