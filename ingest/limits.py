@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 import logging
 import math
@@ -52,8 +53,10 @@ class LimitStats:
     flush_failures: int = 0
 
 
+@functools.lru_cache(maxsize=4096)
 def client_subject(address: str) -> str:
-    # Counters are shared storage: they hold a hash, never the address.
+    # Counters are shared storage: they hold a hash, never the address. (Kept for the
+    # addresses seen lately: the same clients come back.)
     return hashlib.sha256(address.encode()).hexdigest()[:24]
 
 

@@ -121,3 +121,24 @@ def test_processes_starting_together_apply_each_migration_once(postgres_database
     finally:
         with storage.connect(server) as conn:
             conn.execute(f"DROP DATABASE {name} WITH (FORCE)")
+
+
+def test_serve_with_workers_runs_processes_on_one_port(db_url, make_tenant, tmp_path):
+    """``leadsource serve --workers 2``: both processes answer on the one port, and every
+    submission sent at once is stored once."""
+    tenant = make_tenant()
+    with serving(db_url, workers=2, env=UNLIMITED, log=tmp_path / "serve.log") as node:
+        answers = at_once(
+            [
+                lambda i=i: post_json(
+                    node + tenant.form_path,
+                    {"email": f"worker{i}@example.com", "ls_submission_id": f"worker-{i:04d}"},
+                )
+                for i in range(16)
+            ]
+        )
+    assert [status for status, _ in answers] == [201] * 16
+    assert count(db_url, "persons") == 16
+    # uvicorn's supervisor started two worker processes.
+    log = (tmp_path / "serve.log").read_text()
+    assert log.count("Started server process") >= 2, log
