@@ -23,7 +23,7 @@ import pytest
 import uvicorn
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
-from ingest.site import create_site_app
+from ingest.ops.site import create_site_app
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("LEADSOURCE_CHROMIUM", "/usr/bin/chromium")

@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page
 
-from ingest.touch import CLICK_IDS, UTM_KEYS
+from ingest.domain.touch import CLICK_IDS, UTM_KEYS
 
 from .conftest import TOUCH_SLOTS, Service, Site
 

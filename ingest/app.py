@@ -14,12 +14,15 @@ from starlette.middleware import Middleware
 from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
-from . import api, collect, forms, limits, openapi, storage, tracker
-from .config import Settings
-from .edge import Edge
-from .errors import AppError, handle_app_error, handle_http_exception
-from .metrics import Metrics, metrics_endpoint
-from .settings_cache import SettingsCache
+from ingest import storage
+from ingest.api import openapi
+from ingest.api import persons as api
+from ingest.config import Settings
+from ingest.edge import collect, forms, limits, tracker
+from ingest.edge.middleware import Edge
+from ingest.edge.settings_cache import SettingsCache
+from ingest.errors import AppError, handle_app_error, handle_http_exception
+from ingest.ops.metrics import Metrics, metrics_endpoint
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 

@@ -26,12 +26,13 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ingest import admin, storage  # noqa: E402
+from ingest import storage  # noqa: E402
+from ingest.domain.submissions import Touches, record  # noqa: E402
+from ingest.domain.touch import build_touch  # noqa: E402
+from ingest.domain.validation import validate  # noqa: E402
+from ingest.edge.tracker import SCRIPT_OPTIONS, load_scripts  # noqa: E402
+from ingest.storage import admin  # noqa: E402
 from ingest.storage.sqlite import Writer  # noqa: E402
-from ingest.submissions import Touches, record  # noqa: E402
-from ingest.touch import build_touch  # noqa: E402
-from ingest.tracker import SCRIPT_OPTIONS, load_scripts  # noqa: E402
-from ingest.validation import validate  # noqa: E402
 
 
 async def _writer_run(path: str, max_batch: int, total: int, concurrency: int) -> float:

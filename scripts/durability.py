@@ -148,8 +148,8 @@ def _client(
 
 def _run(run: int, clients: int, total: int, kill_after: int) -> dict[str, int]:
     sys.path.insert(0, str(ROOT))
-    from ingest import admin
-    from ingest.cli import in_transaction
+    from ingest.ops.cli import in_transaction
+    from ingest.storage import admin
 
     with tempfile.TemporaryDirectory(prefix="leadsource-durability-") as tmp:
         db_path = f"{tmp}/leadsource.db"

@@ -19,9 +19,10 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from ingest import admin, storage
+from ingest import storage
 from ingest.app import create_app
 from ingest.config import Settings
+from ingest.storage import admin
 
 BASE_URL = "http://testserver"
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

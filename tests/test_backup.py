@@ -15,11 +15,11 @@ import pytest
 from starlette.testclient import TestClient
 
 from ingest.app import create_app
-from ingest.backup import table_counts
-from ingest.cli import main
+from ingest.domain.submissions import Touches, record
+from ingest.domain.validation import validate
+from ingest.ops.backup import table_counts
+from ingest.ops.cli import main
 from ingest.storage.sqlite import Writer
-from ingest.submissions import Touches, record
-from ingest.validation import validate
 
 from .conftest import person
 

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from ingest import storage
-from ingest.cli import main
+from ingest.ops.cli import main
 
 
 @pytest.fixture

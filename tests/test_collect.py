@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
-from ingest import sessions, storage
-from ingest.collect import MAX_BODY, is_bot
+from ingest import storage
+from ingest.domain import sessions
+from ingest.edge.collect import MAX_BODY, is_bot
 
 CHROME = (
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "

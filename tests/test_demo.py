@@ -150,7 +150,7 @@ def test_an_existing_sqlite_file_is_refused(tmp_path):
 
 @pytest.mark.parametrize("value", ["demo.db", "sqlite:///demo.db", "http://pg.example/x"])
 def test_postgres_takes_only_a_postgresql_url(value, capsys):
-    from ingest.cli import main
+    from ingest.ops.cli import main
 
     with pytest.raises(SystemExit) as exit_info:
         main(["demo", "--postgres", value])

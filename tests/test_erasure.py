@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from ingest import storage
-from ingest.cli import main
-from ingest.erasure import NO_PERSONAL_DATA, PERSONAL_TABLES
+from ingest.domain.erasure import NO_PERSONAL_DATA, PERSONAL_TABLES
+from ingest.ops.cli import main
 
 from .conftest import Tenant, person, touch_json
 from .test_collect import FACEBOOK, LINKEDIN, PAGE, beacon

@@ -10,7 +10,7 @@ from urllib.parse import quote
 import pytest
 
 from ingest import storage
-from ingest.touch import CLICK_IDS, UTM_KEYS
+from ingest.domain.touch import CLICK_IDS, UTM_KEYS
 
 from .conftest import person, source_of, touch_json
 

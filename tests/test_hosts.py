@@ -12,9 +12,9 @@ import pytest
 from starlette.testclient import TestClient
 
 from ingest.app import create_app
-from ingest.cli import server_options
 from ingest.config import Settings
-from ingest.hosts import host_allowed, host_name
+from ingest.edge.hosts import host_allowed, host_name
+from ingest.ops.cli import server_options
 
 from .test_collect import CHROME
 

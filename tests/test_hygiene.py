@@ -13,8 +13,9 @@ from dataclasses import replace
 
 import pytest
 
-from ingest import observability, storage
-from ingest.metrics import read_sample
+from ingest import storage
+from ingest.ops import observability
+from ingest.ops.metrics import read_sample
 
 from .conftest import person, touch_json
 from .test_collect import beacon

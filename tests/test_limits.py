@@ -22,9 +22,9 @@ from starlette.testclient import TestClient
 
 from ingest import storage
 from ingest.app import create_app
-from ingest.cli import server_options
 from ingest.config import Settings
-from ingest.limits import DatabaseCounters, Limiter, RateLimited
+from ingest.edge.limits import DatabaseCounters, Limiter, RateLimited
+from ingest.ops.cli import server_options
 from ingest.storage.sqlite import Writer
 
 from .test_collect import beacon, rows

@@ -9,7 +9,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from ingest.app import create_app
-from ingest.metrics import read_sample
+from ingest.ops.metrics import read_sample
 
 TOKEN = "metrics-token-0123456789"
 SCRAPE = {"Authorization": f"Bearer {TOKEN}"}

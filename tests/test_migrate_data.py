@@ -11,11 +11,12 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from ingest import admin, storage
+from ingest import storage
 from ingest.app import create_app
-from ingest.cli import main
 from ingest.config import Settings
-from ingest.migrate_data import COPIED, NOT_COPIED
+from ingest.ops.cli import main
+from ingest.ops.migrate_data import COPIED, NOT_COPIED
+from ingest.storage import admin
 
 from .conftest import BASE_URL, Tenant, count, touch_json
 from .test_collect import FACEBOOK, LINKEDIN, PAGE, beacon

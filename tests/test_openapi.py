@@ -9,6 +9,7 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import replace
 
+import ingest.edge.limits  # noqa: F401 (RateLimited is an AppError defined there)
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
@@ -17,11 +18,12 @@ from schemathesis.python import asgi
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
-import ingest.limits  # noqa: F401 (RateLimited is an AppError defined there)
-from ingest import admin, errors, openapi
+from ingest import errors
+from ingest.api import openapi
 from ingest.app import create_app
-from ingest.cli import in_transaction
 from ingest.config import Settings
+from ingest.ops.cli import in_transaction
+from ingest.storage import admin
 
 from .test_collect import CHROME
 from .test_limits import NO_LIMITS

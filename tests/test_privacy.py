@@ -15,10 +15,11 @@ from html import unescape
 import pytest
 from starlette.testclient import TestClient
 
-from ingest import admin, storage
+from ingest import storage
 from ingest.app import create_app
-from ingest.logs import log_config
-from ingest.privacy import looks_like_campaign_key, private_params_removed
+from ingest.domain.privacy import looks_like_campaign_key, private_params_removed
+from ingest.ops.logs import log_config
+from ingest.storage import admin
 
 from .test_collect import beacon, rows
 

@@ -8,8 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from ingest import retention, storage
-from ingest.cli import main
+from ingest import storage
+from ingest.domain import retention
+from ingest.ops.cli import main
 
 from .test_collect import LINKEDIN, PAGE, beacon
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import asyncio
 
-from ingest import admin, storage
-from ingest.settings_cache import MAX_ENTRIES, SettingsCache
+from ingest import storage
+from ingest.edge.settings_cache import MAX_ENTRIES, SettingsCache
+from ingest.storage import admin
 
 
 class Counting:

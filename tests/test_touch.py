@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from ingest.touch import (
+from ingest.domain.touch import (
     CLICK_IDS,
     MAX_HANDOVER,
     MAX_HISTORY,

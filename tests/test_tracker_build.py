@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.tracker import SCRIPT_OPTIONS
+from ingest.edge.tracker import SCRIPT_OPTIONS
 
 TRACKER = Path(__file__).resolve().parent.parent / "tracker"
 DIST = TRACKER / "dist"
@@ -37,7 +37,7 @@ def test_no_built_file_was_changed_by_hand(name: str) -> None:
 
 def test_every_combination_of_options_is_built_and_nothing_else() -> None:
     assert MANIFEST["options"] == list(SCRIPT_OPTIONS), (
-        "ingest.tracker.SCRIPT_OPTIONS and tracker/variants.mjs name different options"
+        "ingest.edge.tracker.SCRIPT_OPTIONS and tracker/variants.mjs name different options"
     )
     built = sorted(tuple(entry["options"]) for entry in MANIFEST["variants"].values())
     every = sorted(

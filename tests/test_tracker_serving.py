@@ -15,10 +15,11 @@ import brotli
 import pytest
 from starlette.testclient import TestClient
 
-from ingest import admin, storage
+from ingest import storage
 from ingest.app import create_app
 from ingest.config import Settings
-from ingest.tracker import SCRIPT_OPTIONS, choose_encoding, js_literal
+from ingest.edge.tracker import SCRIPT_OPTIONS, choose_encoding, js_literal
+from ingest.storage import admin
 
 DIST = Path(Settings().tracker_dir)
 MANIFEST = json.loads((DIST / "build.json").read_text())

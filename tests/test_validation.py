@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.validation import company_key, validate
+from ingest.domain.validation import company_key, validate
 
 
 @pytest.mark.parametrize(

@@ -17,9 +17,9 @@ import contextlib
 from collections.abc import Callable, Iterator
 from typing import Any, Protocol, TypeVar
 
-from .dialect import POSTGRES, SQLITE, TRACERS, IntegrityError, dialect_of, tables
-from .migrations import migrate
-from .sqlite import WriterClosed, WriterStats
+from ingest.storage.dialect import POSTGRES, SQLITE, TRACERS, IntegrityError, dialect_of, tables
+from ingest.storage.migrations import migrate
+from ingest.storage.sqlite import WriterClosed, WriterStats
 
 T = TypeVar("T")
 
@@ -80,10 +80,10 @@ class Database(Protocol):
 
 def open_database(url: str, *, max_batch: int = 256, pool_size: int = 8) -> Database:
     if dialect_of(url) == POSTGRES:
-        from .postgres import PostgresDatabase
+        from ingest.storage.postgres import PostgresDatabase
 
         return PostgresDatabase(url, pool_size=pool_size)
-    from .sqlite import SQLiteDatabase
+    from ingest.storage.sqlite import SQLiteDatabase
 
     return SQLiteDatabase(url, max_batch=max_batch)
 
@@ -93,7 +93,7 @@ def connect(url: str, *, tuples: bool = False) -> Iterator[Any]:
     """A connection in autocommit mode; closed at the end of the block. With ``tuples``,
     rows are plain tuples (for checks that compare them)."""
     if dialect_of(url) == POSTGRES:
-        from .postgres import connect as pg_connect
+        from ingest.storage.postgres import connect as pg_connect
 
         conn = pg_connect(url, tuples=tuples)
         try:
@@ -101,7 +101,7 @@ def connect(url: str, *, tuples: bool = False) -> Iterator[Any]:
         finally:
             conn.raw.close()
     else:
-        from .sqlite import connect as sqlite_connect
+        from ingest.storage.sqlite import connect as sqlite_connect
 
         conn = sqlite_connect(url)
         if tuples:
@@ -130,7 +130,7 @@ def dialect_of_connection(conn: Any) -> str:
 def in_transaction(conn: Any, work: Callable[[Any], T]) -> T:
     """``work(conn)`` in one committed transaction on a connection in autocommit mode."""
     if dialect_of_connection(conn) == POSTGRES:
-        from .postgres import run_job
+        from ingest.storage.postgres import run_job
 
         return run_job(conn, work)
     # IMMEDIATE: the write lock first, so the change is ordered with the writer's.

@@ -11,8 +11,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from ..clock import utcnow
-from .dialect import POSTGRES, migration_for
+from ingest.clock import utcnow
+from ingest.storage.dialect import POSTGRES, migration_for
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 _MIGRATION_NAME = re.compile(r"^(\d{4})_(\w+)\.sql$")

@@ -27,9 +27,9 @@ from psycopg import errors
 from psycopg.rows import tuple_row
 from psycopg_pool import ConnectionPool
 
-from .dialect import POSTGRES, PgConnection, row_factory
-from .migrations import migrate
-from .sqlite import WriterClosed, WriterStats
+from ingest.storage.dialect import POSTGRES, PgConnection, row_factory
+from ingest.storage.migrations import migrate
+from ingest.storage.sqlite import WriterClosed, WriterStats
 
 log = logging.getLogger("leadsource.postgres")
 

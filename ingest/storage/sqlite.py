@@ -25,8 +25,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from .dialect import SQLITE, TRACERS
-from .migrations import migrate
+from ingest.storage.dialect import SQLITE, TRACERS
+from ingest.storage.migrations import migrate
 
 log = logging.getLogger("leadsource.writer")
 

@@ -6,8 +6,8 @@ from typing import Any
 
 import jinja2
 
-from .store import Form
-from .validation import CUSTOM_FIELD_MAX, STANDARD_FIELDS
+from ingest.domain.validation import CUSTOM_FIELD_MAX, STANDARD_FIELDS
+from ingest.storage.reads import Form
 
 _env = jinja2.Environment(
     loader=jinja2.PackageLoader("ingest", "templates"), autoescape=True, trim_blocks=True

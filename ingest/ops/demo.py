@@ -15,10 +15,11 @@ import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from . import admin, snippets, storage
-from .config import REPO_ROOT, Settings
-from .storage import POSTGRES, Connection, dialect_of
-from .store import Form, StoreError
+from ingest import storage
+from ingest.config import REPO_ROOT, Settings
+from ingest.edge import snippets
+from ingest.storage import POSTGRES, Connection, admin, dialect_of
+from ingest.storage.reads import Form, StoreError
 
 DEMO_SITE = REPO_ROOT / "demo_site"
 TENANT = "demo"
@@ -94,9 +95,9 @@ def run_demo(*, db_path: str | None, host: str, port: int, site_port: int) -> No
     }
     import uvicorn
 
-    from .app import create_app
-    from .cli import server_options
-    from .site import create_site_app
+    from ingest.app import create_app
+    from ingest.ops.cli import server_options
+    from ingest.ops.site import create_site_app
 
     site_app = create_site_app(DEMO_SITE, context)
 

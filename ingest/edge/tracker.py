@@ -23,9 +23,9 @@ import brotli
 from starlette.requests import Request
 from starlette.responses import Response
 
-from . import limits, origins
-from .errors import NotFound
-from .store import StoreError, Tenant
+from ingest.edge import limits, origins
+from ingest.errors import NotFound
+from ingest.storage.reads import StoreError, Tenant
 
 CONTENT_TYPE = "text/javascript; charset=utf-8"
 CONFIG_PLACEHOLDER = "/*CONFIG*/null"

@@ -14,9 +14,28 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.types import Message
 
-from . import limits, origins
-from .bodies import read_body
-from .errors import (
+from ingest.domain.privacy import private_params_removed, without_private_params
+from ingest.domain.submissions import Touches, record
+from ingest.domain.touch import (
+    handed_touches,
+    params_from_query,
+    touch_from_fields,
+    touch_from_json,
+    touches_from_json,
+)
+from ingest.domain.validation import (
+    is_campaign_key,
+    load_json,
+    valid_submission_id,
+    valid_visitor_id,
+    validate,
+)
+from ingest.edge import limits, origins
+from ingest.edge.bodies import read_body
+from ingest.edge.limits import RateLimited
+from ingest.edge.origins import origin_of, own_origin
+from ingest.edge.snippets import form_path, visible_fields
+from ingest.errors import (
     BadRequest,
     Conflict,
     Forbidden,
@@ -27,27 +46,8 @@ from .errors import (
     ValidationFailed,
     wants_json,
 )
-from .limits import RateLimited
-from .origins import origin_of, own_origin
-from .privacy import private_params_removed, without_private_params
-from .snippets import form_path, visible_fields
-from .storage import WriterClosed
-from .store import Form, Tenant, new_id
-from .submissions import Touches, record
-from .touch import (
-    handed_touches,
-    params_from_query,
-    touch_from_fields,
-    touch_from_json,
-    touches_from_json,
-)
-from .validation import (
-    is_campaign_key,
-    load_json,
-    valid_submission_id,
-    valid_visitor_id,
-    validate,
-)
+from ingest.storage import WriterClosed
+from ingest.storage.reads import Form, Tenant, new_id
 
 MAX_FIELDS = 200
 # Fields a JSON post may send as JSON values: touches as objects, the history as an array.

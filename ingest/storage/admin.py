@@ -8,9 +8,10 @@ import re
 import secrets
 from typing import Any
 
-from .clock import utcnow
-from .storage import Connection, IntegrityError
-from .store import (
+from ingest.clock import utcnow
+from ingest.edge.tracker import script_options
+from ingest.storage import Connection, IntegrityError
+from ingest.storage.reads import (
     FORM_SQL,
     ORIGINS_SQL,
     TENANT_SQL,
@@ -22,7 +23,6 @@ from .store import (
     new_id,
     tenant_from_rows,
 )
-from .tracker import script_options
 
 TENANT_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 MAX_RETENTION_DAYS = 36500

@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from .storage import Connection
+from ingest.storage import Connection
 
 
 class StoreError(Exception):

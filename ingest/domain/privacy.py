@@ -11,7 +11,7 @@ from dataclasses import replace
 from typing import overload
 from urllib.parse import unquote_plus, urlsplit, urlunsplit
 
-from .touch import CLICK_IDS, UTM_KEYS, Touch
+from ingest.domain.touch import CLICK_IDS, UTM_KEYS, Touch
 
 _CAMPAIGN = frozenset((*UTM_KEYS, *CLICK_IDS))
 _LETTERS = re.compile(r"[^a-z]")

@@ -21,10 +21,10 @@ from typing import Any
 
 import psycopg
 
-from . import storage
-from .storage import POSTGRES, SQLITE, Connection, dialect_of, dialect_of_connection
-from .storage.migrations import migrations
-from .store import StoreError
+from ingest import storage
+from ingest.storage import POSTGRES, SQLITE, Connection, dialect_of, dialect_of_connection
+from ingest.storage.migrations import migrations
+from ingest.storage.reads import StoreError
 
 # In the order they are written: tenants first, as every other table references them.
 COPIED = (

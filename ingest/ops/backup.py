@@ -15,8 +15,8 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from .storage import POSTGRES, dialect_of
-from .store import StoreError
+from ingest.storage import POSTGRES, dialect_of
+from ingest.storage.reads import StoreError
 
 # Tables whose row counts the backup reports: enough to compare with the live database.
 COUNTED = ("tenants", "forms", "persons", "companies", "submissions", "sessions", "pageviews")

@@ -15,8 +15,8 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
-from . import store
-from .store import Form, Tenant
+from ingest.storage import reads as store
+from ingest.storage.reads import Form, Tenant
 
 MAX_ENTRIES = 10_000
 

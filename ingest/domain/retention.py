@@ -14,9 +14,9 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from .clock import iso_time
-from .storage import Connection, in_transaction
-from .store import StoreError
+from ingest.clock import iso_time
+from ingest.storage import Connection, in_transaction
+from ingest.storage.reads import StoreError
 
 BATCH = 5000
 

@@ -18,12 +18,12 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from .clock import utcnow
-from .errors import Conflict
-from .storage import Connection
-from .store import new_id
-from .touch import Touch, source_columns
-from .validation import CleanSubmission, company_key
+from ingest.clock import utcnow
+from ingest.domain.touch import Touch, source_columns
+from ingest.domain.validation import CleanSubmission, company_key
+from ingest.errors import Conflict
+from ingest.storage import Connection
+from ingest.storage.reads import new_id
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,9 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from .collect import PAGE_ADDRESS
-from .touch import CLICK_IDS, MAX_URL, UTM_KEYS
-from .validation import EMAIL_MAX, STANDARD_FIELDS
+from ingest.domain.touch import CLICK_IDS, MAX_URL, UTM_KEYS
+from ingest.domain.validation import EMAIL_MAX, STANDARD_FIELDS
+from ingest.edge.collect import PAGE_ADDRESS
 
 Schema = dict[str, Any]
 

@@ -11,11 +11,14 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from . import admin, cli_ops, demo, snippets, storage, store, tracker
-from .cli_ops import parse_retention_days
-from .config import Settings
-from .storage import Connection
-from .validation import valid_field_name
+from ingest import storage
+from ingest.config import Settings
+from ingest.domain.validation import valid_field_name
+from ingest.edge import snippets, tracker
+from ingest.ops import cli_ops, demo
+from ingest.ops.cli_ops import parse_retention_days
+from ingest.storage import Connection, admin
+from ingest.storage import reads as store
 
 T = TypeVar("T")
 
@@ -113,7 +116,7 @@ def _print(data: dict[str, Any]) -> None:
 def server_options(settings: Settings) -> dict[str, Any]:
     """uvicorn's options for our settings. uvicorn believes ``X-Forwarded-*`` from loopback
     unless told otherwise; we believe them only from ``LEADSOURCE_TRUSTED_PROXIES``."""
-    from .logs import log_config
+    from ingest.ops.logs import log_config
 
     proxies = list(settings.trusted_proxies)
     return {
@@ -128,7 +131,7 @@ def server_options(settings: Settings) -> dict[str, Any]:
 def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
-    from .app import create_app, tune_server_process
+    from ingest.app import create_app, tune_server_process
 
     settings = _settings(args)
     tune_server_process()

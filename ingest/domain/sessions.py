@@ -20,10 +20,8 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from .clock import iso_time
-from .storage import Connection
-from .store import new_id
-from .touch import (
+from ingest.clock import iso_time
+from ingest.domain.touch import (
     Touch,
     build_touch,
     clean_url,
@@ -31,6 +29,8 @@ from .touch import (
     source_columns,
     without_campaign,
 )
+from ingest.storage import Connection
+from ingest.storage.reads import new_id
 
 SESSION_GAP = timedelta(minutes=30)
 # A page reloading itself in a loop must not grow the database without end.

@@ -29,11 +29,11 @@ from prometheus_client.registry import Collector
 from starlette.requests import Request
 from starlette.responses import Response
 
-from .errors import NotFound, Unauthorized
+from ingest.errors import NotFound, Unauthorized
 
 if TYPE_CHECKING:
-    from .limits import Limiter
-    from .storage import Database as Writer
+    from ingest.edge.limits import Limiter
+    from ingest.storage import Database as Writer
 
 # Anything else is counted as "other", so a client inventing methods makes no new series.
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})

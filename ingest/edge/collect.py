@@ -16,14 +16,14 @@ from datetime import datetime
 from starlette.requests import Request
 from starlette.responses import Response
 
-from . import limits, origins
-from .bodies import read_body
-from .errors import BadRequest, Forbidden, NotFound, Unavailable, UnsupportedMediaType
-from .privacy import private_params_removed
-from .sessions import PageView, record_pageview
-from .storage import WriterClosed
-from .touch import clean_url
-from .validation import load_json, valid_visitor_id
+from ingest.domain.privacy import private_params_removed
+from ingest.domain.sessions import PageView, record_pageview
+from ingest.domain.touch import clean_url
+from ingest.domain.validation import load_json, valid_visitor_id
+from ingest.edge import limits, origins
+from ingest.edge.bodies import read_body
+from ingest.errors import BadRequest, Forbidden, NotFound, Unavailable, UnsupportedMediaType
+from ingest.storage import WriterClosed
 
 MAX_BODY = 4 * 1024
 CONTENT_TYPES = ("text/plain", "application/json")

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from starlette.requests import ClientDisconnect, Request
 
-from . import observability
-from .errors import BadRequest, PayloadTooLarge
+from ingest.errors import BadRequest, PayloadTooLarge
+from ingest.ops import observability
 
 
 class ClientGone(BadRequest):

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from starlette.requests import Request
 from starlette.responses import Response
 
-from .store import Tenant
+from ingest.storage.reads import Tenant
 
 
 def origin_of(url: str) -> str | None:

@@ -8,9 +8,10 @@ import functools
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from . import erasure, store
-from .errors import BadRequest, NotFound, Unauthorized, Unavailable
-from .storage import Connection, WriterClosed
+from ingest.domain import erasure
+from ingest.errors import BadRequest, NotFound, Unauthorized, Unavailable
+from ingest.storage import Connection, WriterClosed
+from ingest.storage import reads as store
 
 MAX_LIMIT = 200
 # Answers with personal data stay out of shared and browser caches.

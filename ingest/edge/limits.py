@@ -24,9 +24,9 @@ from typing import Protocol
 
 from starlette.requests import Request
 
-from .config import Settings
-from .errors import AppError
-from .storage import Connection, Database
+from ingest.config import Settings
+from ingest.errors import AppError
+from ingest.storage import Connection, Database
 
 log = logging.getLogger("leadsource.limits")
 

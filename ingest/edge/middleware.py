@@ -17,9 +17,9 @@ import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .hosts import REFUSED, host_allowed, host_name
-from .logs import access_log
-from .metrics import UNMATCHED, Metrics
+from ingest.edge.hosts import REFUSED, host_allowed, host_name
+from ingest.ops.logs import access_log
+from ingest.ops.metrics import UNMATCHED, Metrics
 
 # Hosted pages may still be framed (embedded forms); they run no script at all.
 HTML_CSP = b"default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'"

@@ -6,7 +6,7 @@ import json
 import re
 from dataclasses import dataclass, field
 
-from .touch import CLICK_IDS, UTM_KEYS
+from ingest.domain.touch import CLICK_IDS, UTM_KEYS
 
 EMAIL_MAX = 254
 _EMAIL = re.compile(r"^[^@\s<>\"(),;:]+@[^@\s<>\"(),;:]+\.[^@\s<>\"(),;:.]{2,}$")

@@ -28,9 +28,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from .clock import utcnow
-from .storage import POSTGRES, Connection, dialect_of_connection
-from .store import StoreError
+from ingest.clock import utcnow
+from ingest.storage import POSTGRES, Connection, dialect_of_connection
+from ingest.storage.reads import StoreError
 
 EXPORT_FORMAT = "leadsource.person/1"
 

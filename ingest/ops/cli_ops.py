@@ -9,8 +9,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from . import backup, erasure, migrate_data, retention, storage
-from .config import Settings
+from ingest import storage
+from ingest.config import Settings
+from ingest.domain import erasure, retention
+from ingest.ops import backup, migrate_data
 
 
 def _settings(args: argparse.Namespace) -> Settings:
