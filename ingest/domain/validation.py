@@ -6,6 +6,7 @@ import json
 import re
 from dataclasses import dataclass, field
 
+from ingest.domain import form_fields
 from ingest.domain.touch import CLICK_IDS, UTM_KEYS
 
 EMAIL_MAX = 254
@@ -113,10 +114,15 @@ def validate(raw: dict[str, str], custom_fields: list[dict[str, object]]) -> Cle
         label = str(spec.get("label") or name)
         if len(value) > bound:
             out.errors[name] = f"{label} can be at most {bound} characters."
-        elif spec.get("required") and not strip_controls(value).strip():
-            out.errors[name] = f"{label} is required."
-        elif cleaned := strip_controls(value, multiline=True).strip():
-            out.values[name] = cleaned
+            continue
+        # Text keeps its tab and line breaks (a customer's own HTML may use a textarea for
+        # a field defined as short text); the other types are one line.
+        multiline = spec.get("type", "text") in ("text", "textarea")
+        kept, error = form_fields.check(spec, strip_controls(value, multiline=multiline).strip())
+        if error:
+            out.errors[name] = error
+        elif kept:
+            out.values[name] = kept
 
     # Fields the customer's own HTML added but the form does not declare: kept, bounded,
     # so nothing a visitor typed is lost.

@@ -30,7 +30,8 @@ def visible_fields(form: Form) -> list[dict[str, Any]]:
             "name": f["name"],
             "label": f.get("label") or f["name"],
             "required": bool(f.get("required")),
-            "type": "text",
+            "type": f.get("type", "text"),
+            "options": f.get("options", []),
             "maxlength": int(f.get("max_length", CUSTOM_FIELD_MAX)),
         }
         for f in form.custom_fields

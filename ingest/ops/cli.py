@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from ingest import storage
 from ingest.config import Settings
+from ingest.domain import form_fields
 from ingest.domain.validation import valid_field_name
 from ingest.edge import snippets, tracker
 from ingest.ops import cli_ops, demo
@@ -72,16 +73,26 @@ def parse_on_off(value: str) -> bool:
 
 
 def parse_field(value: str) -> dict[str, Any]:
-    """NAME[:LABEL][:required] -> a custom field definition."""
+    """NAME[:LABEL][:FLAGS] -> a custom field definition; FLAGS is comma-separated:
+    ``required`` and a type (``textarea``, ``email``, ``tel``, ``url``, ``number``,
+    ``checkbox``), e.g. ``budget:Budget:required,number``."""
     name, _, rest = value.partition(":")
-    label, _, flag = rest.partition(":")
+    label, _, flags = rest.partition(":")
     if not valid_field_name(name) or name.lower().startswith("ls_") or name.startswith("utm_"):
         raise argparse.ArgumentTypeError(
             f"{name!r} is not a usable field name (letters, digits, _ . -; not ls_ or utm_)"
         )
     field: dict[str, Any] = {"name": name, "label": (label or name)[:100]}
-    if flag == "required":
-        field["required"] = True
+    for flag in filter(None, flags.split(",")):
+        if flag == "required":
+            field["required"] = True
+        elif flag in form_fields.TYPES and flag != "select":
+            field["type"] = flag
+        else:
+            raise argparse.ArgumentTypeError(
+                f"{flag!r}: use required and a type of "
+                + ", ".join(t for t in form_fields.TYPES if t != "select")
+            )
     return field
 
 
@@ -200,6 +211,8 @@ def _form_json(settings: Settings, form: store.Form) -> dict[str, Any]:
         "name": form.name,
         "published": form.published,
         "thank_you_url": form.thank_you_url,
+        "thank_you_message": form.thank_you_message,
+        "fields": form.custom_fields,
         "hosted_url": snippets.hosted_url(settings.public_base, form),
         "embed_html": snippets.embed_html(settings.public_base, form),
         "script_tag": snippets.script_tag(settings.public_base, form.tenant_id),
@@ -222,6 +235,7 @@ def cmd_form_create(args: argparse.Namespace) -> None:
             thank_you_url=args.thank_you,
             published=args.publish,
             custom_fields=args.field,
+            thank_you_message=args.thank_you_message,
         ),
     )
     _print(_form_json(settings, form))
@@ -237,6 +251,7 @@ def cmd_form_update(args: argparse.Namespace) -> None:
             args.form_id,
             published=args.published,
             thank_you_url=args.thank_you,
+            thank_you_message=args.thank_you_message,
         ),
     )
     _print(_form_json(settings, form))
@@ -361,14 +376,16 @@ def build_parser() -> argparse.ArgumentParser:
     fcreate.add_argument("tenant_id")
     fcreate.add_argument("--name", required=True)
     fcreate.add_argument("--thank-you", type=parse_url, help="URL to send visitors to")
+    fcreate.add_argument("--thank-you-message", help="text of the hosted thank-you page")
     fcreate.add_argument("--publish", action="store_true", help="accept submissions now")
     fcreate.add_argument(
         "--field",
         action="append",
         type=parse_field,
         default=[],
-        metavar="NAME[:LABEL][:required]",
-        help="a custom field (repeatable)",
+        metavar="NAME[:LABEL][:FLAGS]",
+        help="a field of its own (repeatable); FLAGS: required and a type, comma-separated,"
+        " e.g. budget:Budget:required,number",
     )
     with_db(fcreate, base_url=True)
     fcreate.set_defaults(func=cmd_form_create)
@@ -380,6 +397,7 @@ def build_parser() -> argparse.ArgumentParser:
     state.add_argument("--publish", dest="published", action="store_const", const=True)
     state.add_argument("--unpublish", dest="published", action="store_const", const=False)
     fupdate.add_argument("--thank-you", type=parse_url)
+    fupdate.add_argument("--thank-you-message", help='text of the hosted thank-you page ("": ours)')
     with_db(fupdate, base_url=True)
     fupdate.set_defaults(func=cmd_form_update)
 

@@ -9,6 +9,8 @@ import secrets
 from typing import Any
 
 from ingest.clock import utcnow
+from ingest.domain import form_fields
+from ingest.domain.validation import strip_controls
 from ingest.edge.tracker import script_options
 from ingest.storage import Connection, IntegrityError
 from ingest.storage.reads import (
@@ -156,23 +158,61 @@ def create_form(
     thank_you_url: str | None,
     published: bool,
     custom_fields: list[dict[str, Any]],
+    thank_you_message: str | None = None,
 ) -> Form:
     get_tenant(conn, tenant_id)
-    form = Form(tenant_id, new_id("frm"), name, thank_you_url, published, custom_fields)
+    custom_fields = _fields(custom_fields)
+    form = Form(
+        tenant_id,
+        new_id("frm"),
+        _form_name(name),
+        thank_you_url,
+        published,
+        custom_fields,
+        _message(thank_you_message),
+    )
     conn.execute(
         "INSERT INTO forms (tenant_id, form_id, name, thank_you_url, published, custom_fields,"
-        " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        " thank_you_message, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         (
             tenant_id,
             form.form_id,
-            name,
+            form.name,
             thank_you_url,
             int(published),
             json.dumps(custom_fields),
+            form.thank_you_message,
             utcnow(),
         ),
     )
     return form
+
+
+FORM_NAME_MAX = 200
+THANK_YOU_MESSAGE_MAX = 2000
+
+
+def _form_name(name: str) -> str:
+    name = " ".join(name.split())
+    if not name or len(name) > FORM_NAME_MAX:
+        raise StoreError(f"a form needs a name of 1-{FORM_NAME_MAX} characters")
+    return name
+
+
+def _message(message: str | None) -> str | None:
+    if message is None:
+        return None
+    message = strip_controls(message, multiline=True).strip()
+    if len(message) > THANK_YOU_MESSAGE_MAX:
+        raise StoreError(f"the thank-you message can be at most {THANK_YOU_MESSAGE_MAX} characters")
+    return message or None
+
+
+def _fields(custom_fields: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    try:
+        return form_fields.definitions(custom_fields)
+    except form_fields.FieldError as error:
+        raise StoreError(str(error)) from None
 
 
 def update_form(
@@ -182,8 +222,28 @@ def update_form(
     *,
     published: bool | None = None,
     thank_you_url: str | None = None,
+    name: str | None = None,
+    custom_fields: list[dict[str, Any]] | None = None,
+    thank_you_message: str | None = None,
 ) -> Form:
+    """Change a form; ``None`` leaves a setting as it is, ``""`` clears the thank-you address
+    or message."""
     get_form(conn, tenant_id, form_id)
+    if name is not None:
+        conn.execute(
+            "UPDATE forms SET name = ? WHERE tenant_id = ? AND form_id = ?",
+            (_form_name(name), tenant_id, form_id),
+        )
+    if custom_fields is not None:
+        conn.execute(
+            "UPDATE forms SET custom_fields = ? WHERE tenant_id = ? AND form_id = ?",
+            (json.dumps(_fields(custom_fields)), tenant_id, form_id),
+        )
+    if thank_you_message is not None:
+        conn.execute(
+            "UPDATE forms SET thank_you_message = ? WHERE tenant_id = ? AND form_id = ?",
+            (_message(thank_you_message), tenant_id, form_id),
+        )
     if published is not None:
         conn.execute(
             "UPDATE forms SET published = ? WHERE tenant_id = ? AND form_id = ?",

@@ -48,6 +48,7 @@ class Form:
     thank_you_url: str | None
     published: bool
     custom_fields: list[dict[str, Any]] = field(default_factory=list)
+    thank_you_message: str | None = None  # the hosted thank-you page's text
 
 
 # -- tenants and forms ------------------------------------------------------------------
@@ -59,8 +60,8 @@ TENANT_SQL = (
 )
 ORIGINS_SQL = "SELECT origin FROM tenant_origins WHERE tenant_id = ? ORDER BY origin"
 FORM_SQL = (
-    "SELECT form_id, name, thank_you_url, published, custom_fields FROM forms"
-    " WHERE tenant_id = ? AND form_id = ?"
+    "SELECT form_id, name, thank_you_url, published, custom_fields, thank_you_message"
+    " FROM forms WHERE tenant_id = ? AND form_id = ?"
 )
 
 
@@ -83,6 +84,7 @@ def form_from_row(tenant_id: str, row: Any) -> Form:
         row["thank_you_url"],
         bool(row["published"]),
         json.loads(row["custom_fields"]),
+        row["thank_you_message"],
     )
 
 
@@ -112,6 +114,32 @@ def tenant_and_form(
     """What a form request needs, in one read."""
     tenant = get_tenant(conn, tenant_id)
     return tenant, None if tenant is None else get_form(conn, tenant_id, form_id)
+
+
+def list_forms(conn: Connection, tenant_id: str) -> list[Form]:
+    rows = conn.execute(
+        "SELECT form_id, name, thank_you_url, published, custom_fields, thank_you_message"
+        " FROM forms WHERE tenant_id = ? ORDER BY created_at, form_id",
+        (tenant_id,),
+    ).fetchall()
+    return [form_from_row(tenant_id, row) for row in rows]
+
+
+def form_submission_counts(
+    conn: Connection, tenant_id: str, since: dict[str, str]
+) -> dict[str, dict[str, int]]:
+    """Submissions per form since each of the given times (ISO strings, by label), e.g.
+    ``{"7d": ..., "30d": ...}`` -> ``{form_id: {"7d": n, "30d": m}}``."""
+    counts: dict[str, dict[str, int]] = {}
+    for label, start in since.items():
+        rows = conn.execute(
+            "SELECT form_id, COUNT(*) FROM submissions WHERE tenant_id = ? AND submitted_at >= ?"
+            " GROUP BY form_id",
+            (tenant_id, start),
+        ).fetchall()
+        for form_id, n in ((r[0], r[1]) for r in rows):
+            counts.setdefault(form_id, {})[label] = n
+    return counts
 
 
 # -- persons (read model) --------------------------------------------------------------
