@@ -14,9 +14,10 @@ from starlette.testclient import TestClient
 from ingest import storage
 from ingest.app import create_app
 from ingest.config import Settings
+from ingest.domain.links import build as build_link
 from ingest.ops.cli import main
 from ingest.ops.migrate_data import COPIED, NOT_COPIED
-from ingest.storage import admin
+from ingest.storage import admin, links
 
 from .conftest import BASE_URL, Tenant, count, touch_json
 from .test_collect import FACEBOOK, LINKEDIN, PAGE, beacon
@@ -103,6 +104,14 @@ def source(tmp_path, clock) -> Iterator[tuple[TestClient, dict[str, Tenant]]]:
         other = tenants["other-tenant"]
         submit(client, other, "ingrid@fjord.example", ls_visitor_id="visitor-laptop-01")
         assert beacon(client, other, FACEBOOK, visitor="visitor-laptop-01").status_code == 204
+
+        def campaign(conn: Any) -> None:
+            values = {"utm_source": "linkedin", "utm_medium": "paid_social", "utm_campaign": "Q3"}
+            link = build_link("https://www.acme.example/offer", values)
+            links.save_link(conn, "acme", link, "marketer@acme.example")
+            links.create_campaign(conn, "acme", "Autumn «launch»", ["q3"])
+
+        storage.transaction(db_path, campaign)
         yield client, tenants
 
 

@@ -54,6 +54,10 @@ NO_PERSONAL_DATA = {
     # has nothing to find here; and they are deleted once their rate window has passed
     # (ingest/limits.py), within two windows: two minutes by default.
     "rate_counters": "hashed client addresses per rate window, deleted after the window",
+    "campaigns": "the customer's campaign names",
+    "campaign_values": "the utm_campaign values each campaign owns",
+    # created_by is the marketer who built the link (a user of the customer), not a lead.
+    "tracking_urls": "links the customer's marketers built, with who built them",
 }
 
 # JSON text columns, returned as JSON values in an export.

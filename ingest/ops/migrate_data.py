@@ -38,6 +38,9 @@ COPIED = (
     "submission_touches",
     "sessions",
     "pageviews",
+    "campaigns",
+    "campaign_values",
+    "tracking_urls",
 )
 
 NOT_COPIED = {
