@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -24,6 +23,7 @@ import uvicorn
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
 from ingest.ops.site import create_site_app
+from tests.servers import free_port, serving
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("LEADSOURCE_CHROMIUM", "/usr/bin/chromium")
@@ -48,12 +48,6 @@ VISITOR_ARGS = [*CHROMIUM_ARGS, "--disable-blink-features=AutomationControlled"]
 # the page calls Leadsource.consent); a tenant made without options gets the default script.
 EVERYTHING = ("pageviews", "consent", "inputs", "crossdomain", "api")
 FULL = tuple(option for option in EVERYTHING if option != "consent")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass
@@ -94,47 +88,8 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
     # The service's log goes to a file: a pipe nobody reads fills up (64 KB of access log
     # lines) and then blocks the service.
     log_path = directory / "service.log"
-    log = log_path.open("w")
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "ingest",
-            "serve",
-            "--db",
-            str(db_path),
-            "--port",
-            str(port),
-            "--base-url",
-            url,
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/healthz", timeout=1) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail(f"the service did not start:\n{log_path.read_text()}")
-            time.sleep(0.1)
+    with serving(str(db_path), log=log_path) as url:
         yield Service(url, db_path)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 @dataclass

@@ -38,12 +38,13 @@ def serving(
     try:
         deadline = time.monotonic() + 30
         while True:
-            assert proc.poll() is None, f"the server exited with {proc.returncode}"
             try:
                 with urllib.request.urlopen(f"{base}/healthz", timeout=1):
                     break
             except (urllib.error.URLError, ConnectionError):
-                assert time.monotonic() < deadline, "the server did not start"
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    said = log.read_text() if log else ""
+                    raise AssertionError(f"the server did not start:\n{said}") from None
                 time.sleep(0.1)
         yield base
     finally:

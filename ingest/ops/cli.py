@@ -77,7 +77,10 @@ def parse_field(value: str) -> dict[str, Any]:
     ``required`` and a type (``textarea``, ``email``, ``tel``, ``url``, ``number``,
     ``checkbox``), e.g. ``budget:Budget:required,number``."""
     name, _, rest = value.partition(":")
-    label, _, flags = rest.partition(":")
+    # The last part is FLAGS only when it is made of flags: a label may hold colons.
+    label, _, flags = rest.rpartition(":")
+    if not label or not all(f == "required" or f in form_fields.TYPES for f in flags.split(",")):
+        label, flags = rest, ""
     if not valid_field_name(name) or name.lower().startswith("ls_") or name.startswith("utm_"):
         raise argparse.ArgumentTypeError(
             f"{name!r} is not a usable field name (letters, digits, _ . -; not ls_ or utm_)"
@@ -86,13 +89,10 @@ def parse_field(value: str) -> dict[str, Any]:
     for flag in filter(None, flags.split(",")):
         if flag == "required":
             field["required"] = True
-        elif flag in form_fields.TYPES and flag != "select":
+        elif flag != "select":
             field["type"] = flag
         else:
-            raise argparse.ArgumentTypeError(
-                f"{flag!r}: use required and a type of "
-                + ", ".join(t for t in form_fields.TYPES if t != "select")
-            )
+            raise argparse.ArgumentTypeError("a choice needs its options: make it in the app")
     return field
 
 

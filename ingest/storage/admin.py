@@ -193,7 +193,7 @@ THANK_YOU_MESSAGE_MAX = 2000
 
 
 def _form_name(name: str) -> str:
-    name = " ".join(name.split())
+    name = strip_controls(name).strip()
     if not name or len(name) > FORM_NAME_MAX:
         raise StoreError(f"a form needs a name of 1-{FORM_NAME_MAX} characters")
     return name
