@@ -26,7 +26,7 @@ from typing import Any
 
 from ingest.domain.validation import company_key
 from ingest.storage import Connection
-from ingest.storage.reads import StoreError, get_touch
+from ingest.storage.reads import StoreError, get_person, get_touch
 
 MAX_PAGE = 200
 
@@ -338,3 +338,10 @@ def get_company(conn: Connection, tenant_id: str, company_id: str) -> dict[str, 
         "submissions_count": submissions,
         "persons": [person_summary(p) for p in persons],
     }
+
+
+def person_cards(conn: Connection, tenant_id: str, query: PersonQuery) -> Page:
+    """A page of the selection with each person whole (``reads.get_person``), for the API."""
+    page = search_persons(conn, tenant_id, query)
+    cards = [get_person(conn, tenant_id, item["id"]) for item in page.items]
+    return Page([card for card in cards if card is not None], page.next_cursor)
