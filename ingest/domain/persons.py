@@ -38,6 +38,8 @@ def validate_update(body: object) -> dict[str, str | None]:
             errors[name] = f"Can be at most {bound} characters."
         else:
             cleaned = strip_controls(value).strip() if value is not None else ""
+            if name == "company":  # as a submission's company is kept
+                cleaned = " ".join(cleaned.split())
             changes[name] = cleaned or None
     if errors:
         raise ValidationFailed("Some fields need fixing.", errors)

@@ -147,9 +147,9 @@ def _page(rows: list[Any], limit: int, sort: str, id_key: str, shape: Any) -> Pa
     return Page([shape(row) for row in rows], next_cursor)
 
 
-def _check_limit(limit: int) -> None:
-    if not 1 <= limit <= MAX_PAGE:
-        raise BadQuery(f"limit must be between 1 and {MAX_PAGE}.")
+def _check_limit(limit: int, bound: int = MAX_PAGE) -> None:
+    if not 1 <= limit <= bound:
+        raise BadQuery(f"limit must be between 1 and {bound}.")
 
 
 # -- persons ---------------------------------------------------------------------------
@@ -170,8 +170,7 @@ _PERSON_COLUMNS = ", ".join(
         *(f"lc.{k} AS lc_{k}" for k in _SUMMARY_TOUCH),
     )
 )
-_PERSON_FROM = (
-    " FROM persons p"
+_PERSON_JOINS = (
     " LEFT JOIN companies c ON c.tenant_id = p.tenant_id AND c.company_id = p.company_id"
     " LEFT JOIN touches ft ON ft.tenant_id = p.tenant_id AND ft.touch_id = p.first_touch_id"
     " LEFT JOIN touches lc ON lc.tenant_id = p.tenant_id"
@@ -212,18 +211,27 @@ def person_where(tenant_id: str, query: PersonQuery) -> tuple[str, list[Any]]:
     return " AND ".join(where), params
 
 
-def search_persons(conn: Connection, tenant_id: str, query: PersonQuery) -> Page:
-    """One page of the tenant's persons, as summaries (``person_summary``)."""
-    _check_limit(query.limit)
+def search_persons(
+    conn: Connection, tenant_id: str, query: PersonQuery, *, bound: int = MAX_PAGE
+) -> Page:
+    """One page of the tenant's persons, as summaries (``person_summary``). ``bound``: the
+    largest page (the CSV export reads bigger pages than clients may ask for)."""
+    _check_limit(query.limit, bound)
     column, descending = parse_sort(query.sort, PERSON_SORTS)
     where, params = person_where(tenant_id, query)
     keyset, keyset_params, order = _keyset(
         "p", column, "person_id", descending, query.cursor, query.sort
     )
+    # The page's ids first, from persons alone, then its rows joined: joined before the
+    # sort, SQLite would look up the company and both touches of every candidate row.
+    outer_order = order.replace("p.person_id", "k.person_id").replace(f"p.{column}", "k.sort_value")
     rows = conn.execute(
-        f"SELECT {_PERSON_COLUMNS}, p.{column} AS sort_value{_PERSON_FROM}"
-        f" WHERE {where}{keyset} ORDER BY {order} LIMIT ?",
-        (*params, *keyset_params, query.limit + 1),
+        f"SELECT {_PERSON_COLUMNS}, k.sort_value FROM ("
+        f"SELECT p.person_id, p.{column} AS sort_value FROM persons p"
+        f" WHERE {where}{keyset} ORDER BY {order} LIMIT ?"
+        ") k JOIN persons p ON p.tenant_id = ? AND p.person_id = k.person_id"
+        f"{_PERSON_JOINS} ORDER BY {outer_order}",
+        (*params, *keyset_params, query.limit + 1, tenant_id),
     ).fetchall()
     return _page(rows, query.limit, query.sort, "person_id", person_summary)
 
@@ -319,7 +327,7 @@ def get_company(conn: Connection, tenant_id: str, company_id: str) -> dict[str, 
     if row is None:
         return None
     persons = conn.execute(
-        f"SELECT {_PERSON_COLUMNS}{_PERSON_FROM}"
+        f"SELECT {_PERSON_COLUMNS} FROM persons p{_PERSON_JOINS}"
         " WHERE p.tenant_id = ? AND p.company_id = ?"
         " ORDER BY p.created_at, p.person_id LIMIT ?",
         (tenant_id, company_id, COMPANY_PERSONS_SHOWN),
