@@ -439,8 +439,8 @@ def date_param(name: str, description: str) -> Schema:
     return {
         "name": name,
         "in": "query",
-        "description": description + " YYYY-MM-DD.",
-        "schema": {"type": "string", "format": "date"},
+        "description": description + " YYYY-MM-DD; empty is no bound.",
+        "schema": {"type": "string", "anyOf": [{"format": "date"}, {"const": ""}]},
     }
 
 

@@ -70,7 +70,7 @@ def person_query(params: Mapping[str, str]) -> PersonQuery:
         form_id=_text(params, "form", ID_MAX) or None,
         created_from=_date(params, "created_from"),
         created_to=_date(params, "created_to"),
-        sort=_text(params, "sort", 64) or "-created_at",
+        sort=params.get("sort", "-created_at"),
         cursor=_text(params, "cursor", CURSOR_MAX) or None,
         limit=limit(params),
     )
@@ -79,7 +79,7 @@ def person_query(params: Mapping[str, str]) -> PersonQuery:
 def company_query(params: Mapping[str, str]) -> CompanyQuery:
     return CompanyQuery(
         q=_text(params, "q", SEARCH_MAX) or None,
-        sort=_text(params, "sort", 64) or "name",
+        sort=params.get("sort", "name"),
         cursor=_text(params, "cursor", CURSOR_MAX) or None,
         limit=limit(params),
     )
