@@ -76,7 +76,7 @@ def test_each_key_sees_only_its_tenant(client, two_tenants):
 def test_unknown_email_is_an_empty_list(client, two_tenants):
     a, _ = two_tenants
     response = client.get("/api/v1/persons", params={"email": "nobody@example.com"}, headers=a.auth)
-    assert response.json() == {"items": []}
+    assert response.json() == {"items": [], "next_cursor": None}
 
 
 @pytest.mark.parametrize(

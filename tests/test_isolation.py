@@ -21,6 +21,7 @@ from .test_collect import CHROME
 # How each route is scoped. A new route fails test_every_route_is_classified until it is
 # added here (and, if it takes an id or a tenant, exercised by the matrix below).
 PERSON_BY_ID = "a person id, scoped by the bearer key"
+COMPANY_BY_ID = "a company id, scoped by the bearer key"
 BY_KEY = "the bearer key's tenant"
 TENANT_PATH = "the tenant in the path"
 FORM_PATH = "the tenant and the form in the path"
@@ -31,6 +32,8 @@ ROUTES = {
     "/api/v1/persons": BY_KEY,
     "/api/v1/persons/{person_id}": PERSON_BY_ID,
     "/api/v1/persons/{person_id}/export": PERSON_BY_ID,
+    "/api/v1/companies": BY_KEY,
+    "/api/v1/companies/{company_id}": COMPANY_BY_ID,
     "/t/{tenant_id}/utm.js": TENANT_PATH,
     "/t/{tenant_id}/utm-debug.js": TENANT_PATH,
     "/t/{tenant_id}/collect": TENANT_PATH,
@@ -73,6 +76,8 @@ class World:
     b: Tenant
     a_person: str
     b_person: str
+    a_company: str
+    b_company: str
 
 
 MARK_A, MARK_B = "marker-of-tenant-a", "marker-of-tenant-b"
@@ -93,12 +98,8 @@ def world(client, make_tenant) -> World:
             },
         )
         assert response.status_code == 201, response.text
-    return World(
-        a,
-        b,
-        person(client, a, "same@example.com")["id"],
-        person(client, b, "same@example.com")["id"],
-    )
+    a_card, b_card = person(client, a, "same@example.com"), person(client, b, "same@example.com")
+    return World(a, b, a_card["id"], b_card["id"], a_card["company"]["id"], b_card["company"]["id"])
 
 
 KEYS = {
@@ -134,6 +135,42 @@ def test_person_routes(client, world, settings):
     card = client.get(f"/api/v1/persons/{world.a_person}", headers=world.a.auth).json()
     assert card["first_name"] == MARK_A
     assert len(card["submissions"]) == 1
+
+
+def test_company_routes(client, world, settings):
+    """As for persons: another tenant's company id is 404, no key or a wrong one 401."""
+    cases = scoped(settings, COMPANY_BY_ID)
+    assert cases
+    for path, method in cases:
+        a_url = path.replace("{company_id}", world.a_company)
+        b_url = path.replace("{company_id}", world.b_company)
+        own = _send(client, method, a_url, world.a.auth)
+        assert own.status_code == 200 and MARK_A in own.text and MARK_B not in own.text
+        for url, auth in ((b_url, world.a.auth), (a_url, world.b.auth)):
+            response = _send(client, method, url, auth)
+            assert response.status_code == 404, (method, url, response.text)
+            assert response.json()["error"]["code"] == "not_found"
+            assert MARK_A not in response.text and MARK_B not in response.text
+        for name, headers in KEYS.items():
+            response = _send(client, method, a_url, headers)
+            assert response.status_code == 401, (method, path, name)
+            assert MARK_A not in response.text
+
+
+def test_person_edit_with_another_tenants_id_changes_nothing(client, world):
+    """A valid change sent with another tenant's person id: 404, neither person changed."""
+    for url, auth in (
+        (f"/api/v1/persons/{world.b_person}", world.a.auth),
+        (f"/api/v1/persons/{world.a_person}", world.b.auth),
+    ):
+        response = client.patch(url, json={"first_name": "changed", "company": "x"}, headers=auth)
+        assert response.status_code == 404
+    for tenant, person_id, mark in (
+        (world.a, world.a_person, MARK_A),
+        (world.b, world.b_person, MARK_B),
+    ):
+        card = client.get(f"/api/v1/persons/{person_id}", headers=tenant.auth).json()
+        assert card["first_name"] == mark and card["company"]["name"] == mark
 
 
 def test_key_scoped_routes(client, world, settings):
@@ -172,7 +209,7 @@ def test_form_routes(client, world, settings):
     for tenant in (world.a, world.b):
         assert client.get(
             "/api/v1/persons", params={"email": "cross@example.com"}, headers=tenant.auth
-        ).json() == {"items": []}
+        ).json() == {"items": [], "next_cursor": None}
 
 
 def test_tenant_routes(client, world, settings):

@@ -15,9 +15,16 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from ingest.domain.touch import CLICK_IDS, MAX_URL, UTM_KEYS
+from ingest.domain.touch import CLICK_IDS, MAX_URL, MAX_VALUE, UTM_KEYS
 from ingest.domain.validation import EMAIL_MAX, STANDARD_FIELDS
 from ingest.edge.collect import PAGE_ADDRESS
+from ingest.storage.people import (
+    COMPANY_SORTS,
+    MAX_PAGE,
+    PERSON_FILTERS,
+    PERSON_SORTS,
+    SEARCH_MAX,
+)
 
 Schema = dict[str, Any]
 
@@ -31,7 +38,7 @@ ERRORS: dict[int, tuple[tuple[str, ...], str]] = {
     400: (("bad_request",), "The request could not be read (body, parameters or `Host`)."),
     401: (("unauthorized",), "No API key, or not a valid one."),
     403: (("forbidden", "form_not_published"), "Origin not allowed, or form not published."),
-    404: (("not_found",), "No such tenant, form or person (for this key's tenant)."),
+    404: (("not_found",), "No such tenant, form, person or company (for this key's tenant)."),
     409: (("conflict",), "The submission id was already used with other content."),
     413: (("payload_too_large",), "The body is larger than its bound."),
     415: (("unsupported_media_type",), "The body's `Content-Type` is not one this accepts."),
@@ -238,6 +245,107 @@ SUBMISSION: Schema = {
     "additionalProperties": TEXT,
 }
 
+PERSON_EDIT: Schema = {
+    "type": "object",
+    "properties": {
+        name: {"type": ["string", "null"], "maxLength": bound}
+        for name, _, bound in STANDARD_FIELDS
+        if name != "email"
+    },
+    "minProperties": 1,
+    "additionalProperties": False,
+}
+
+SUMMARY_TOUCH: Schema = {
+    "oneOf": [
+        {
+            "type": "object",
+            "properties": {
+                "source": NULLABLE_STRING,
+                "medium": NULLABLE_STRING,
+                "campaign": NULLABLE_STRING,
+                "at": {"type": "string"},
+            },
+            "required": ["source", "medium", "campaign", "at"],
+            "additionalProperties": False,
+        },
+        {"type": "null"},
+    ]
+}
+
+PERSON_SUMMARY: Schema = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "string"},
+        "email": {"type": "string"},
+        "first_name": NULLABLE_STRING,
+        "last_name": NULLABLE_STRING,
+        "created_at": {"type": "string"},
+        "company": {
+            "oneOf": [
+                {
+                    "type": "object",
+                    "properties": {"id": {"type": "string"}, "name": {"type": "string"}},
+                    "required": ["id", "name"],
+                    "additionalProperties": False,
+                },
+                {"type": "null"},
+            ]
+        },
+        "first_touch": SUMMARY_TOUCH,
+        "lead_creation": SUMMARY_TOUCH,
+    },
+    "required": [
+        "id",
+        "email",
+        "first_name",
+        "last_name",
+        "created_at",
+        "company",
+        "first_touch",
+        "lead_creation",
+    ],
+    "additionalProperties": False,
+}
+
+_COMPANY_COMMON: Schema = {
+    "id": {"type": "string"},
+    "name": {"type": "string"},
+    "created_at": {"type": "string"},
+    "persons_count": {"type": "integer", "minimum": 0},
+}
+
+COMPANY_SUMMARY: Schema = {
+    "type": "object",
+    "properties": {**_COMPANY_COMMON, "source": SUMMARY_TOUCH},
+    "required": ["id", "name", "created_at", "source", "persons_count"],
+    "additionalProperties": False,
+}
+
+COMPANY: Schema = {
+    "type": "object",
+    "properties": {
+        **_COMPANY_COMMON,
+        "source": NULLABLE_TOUCH,
+        "submissions_count": {"type": "integer", "minimum": 0},
+        "persons": {
+            "type": "array",
+            "description": "Its first 100 persons by creation (`persons_count` counts all).",
+            "items": PERSON_SUMMARY,
+        },
+    },
+    "required": [
+        "id",
+        "name",
+        "created_at",
+        "source",
+        "persons_count",
+        "submissions_count",
+        "persons",
+    ],
+    "additionalProperties": False,
+}
+
 PAGE_VIEW: Schema = {
     "type": "object",
     "properties": {
@@ -318,43 +426,88 @@ def json_ok(description: str, schema: Schema, *, no_store: bool = False) -> Sche
     return response
 
 
+def query_param(name: str, description: str, bound: int) -> Schema:
+    return {
+        "name": name,
+        "in": "query",
+        "description": description,
+        "schema": {"type": "string", "maxLength": bound},
+    }
+
+
+def date_param(name: str, description: str) -> Schema:
+    return {
+        "name": name,
+        "in": "query",
+        "description": description + " YYYY-MM-DD; empty is no bound.",
+        "schema": {"type": "string", "anyOf": [{"format": "date"}, {"const": ""}]},
+    }
+
+
+def sort_param(sorts: dict[str, str], default: str) -> Schema:
+    return {
+        "name": "sort",
+        "in": "query",
+        "description": "The column to sort by; `-` in front for descending. Ties are ordered "
+        "by id.",
+        "schema": {
+            "type": "string",
+            "enum": [s for name in sorts for s in (name, f"-{name}")],
+            "default": default,
+        },
+    }
+
+
+CURSOR_PARAM: Schema = {
+    "name": "cursor",
+    "in": "query",
+    "description": "`next_cursor` of the previous page, with the same parameters otherwise; "
+    "a cursor not given by this list, or given for another sort, is 400.",
+    "schema": {"type": "string", "maxLength": 2000},
+}
+LIMIT_PARAM: Schema = {
+    "name": "limit",
+    "in": "query",
+    "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 50},
+}
+
+
+def page_of(item: str) -> Schema:
+    return {
+        "type": "object",
+        "properties": {
+            "items": {"type": "array", "items": {"$ref": f"#/components/schemas/{item}"}},
+            "next_cursor": {
+                "type": ["string", "null"],
+                "description": "Pass as `cursor` for the next page; null on the last page.",
+            },
+        },
+        "required": ["items", "next_cursor"],
+        "additionalProperties": False,
+    }
+
+
 PATHS: dict[str, dict[str, Schema]] = {
     "/api/v1/persons": {
         "get": operation(
-            "Persons of the key's tenant, newest first, optionally by email",
+            "Persons of the key's tenant: search, filters, sorts, keyset pages",
             tag="persons",
             parameters=(
-                {
-                    "name": "email",
-                    "in": "query",
-                    "description": "Exact address (any case).",
-                    "schema": {"type": "string", "maxLength": EMAIL_MAX},
-                },
-                {
-                    "name": "limit",
-                    "in": "query",
-                    "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50},
-                },
+                query_param("q", "Text in the email, name or company (any case).", SEARCH_MAX),
+                query_param("email", "Exact address (any case).", EMAIL_MAX),
+                *(
+                    query_param(name, "Persons whose touch has exactly this value.", MAX_VALUE)
+                    for name in PERSON_FILTERS
+                ),
+                query_param("form", "Persons with a submission on this form (its id).", 64),
+                date_param("created_from", "Created on or after this day (UTC)."),
+                date_param("created_to", "Created on or before this day (UTC)."),
+                sort_param(PERSON_SORTS, "-created_at"),
+                CURSOR_PARAM,
+                LIMIT_PARAM,
             ),
             security=BEARER,
-            ok=(
-                200,
-                json_ok(
-                    "The persons.",
-                    {
-                        "type": "object",
-                        "properties": {
-                            "items": {
-                                "type": "array",
-                                "items": {"$ref": "#/components/schemas/Person"},
-                            }
-                        },
-                        "required": ["items"],
-                        "additionalProperties": False,
-                    },
-                    no_store=True,
-                ),
-            ),
+            ok=(200, json_ok("A page of persons.", page_of("Person"), no_store=True)),
             errors=(400, 401),
         )
     },
@@ -369,6 +522,21 @@ PATHS: dict[str, dict[str, Schema]] = {
                 json_ok("The person.", {"$ref": "#/components/schemas/Person"}, no_store=True),
             ),
             errors=(401, 404),
+        ),
+        "patch": operation(
+            "Change a person's name or company (a company is matched by name, or created "
+            "without a source); null or blank clears",
+            tag="persons",
+            parameters=(path_param("person_id", "The person's id."),),
+            body={"application/json": {"schema": {"$ref": "#/components/schemas/PersonEdit"}}},
+            security=BEARER,
+            ok=(
+                200,
+                json_ok(
+                    "The changed person.", {"$ref": "#/components/schemas/Person"}, no_store=True
+                ),
+            ),
+            errors=(400, 401, 404, 413, 415, 422, 503),
         ),
         "delete": operation(
             "Erase one person and everything that is theirs (a privacy erasure request)",
@@ -427,6 +595,31 @@ PATHS: dict[str, dict[str, Schema]] = {
                     no_store=True,
                 ),
             ),
+            errors=(401, 404),
+        )
+    },
+    "/api/v1/companies": {
+        "get": operation(
+            "Companies of the key's tenant: name search, sorts, keyset pages",
+            tag="companies",
+            parameters=(
+                query_param("q", "Text in the name (case and spaces folded).", SEARCH_MAX),
+                sort_param(COMPANY_SORTS, "name"),
+                CURSOR_PARAM,
+                LIMIT_PARAM,
+            ),
+            security=BEARER,
+            ok=(200, json_ok("A page of companies.", page_of("CompanySummary"), no_store=True)),
+            errors=(400, 401),
+        )
+    },
+    "/api/v1/companies/{company_id}": {
+        "get": operation(
+            "One company of the key's tenant: its source, persons and submissions count",
+            tag="companies",
+            parameters=(path_param("company_id", "The company's id."),),
+            security=BEARER,
+            ok=(200, json_ok("The company.", COMPANY, no_store=True)),
             errors=(401, 404),
         )
     },
@@ -560,6 +753,8 @@ def document(base_url: str) -> Schema:
             "schemas": {
                 "Touch": TOUCH,
                 "Person": PERSON,
+                "PersonEdit": PERSON_EDIT,
+                "CompanySummary": COMPANY_SUMMARY,
                 "Submission": SUBMISSION,
                 "PageView": PAGE_VIEW,
                 **error_schemas,

@@ -1,5 +1,6 @@
-"""The API: ``/api/v1/persons``, scoped to the tenant that owns the bearer key: reading
-persons, and a person's export and erasure for privacy requests."""
+"""The API: ``/api/v1/persons``, scoped to the tenant that owns the bearer key: the persons
+list (search, filters, sorts, keyset pages: ``ingest/api/queries.py``), reading and editing a
+person, and a person's export and erasure for privacy requests."""
 
 from __future__ import annotations
 
@@ -8,17 +9,28 @@ import functools
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from ingest.api import queries
+from ingest.clock import utcnow
 from ingest.domain import erasure
-from ingest.errors import BadRequest, NotFound, Unauthorized, Unavailable
-from ingest.storage import Connection, WriterClosed
+from ingest.domain import persons as domain
+from ingest.domain.validation import load_json
+from ingest.edge.bodies import read_body
+from ingest.errors import (
+    BadRequest,
+    NotFound,
+    Unauthorized,
+    Unavailable,
+    UnsupportedMediaType,
+)
+from ingest.storage import Connection, WriterClosed, people
 from ingest.storage import reads as store
 
-MAX_LIMIT = 200
+EDIT_BODY_MAX = 4096
 # Answers with personal data stay out of shared and browser caches.
 NO_STORE = {"Cache-Control": "no-store"}
 
 
-async def _tenant_id(request: Request) -> str:
+async def tenant_of_key(request: Request) -> str:
     scheme, _, key = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not key.strip():
         raise Unauthorized("Send your API key as 'Authorization: Bearer <key>'.")
@@ -29,28 +41,27 @@ async def _tenant_id(request: Request) -> str:
 
 
 async def list_persons(request: Request) -> Response:
-    tenant_id = await _tenant_id(request)
-    email = request.query_params.get("email")
+    """A page of the tenant's persons, each the whole person (as ``GET`` of one answers),
+    and the cursor of the next page (``null`` on the last)."""
+    tenant_id = await tenant_of_key(request)
+    query = queries.person_query(request.query_params)
     try:
-        limit = int(request.query_params.get("limit", "50"))
-    except ValueError:
-        raise BadRequest("limit must be a whole number.") from None
-    if not 1 <= limit <= MAX_LIMIT:
-        raise BadRequest(f"limit must be between 1 and {MAX_LIMIT}.")
-    if email is not None and len(email) > 254:
-        raise BadRequest("email can be at most 254 characters.")
-    items = await request.state.db.read(store.find_persons, tenant_id, email=email, limit=limit)
-    return JSONResponse({"items": items}, headers=NO_STORE)
+        page = await request.state.db.read(people.person_cards, tenant_id, query)
+    except people.BadQuery as error:
+        raise BadRequest(str(error)) from None
+    return JSONResponse({"items": page.items, "next_cursor": page.next_cursor}, headers=NO_STORE)
 
 
 async def person(request: Request) -> Response:
     if request.method == "DELETE":
         return await erase_person(request)
+    if request.method == "PATCH":
+        return await update_person(request)
     return await get_person(request)
 
 
 async def get_person(request: Request) -> Response:
-    tenant_id = await _tenant_id(request)
+    tenant_id = await tenant_of_key(request)
     person = await request.state.db.read(
         store.get_person, tenant_id, request.path_params["person_id"]
     )
@@ -59,9 +70,37 @@ async def get_person(request: Request) -> Response:
     return JSONResponse(person, headers=NO_STORE)
 
 
+async def update_person(request: Request) -> Response:
+    """Change a person's name or company (JSON object of ``first_name``, ``last_name``,
+    ``company``; null or blank clears); answers the whole person."""
+    tenant_id = await tenant_of_key(request)
+    person_id = request.path_params["person_id"]
+    # Another tenant's id is 404 whatever the body says.
+    if not await request.state.db.read(people.person_exists, tenant_id, person_id):
+        raise NotFound("No such person.")
+    if not request.headers.get("content-type", "").startswith("application/json"):
+        raise UnsupportedMediaType("Send the change as application/json.")
+    body = await read_body(request, EDIT_BODY_MAX, "The change is too large.")
+    try:
+        data = load_json(body)
+    except (ValueError, RecursionError):
+        raise BadRequest("The body must be a JSON object.") from None
+    changes = domain.validate_update(data)
+    job = functools.partial(
+        domain.update, tenant_id=tenant_id, person_id=person_id, changes=changes, now=utcnow()
+    )
+    try:
+        await request.state.db.write(job)
+    except domain.PersonNotFound:
+        raise NotFound("No such person.") from None
+    except WriterClosed:
+        raise Unavailable("The service is shutting down; please try again.") from None
+    return await get_person(request)
+
+
 async def export_person(request: Request) -> Response:
     """Everything stored about one person (a privacy access request), as one JSON document."""
-    tenant_id = await _tenant_id(request)
+    tenant_id = await tenant_of_key(request)
     person_id = request.path_params["person_id"]
     work = functools.partial(erasure.export, tenant_id=tenant_id, person_id=person_id)
     try:
@@ -81,7 +120,7 @@ async def export_person(request: Request) -> Response:
 async def erase_person(request: Request) -> Response:
     """Delete one person and everything that is theirs (a privacy erasure request), as one
     writer job: all of it or nothing."""
-    tenant_id = await _tenant_id(request)
+    tenant_id = await tenant_of_key(request)
     job = functools.partial(
         erasure.erase, tenant_id=tenant_id, person_id=request.path_params["person_id"]
     )

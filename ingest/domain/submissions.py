@@ -19,6 +19,7 @@ import json
 from dataclasses import dataclass
 
 from ingest.clock import utcnow
+from ingest.domain import person_keys
 from ingest.domain.touch import Touch, source_columns
 from ingest.domain.validation import CleanSubmission, company_key
 from ingest.errors import Conflict
@@ -99,11 +100,13 @@ def record(
             if touches.first_touch is touches.conversion
             else _insert_touch(conn, tenant_id, touches.first_touch)
         )
-        company_id = _company_for(conn, tenant_id, clean.company, conversion_id, now)
+        company_id = company_for(conn, tenant_id, clean.company, conversion_id, now)
         conn.execute(
             "INSERT INTO persons (tenant_id, person_id, email, first_name, last_name,"
-            " company_id, first_touch_id, lead_creation_touch_id, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " company_id, first_touch_id, lead_creation_touch_id, created_at,"
+            " name_key, company_key, search_key, ft_source, ft_medium, ft_campaign,"
+            " lc_source, lc_medium, lc_campaign)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 tenant_id,
                 person_id,
@@ -114,6 +117,14 @@ def record(
                 first_id,
                 conversion_id,
                 now,
+                *person_keys.keys(
+                    clean.email,
+                    clean.first_name,
+                    clean.last_name,
+                    clean.company if company_id else None,
+                ),
+                *person_keys.touch_keys(touches.first_touch),
+                *person_keys.touch_keys(touches.conversion),
             ),
         )
     else:
@@ -121,13 +132,19 @@ def record(
         created = False
         # An existing person's card is not overwritten by what a form says; only blanks
         # are filled. Their sources stay as they were: this submission adds a conversion.
-        company_id = person["company_id"] or _company_for(conn, tenant_id, clean.company, None, now)
+        company_id = person["company_id"] or company_for(conn, tenant_id, clean.company, None, now)
         conn.execute(
             "UPDATE persons SET first_name = COALESCE(first_name, ?),"
             " last_name = COALESCE(last_name, ?), company_id = ?"
             " WHERE tenant_id = ? AND person_id = ?",
             (clean.first_name, clean.last_name, company_id, tenant_id, person_id),
         )
+        if (
+            (person["first_name"] is None and clean.first_name)
+            or (person["last_name"] is None and clean.last_name)
+            or company_id != person["company_id"]
+        ):
+            person_keys.refresh(conn, tenant_id, person_id)
 
     conn.execute(
         "INSERT INTO submissions (tenant_id, submission_id, form_id, person_id,"
@@ -162,7 +179,7 @@ def content_hash(form_id: str, clean: CleanSubmission) -> str:
     return hashlib.sha256(encoded).hexdigest()
 
 
-def _company_for(
+def company_for(
     conn: Connection,
     tenant_id: str,
     name: str | None,

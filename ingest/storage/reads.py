@@ -158,25 +158,6 @@ _TOUCH_KEYS = (
 _TOUCH_COLUMNS = ", ".join((*_TOUCH_KEYS, "click_ids"))
 
 
-def find_persons(
-    conn: Connection, tenant_id: str, *, email: str | None = None, limit: int = 50
-) -> list[dict[str, Any]]:
-    if email is not None:
-        sql = (
-            "SELECT * FROM persons WHERE tenant_id = ? AND email = ?"
-            " ORDER BY created_at DESC, person_id DESC LIMIT ?"
-        )
-        params: tuple[Any, ...] = (tenant_id, email.strip().lower(), limit)
-    else:
-        sql = (
-            "SELECT * FROM persons WHERE tenant_id = ?"
-            " ORDER BY created_at DESC, person_id DESC LIMIT ?"
-        )
-        params = (tenant_id, limit)
-    rows = conn.execute(sql, params).fetchall()
-    return [_person(conn, tenant_id, row) for row in rows]
-
-
 def get_person(conn: Connection, tenant_id: str, person_id: str) -> dict[str, Any] | None:
     row = conn.execute(
         "SELECT * FROM persons WHERE tenant_id = ? AND person_id = ?", (tenant_id, person_id)

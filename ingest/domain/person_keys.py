@@ -1,0 +1,55 @@
+"""The copies a person carries for the persons list (migration 0009): lower-cased name, the
+company's folded name, one search text, and the source, medium and campaign of the first
+touch and of the lead creation, each '' for none.
+
+A sort on a joined column cannot walk an index, so the list sorts and filters by these; they
+are computed here only, for a new person (``submissions.record``) and a changed one (a
+submission filling a blank, an edit), so the list never disagrees with the card. Text is
+folded in Python, as the search text is, so both engines fold it alike.
+"""
+
+from __future__ import annotations
+
+from ingest.domain.touch import Touch
+from ingest.domain.validation import company_key
+from ingest.storage import Connection
+
+
+def keys(
+    email: str, first_name: str | None, last_name: str | None, company: str | None
+) -> tuple[str, str, str]:
+    """``(name_key, company_key, search_key)``; ``company`` is the company's name."""
+    name = " ".join(part for part in (first_name, last_name) if part)
+    return (
+        name.lower(),
+        company_key(company) if company else "",
+        " ".join((email, name, company or "")).lower(),
+    )
+
+
+def touch_keys(touch: Touch | None) -> tuple[str, str, str]:
+    """Source, medium and campaign of a touch, '' for none."""
+    if touch is None:
+        return ("", "", "")
+    return (touch.source or "", touch.medium or "", touch.campaign or "")
+
+
+def refresh(conn: Connection, tenant_id: str, person_id: str) -> None:
+    """Recompute a person's name, company and search copies from the stored rows."""
+    row = conn.execute(
+        "SELECT p.email, p.first_name, p.last_name, c.name AS company FROM persons p"
+        " LEFT JOIN companies c ON c.tenant_id = p.tenant_id AND c.company_id = p.company_id"
+        " WHERE p.tenant_id = ? AND p.person_id = ?",
+        (tenant_id, person_id),
+    ).fetchone()
+    if row is None:
+        return
+    conn.execute(
+        "UPDATE persons SET name_key = ?, company_key = ?, search_key = ?"
+        " WHERE tenant_id = ? AND person_id = ?",
+        (
+            *keys(row["email"], row["first_name"], row["last_name"], row["company"]),
+            tenant_id,
+            person_id,
+        ),
+    )

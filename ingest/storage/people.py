@@ -1,0 +1,355 @@
+"""The persons and companies lists: search, filters, sorts and keyset pages, for the People
+pages, their CSV export and the JSON API.
+
+Every sort walks one index, ``(tenant_id, <column>, <id>)`` (migration 0009), in either
+direction; the id breaks ties, so a page is ``WHERE (column, id) > (last value, last id)``
+and never an OFFSET: page 5,000 costs what page 1 does, and a row added meanwhile neither
+repeats nor skips one. The cursor is that pair, with the sort it belongs to, base64url-encoded
+JSON: opaque to clients, checked when read back (it only ever becomes parameters).
+
+The persons list sorts and filters by copies kept on the person (``ingest/domain/person_keys``):
+a sort on a joined column (a touch's source, a company's name) could not walk an index.
+Free text is a case-insensitive substring match (``LIKE`` with ``%``, ``_`` and ``\\``
+escaped) over one lower-cased search text per person: email, names, company name. It is a scan
+of the tenant's persons in the sort's order that stops at the page's last row, so common words
+answer at once and a rare word costs a pass over the tenant (measured in the README).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from ingest.domain.validation import company_key
+from ingest.storage import Connection
+from ingest.storage.reads import StoreError, get_person, get_touch
+
+MAX_PAGE = 200
+
+# Sort name (as clients spell it, ``-`` in front for descending) -> the person column.
+PERSON_SORTS = {
+    "created_at": "created_at",
+    "email": "email",
+    "name": "name_key",
+    "company": "company_key",
+    "first_touch_source": "ft_source",
+    "first_touch_medium": "ft_medium",
+    "first_touch_campaign": "ft_campaign",
+    "lead_creation_source": "lc_source",
+    "lead_creation_medium": "lc_medium",
+    "lead_creation_campaign": "lc_campaign",
+}
+# Filter name -> the person column it must equal ('' matches persons without that touch).
+# TODO(channels): filter and sort by channel once ``ingest/domain/channels.py`` lands: add
+# ``ft_channel``/``lc_channel`` columns (a migration with their indexes, filled for older rows
+# by a one-off Python pass, since the rules are not SQL), computed in
+# ``person_keys.touch_keys`` with the channel function, and name them here and in
+# PERSON_SORTS. Turning a channel into source/medium sets at query time is not an option: the
+# GA4 rules match medium by pattern and look at click ids, so the set depends on every
+# distinct value in the tenant.
+PERSON_FILTERS = {
+    "first_touch_source": "ft_source",
+    "first_touch_medium": "ft_medium",
+    "first_touch_campaign": "ft_campaign",
+    "lead_creation_source": "lc_source",
+    "lead_creation_medium": "lc_medium",
+    "lead_creation_campaign": "lc_campaign",
+}
+COMPANY_SORTS = {"name": "name_key", "created_at": "created_at"}
+SEARCH_MAX = 200
+
+
+class BadQuery(StoreError):
+    """A sort, cursor or filter the lists do not take."""
+
+
+@dataclass(frozen=True)
+class PersonQuery:
+    q: str | None = None  # free text: email, name or company
+    email: str | None = None  # one exact address (any case)
+    filters: dict[str, str] = field(default_factory=dict)  # PERSON_FILTERS name -> value
+    form_id: str | None = None  # persons with a submission on this form
+    created_from: date | None = None  # inclusive, UTC days
+    created_to: date | None = None  # inclusive
+    sort: str = "-created_at"
+    cursor: str | None = None
+    limit: int = 50
+
+
+@dataclass(frozen=True)
+class CompanyQuery:
+    q: str | None = None
+    sort: str = "name"
+    cursor: str | None = None
+    limit: int = 50
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[dict[str, Any]]
+    next_cursor: str | None  # None on the last page
+
+
+def parse_sort(sort: str, sorts: dict[str, str]) -> tuple[str, bool]:
+    """``"-name"`` -> (``name_key``, descending)."""
+    descending = sort.startswith("-")
+    column = sorts.get(sort.removeprefix("-"))
+    if column is None:
+        raise BadQuery(f"sort must be one of {', '.join(sorts)}, with '-' for descending.")
+    return column, descending
+
+
+def encode_cursor(sort: str, value: Any, row_id: str) -> str:
+    raw = json.dumps([sort, value, row_id], separators=(",", ":"), ensure_ascii=False)
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, sort: str) -> tuple[str, str]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        got_sort, value, row_id = json.loads(raw)
+    except (binascii.Error, ValueError, TypeError):
+        raise BadQuery("cursor is not one this list gave.") from None
+    if got_sort != sort or not isinstance(value, str) or not isinstance(row_id, str):
+        raise BadQuery("cursor belongs to another sort or is not one this list gave.")
+    return value, row_id
+
+
+def like_pattern(text: str) -> str:
+    """A substring pattern for ``LIKE ... ESCAPE '\\'``: the text's own wildcards are literal."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _keyset(
+    alias: str, column: str, id_column: str, descending: bool, cursor: str | None, sort: str
+) -> tuple[str, list[Any], str]:
+    """The keyset's WHERE part (if a cursor), its parameters, and the ORDER BY."""
+    direction = "DESC" if descending else "ASC"
+    order = f"{alias}.{column} {direction}, {alias}.{id_column} {direction}"
+    if cursor is None:
+        return "", [], order
+    value, row_id = decode_cursor(cursor, sort)
+    op = "<" if descending else ">"
+    return f" AND ({alias}.{column}, {alias}.{id_column}) {op} (?, ?)", [value, row_id], order
+
+
+def _page(rows: list[Any], limit: int, sort: str, id_key: str, shape: Any) -> Page:
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = (
+        encode_cursor(sort, rows[-1]["sort_value"], rows[-1][id_key]) if more and rows else None
+    )
+    return Page([shape(row) for row in rows], next_cursor)
+
+
+def _check_limit(limit: int, bound: int = MAX_PAGE) -> None:
+    if not 1 <= limit <= bound:
+        raise BadQuery(f"limit must be between 1 and {bound}.")
+
+
+# -- persons ---------------------------------------------------------------------------
+
+_SUMMARY_TOUCH = ("source", "medium", "campaign", "at")
+_PERSON_COLUMNS = ", ".join(
+    (
+        "p.person_id",
+        "p.email",
+        "p.first_name",
+        "p.last_name",
+        "p.created_at",
+        "p.company_id",
+        "c.name AS company_name",
+        "p.first_touch_id",
+        "p.lead_creation_touch_id",
+        *(f"ft.{k} AS ft_{k}" for k in _SUMMARY_TOUCH),
+        *(f"lc.{k} AS lc_{k}" for k in _SUMMARY_TOUCH),
+    )
+)
+_PERSON_JOINS = (
+    " LEFT JOIN companies c ON c.tenant_id = p.tenant_id AND c.company_id = p.company_id"
+    " LEFT JOIN touches ft ON ft.tenant_id = p.tenant_id AND ft.touch_id = p.first_touch_id"
+    " LEFT JOIN touches lc ON lc.tenant_id = p.tenant_id"
+    " AND lc.touch_id = p.lead_creation_touch_id"
+)
+
+
+def person_where(tenant_id: str, query: PersonQuery) -> tuple[str, list[Any]]:
+    """The WHERE clause of a selection (without the keyset), and its parameters."""
+    where = ["p.tenant_id = ?"]
+    params: list[Any] = [tenant_id]
+    if query.q:
+        if len(query.q) > SEARCH_MAX:
+            raise BadQuery(f"q can be at most {SEARCH_MAX} characters.")
+        where.append("p.search_key LIKE ? ESCAPE '\\'")
+        params.append(like_pattern(query.q.strip().lower()))
+    if query.email is not None:
+        where.append("p.email = ?")
+        params.append(query.email.strip().lower())
+    for name, value in sorted(query.filters.items()):
+        column = PERSON_FILTERS.get(name)
+        if column is None:
+            raise BadQuery(f"No filter {name!r}; filters are {', '.join(PERSON_FILTERS)}.")
+        where.append(f"p.{column} = ?")
+        params.append(value)
+    if query.form_id is not None:
+        where.append(
+            "EXISTS (SELECT 1 FROM submissions s WHERE s.tenant_id = p.tenant_id"
+            " AND s.person_id = p.person_id AND s.form_id = ?)"
+        )
+        params.append(query.form_id)
+    if query.created_from is not None:
+        where.append("p.created_at >= ?")
+        params.append(f"{query.created_from.isoformat()}T00:00:00.000Z")
+    if query.created_to is not None:
+        where.append("p.created_at < ?")
+        params.append(f"{(query.created_to + timedelta(days=1)).isoformat()}T00:00:00.000Z")
+    return " AND ".join(where), params
+
+
+def search_persons(
+    conn: Connection, tenant_id: str, query: PersonQuery, *, bound: int = MAX_PAGE
+) -> Page:
+    """One page of the tenant's persons, as summaries (``person_summary``). ``bound``: the
+    largest page (the CSV export reads bigger pages than clients may ask for)."""
+    _check_limit(query.limit, bound)
+    column, descending = parse_sort(query.sort, PERSON_SORTS)
+    where, params = person_where(tenant_id, query)
+    keyset, keyset_params, order = _keyset(
+        "p", column, "person_id", descending, query.cursor, query.sort
+    )
+    # The page's ids first, from persons alone, then its rows joined: joined before the
+    # sort, SQLite would look up the company and both touches of every candidate row.
+    outer_order = order.replace("p.person_id", "k.person_id").replace(f"p.{column}", "k.sort_value")
+    rows = conn.execute(
+        f"SELECT {_PERSON_COLUMNS}, k.sort_value FROM ("
+        f"SELECT p.person_id, p.{column} AS sort_value FROM persons p"
+        f" WHERE {where}{keyset} ORDER BY {order} LIMIT ?"
+        ") k JOIN persons p ON p.tenant_id = ? AND p.person_id = k.person_id"
+        f"{_PERSON_JOINS} ORDER BY {outer_order}",
+        (*params, *keyset_params, query.limit + 1, tenant_id),
+    ).fetchall()
+    return _page(rows, query.limit, query.sort, "person_id", person_summary)
+
+
+def person_summary(row: Any) -> dict[str, Any]:
+    return {
+        "id": row["person_id"],
+        "email": row["email"],
+        "first_name": row["first_name"],
+        "last_name": row["last_name"],
+        "created_at": row["created_at"],
+        "company": (
+            {"id": row["company_id"], "name": row["company_name"]}
+            if row["company_name"] is not None
+            else None
+        ),
+        "first_touch": _summary_touch(row, "ft", row["first_touch_id"]),
+        "lead_creation": _summary_touch(row, "lc", row["lead_creation_touch_id"]),
+    }
+
+
+def _summary_touch(row: Any, prefix: str, touch_id: str | None) -> dict[str, Any] | None:
+    if touch_id is None or row[f"{prefix}_at"] is None:
+        return None
+    return {key: row[f"{prefix}_{key}"] for key in _SUMMARY_TOUCH}
+
+
+def person_exists(conn: Connection, tenant_id: str, person_id: str) -> bool:
+    row = conn.execute(
+        "SELECT 1 FROM persons WHERE tenant_id = ? AND person_id = ?", (tenant_id, person_id)
+    ).fetchone()
+    return row is not None
+
+
+# -- companies -------------------------------------------------------------------------
+
+
+def _company_select(extra: str = "") -> str:
+    return (
+        "SELECT c.company_id, c.name, c.created_at, c.source_touch_id,"
+        " t.source, t.medium, t.campaign, t.at,"
+        " (SELECT COUNT(*) FROM persons p WHERE p.tenant_id = c.tenant_id"
+        f" AND p.company_id = c.company_id) AS persons{extra}"
+        " FROM companies c LEFT JOIN touches t ON t.tenant_id = c.tenant_id"
+        " AND t.touch_id = c.source_touch_id"
+    )
+
+
+def search_companies(conn: Connection, tenant_id: str, query: CompanyQuery) -> Page:
+    """One page of the tenant's companies: name search (case and spaces folded as companies
+    are matched), by name or creation."""
+    _check_limit(query.limit)
+    column, descending = parse_sort(query.sort, COMPANY_SORTS)
+    where, params = "c.tenant_id = ?", [tenant_id]
+    if query.q:
+        if len(query.q) > SEARCH_MAX:
+            raise BadQuery(f"q can be at most {SEARCH_MAX} characters.")
+        where += " AND c.name_key LIKE ? ESCAPE '\\'"
+        params.append(like_pattern(company_key(query.q)))
+    keyset, keyset_params, order = _keyset(
+        "c", column, "company_id", descending, query.cursor, query.sort
+    )
+    rows = conn.execute(
+        f"{_company_select(f', c.{column} AS sort_value')}"
+        f" WHERE {where}{keyset} ORDER BY {order} LIMIT ?",
+        (*params, *keyset_params, query.limit + 1),
+    ).fetchall()
+    return _page(rows, query.limit, query.sort, "company_id", _company_summary)
+
+
+def _company_summary(row: Any) -> dict[str, Any]:
+    return {
+        "id": row["company_id"],
+        "name": row["name"],
+        "created_at": row["created_at"],
+        "source": (
+            {key: row[key] for key in _SUMMARY_TOUCH}
+            if row["source_touch_id"] is not None and row["at"] is not None
+            else None
+        ),
+        "persons_count": row["persons"],
+    }
+
+
+COMPANY_PERSONS_SHOWN = 100
+
+
+def get_company(conn: Connection, tenant_id: str, company_id: str) -> dict[str, Any] | None:
+    """A company card: its source touch, its first persons by creation and the counts."""
+    row = conn.execute(
+        f"{_company_select()} WHERE c.tenant_id = ? AND c.company_id = ?", (tenant_id, company_id)
+    ).fetchone()
+    if row is None:
+        return None
+    persons = conn.execute(
+        f"SELECT {_PERSON_COLUMNS} FROM persons p{_PERSON_JOINS}"
+        " WHERE p.tenant_id = ? AND p.company_id = ?"
+        " ORDER BY p.created_at, p.person_id LIMIT ?",
+        (tenant_id, company_id, COMPANY_PERSONS_SHOWN),
+    ).fetchall()
+    submissions = conn.execute(
+        "SELECT COUNT(*) FROM submissions s JOIN persons p ON p.tenant_id = s.tenant_id"
+        " AND p.person_id = s.person_id WHERE p.tenant_id = ? AND p.company_id = ?",
+        (tenant_id, company_id),
+    ).fetchone()[0]
+    return {
+        "id": row["company_id"],
+        "name": row["name"],
+        "created_at": row["created_at"],
+        "source": get_touch(conn, tenant_id, row["source_touch_id"]),
+        "persons_count": row["persons"],
+        "submissions_count": submissions,
+        "persons": [person_summary(p) for p in persons],
+    }
+
+
+def person_cards(conn: Connection, tenant_id: str, query: PersonQuery) -> Page:
+    """A page of the selection with each person whole (``reads.get_person``), for the API."""
+    page = search_persons(conn, tenant_id, query)
+    cards = [get_person(conn, tenant_id, item["id"]) for item in page.items]
+    return Page([card for card in cards if card is not None], page.next_cursor)
