@@ -3,4 +3,4 @@
 ALTER TABLE forms ADD COLUMN thank_you_message TEXT;
 
 -- Submissions per form over the last days (the forms list), newest first.
-CREATE INDEX submissions_by_form ON submissions (tenant_id, form_id, submitted_at);
+CREATE INDEX submissions_by_form_and_time ON submissions (tenant_id, form_id, submitted_at);
