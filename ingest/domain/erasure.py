@@ -54,6 +54,10 @@ NO_PERSONAL_DATA = {
     # has nothing to find here; and they are deleted once their rate window has passed
     # (ingest/limits.py), within two windows: two minutes by default.
     "rate_counters": "hashed client addresses per rate window, deleted after the window",
+    # Personal data of the customer's staff, not of the leads this module exports and erases.
+    "users": "accounts of the app (staff emails, password hashes), not leads",
+    "memberships": "which app accounts belong to which tenant, with their role",
+    "service_secrets": "the service's generated keys",
 }
 
 # JSON text columns, returned as JSON values in an export.
