@@ -196,7 +196,9 @@ class Settings:
         "`utm.js` and `utm-debug.js` requests for one tenant",
     )
     limit_login_per_client: int = _limit(
-        "LEADSOURCE_LIMIT_LOGIN_PER_CLIENT", 20, "failed sign-ins to the app from one client address"
+        "LEADSOURCE_LIMIT_LOGIN_PER_CLIENT",
+        20,
+        "failed sign-ins to the app from one client address",
     )
     limit_login_per_account: int = _limit(
         "LEADSOURCE_LIMIT_LOGIN_PER_ACCOUNT", 5, "failed sign-ins to the app for one email"
