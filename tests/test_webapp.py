@@ -309,13 +309,15 @@ def test_every_app_answer_is_strict_and_not_stored(client, ann, make_tenant):
 
 def test_static_files_are_fingerprinted_and_cached(client, ann):
     page = client.get("/app/login").text
-    (href,) = re.findall(r'href="(/app/-/static/[^"]+)"', page)
+    (href,) = re.findall(r'<link rel="stylesheet" href="(/app/-/static/[^"]+)"', page)
     assert re.fullmatch(r"/app/-/static/app\.[0-9a-f]{12}\.css", href)
     response = client.get(href)
     assert response.status_code == 200
     assert response.headers["content-type"] == "text/css; charset=utf-8"
     assert response.headers["cache-control"] == "public, max-age=31536000, immutable"
     assert "--brand" in response.text
+    (icon,) = re.findall(r'rel="icon" href="(/app/-/static/favicon\.[0-9a-f]{12}\.svg)"', page)
+    assert client.get(icon).headers["content-type"].startswith("image/svg+xml")
     for missing in ("/app/-/static/app.css", "/app/-/static/app.000000000000.css"):
         assert client.get(missing).status_code == 404
 
