@@ -23,6 +23,9 @@ from ingest.edge.middleware import Edge
 from ingest.edge.settings_cache import SettingsCache
 from ingest.errors import AppError, handle_app_error, handle_http_exception
 from ingest.ops.metrics import Metrics, metrics_endpoint
+from ingest.webapp import routes as webapp
+from ingest.webapp.session import load_secret
+from ingest.webapp.static import static_url
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 
@@ -44,6 +47,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_clock)
             pool_size=settings.db_pool_size,
         )
         await database.start()  # applies pending migrations before anything reads
+        app_secret = await load_secret(settings, database)
         limiter = limits.create_limiter(settings, database)
         limiter.start()
         metrics.watch(database, limiter)
@@ -57,6 +61,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_clock)
                 "clock": clock,
                 "limiter": limiter,
                 "settings_cache": SettingsCache(settings.settings_cache_ms),
+                "app_secret": app_secret,
             }
         finally:
             await limiter.close()  # its last counts go through the database
@@ -82,6 +87,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_clock)
         Route("/healthz", api.health),
         Route("/metrics", metrics_endpoint),
         Route(openapi.OPENAPI_PATH, openapi.serve),
+        *webapp.routes(settings),  # the marketer's app, under /app
     ]
     app = Starlette(
         routes=routes,
@@ -103,6 +109,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_clock)
     # A trailing-slash redirect would be built from the request's Host; ours are not needed.
     app.router.redirect_slashes = False
     app.state.templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+    app.state.templates.env.globals["static_url"] = static_url
     app.state.settings = settings
     app.state.metrics = metrics
     return app

@@ -195,6 +195,14 @@ class Settings:
         120000,
         "`utm.js` and `utm-debug.js` requests for one tenant",
     )
+    limit_login_per_client: int = _limit(
+        "LEADSOURCE_LIMIT_LOGIN_PER_CLIENT",
+        20,
+        "failed sign-ins to the app from one client address",
+    )
+    limit_login_per_account: int = _limit(
+        "LEADSOURCE_LIMIT_LOGIN_PER_ACCOUNT", 5, "failed sign-ins to the app for one email"
+    )
     sessions_per_visitor_per_day: int = field(
         default=50,
         metadata={
@@ -210,6 +218,24 @@ class Settings:
             "env": "LEADSOURCE_METRICS_TOKEN",
             "help": "Token Prometheus sends as `Authorization: Bearer <token>` to read "
             "`/metrics`; empty: `/metrics` answers 404.",
+        },
+    )
+
+    secret_key: str = field(
+        default="",
+        repr=False,
+        metadata={
+            "env": "LEADSOURCE_SECRET_KEY",
+            "help": "Key (at least 32 characters) that signs the app's session cookies; "
+            "changing it signs everyone out. Empty: one is generated and kept in the "
+            "database, so every process on it agrees.",
+        },
+    )
+    session_max_age: int = field(
+        default=12 * 3600,
+        metadata={
+            "env": "LEADSOURCE_SESSION_MAX_AGE",
+            "help": "Seconds an app session lasts from sign-in; then the user signs in again.",
         },
     )
 

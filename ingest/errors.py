@@ -103,8 +103,10 @@ def render_error(request: Request, error: AppError) -> Response:
     if wants_json(request):
         return JSONResponse(error_body(error), status_code=error.status, headers=headers)
     templates = request.app.state.templates
+    # The app's pages have their own layout (and a CSP that forbids inline styles).
+    page = "app/error.html" if request.scope["path"].startswith("/app") else "error.html"
     return templates.TemplateResponse(
-        request, "error.html", {"error": error}, status_code=error.status, headers=headers
+        request, page, {"error": error}, status_code=error.status, headers=headers
     )
 
 

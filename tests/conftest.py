@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import uuid
 from collections.abc import Iterator
@@ -22,6 +23,7 @@ from starlette.testclient import TestClient
 from ingest import storage
 from ingest.app import create_app
 from ingest.config import Settings
+from ingest.domain import accounts
 from ingest.storage import admin
 
 BASE_URL = "http://testserver"
@@ -192,3 +194,58 @@ def source_of(touch: dict[str, Any] | None) -> tuple[str, str, str | None] | Non
     if touch is None:
         return None
     return touch["source"], touch["medium"], touch["campaign"]
+
+
+# -- the app's accounts -----------------------------------------------------------------
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(autouse=True)
+def cheap_passwords(monkeypatch):
+    """Argon2 with the least work it allows: the tests check what is hashed and verified,
+    not how slowly (a real hash costs about 0.15 s of a core)."""
+    from argon2 import PasswordHasher
+
+    monkeypatch.setattr(
+        accounts, "hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    )
+
+
+@pytest.fixture
+def make_user(settings: Settings):
+    """A user of the app with a role in one or more tenants (created as needed)."""
+
+    def make(email: str, *memberships: tuple[str, str], password: str = PASSWORD) -> str:
+        def work(conn: Any) -> str:
+            known = {row[0] for row in conn.execute("SELECT tenant_id FROM tenants").fetchall()}
+            for tenant_id, _ in memberships:
+                if tenant_id not in known:
+                    admin.create_tenant(conn, tenant_id, [], True)
+                    known.add(tenant_id)
+            (tenant_id, role), *others = memberships
+            account, _ = accounts.create(conn, email, tenant_id, role, password)
+            for tenant_id, role in others:
+                accounts.update(conn, email, tenant_id=tenant_id, role_name=role)
+            return account.user_id
+
+        return storage.transaction(settings.db_path, work)
+
+    return make
+
+
+def csrf_of(html: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found, "no csrf_token in the page"
+    return found.group(1)
+
+
+def sign_in(client: TestClient, email: str, password: str = PASSWORD, **extra: str):
+    """Sign in through the form, as a browser does; returns the answer (a 303 when it
+    worked)."""
+    token = csrf_of(client.get("/app/login").text)
+    return client.post(
+        "/app/login",
+        data={"email": email, "password": password, "csrf_token": token, **extra},
+        follow_redirects=False,
+    )

@@ -7,6 +7,7 @@ in one tenant's context may carry the other's marker."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
 import pytest
@@ -15,7 +16,7 @@ from starlette.testclient import TestClient
 
 from ingest.app import create_app
 
-from .conftest import Tenant, person
+from .conftest import Tenant, csrf_of, person, sign_in
 from .test_collect import CHROME
 
 # How each route is scoped. A new route fails test_every_route_is_classified until it is
@@ -27,6 +28,9 @@ TENANT_PATH = "the tenant in the path"
 FORM_PATH = "the tenant and the form in the path"
 UNSCOPED = "no tenant data"
 OPERATOR = "the operator's metrics token, no tenant data"
+APP_PUBLIC = "the app's sign-in, sign-out, root redirect and static files: no tenant data"
+APP_USER = "the signed-in user's own tenants"
+APP_TENANT = "the tenant in the path, for its signed-in members, by role"
 
 ROUTES = {
     "/api/v1/persons": BY_KEY,
@@ -42,6 +46,18 @@ ROUTES = {
     "/healthz": UNSCOPED,
     "/api/v1/openapi.json": UNSCOPED,
     "/metrics": OPERATOR,
+    "/app": APP_PUBLIC,
+    "/app/login": APP_PUBLIC,
+    "/app/logout": APP_PUBLIC,
+    "/app/-/static/{name}": APP_PUBLIC,
+    "/app/": APP_USER,
+    "/app/{tenant}/": APP_TENANT,
+    "/app/{tenant}/settings": APP_TENANT,
+    "/app/{tenant}/forms": APP_TENANT,
+    "/app/{tenant}/links": APP_TENANT,
+    "/app/{tenant}/live": APP_TENANT,
+    "/app/{tenant}/persons": APP_TENANT,
+    "/app/{tenant}/companies": APP_TENANT,
 }
 
 
@@ -255,4 +271,121 @@ def test_operator_routes_take_only_the_operators_token(world, settings):
             response = _send(client, method, path, {"Authorization": f"Bearer {token}"})
             assert response.status_code == 200
             for secret in (MARK_A, MARK_B, world.a.tenant_id, world.b.tenant_id, world.a_person):
+                assert secret not in response.text, (path, secret)
+
+
+# -- the marketer's app -----------------------------------------------------------------
+# Users: an admin, a marketer and a salesperson of tenant-a, and an admin of tenant-b only.
+APP_USERS = {
+    "admin": "admin@a.example",
+    "marketer": "marketer@a.example",
+    "sales": "sales@a.example",
+}
+B_ADMIN = "admin@b.example"
+
+
+@pytest.fixture
+def app_world(world, make_user) -> World:
+    for role, email in APP_USERS.items():
+        make_user(email, (world.a.tenant_id, role))
+    make_user(B_ADMIN, (world.b.tenant_id, "admin"))
+    return world
+
+
+def as_user(client, email: str) -> None:
+    client.cookies.clear()
+    assert sign_in(client, email).status_code == 303
+
+
+def app_url(path: str, tenant_id: str, world: World) -> str:
+    """The route's path with the tenant and the tenant's own ids of any other parameter."""
+    params = {"tenant": tenant_id, "person_id": world.a_person}
+    for name in re.findall(r"{(\w+)}", path):
+        assert name in params, f"give tests/test_isolation.py's app_url a value for {{{name}}}"
+        path = path.replace("{" + name + "}", params[name])
+    return path
+
+
+def app_routes(settings) -> list[tuple[str, str, tuple[str, ...]]]:
+    """(path, method, roles allowed) of every tenant page of the app."""
+    return [
+        (route.path, method, route.endpoint.roles)
+        for route in create_app(settings).routes
+        if ROUTES.get(route.path) == APP_TENANT
+        for method in sorted(set(route.methods or ()) - {"HEAD"})
+    ]
+
+
+def _app_send(client, method: str, url: str):
+    data = {"csrf_token": _token(client)} if method != "GET" else None
+    return client.request(method, url, data=data, follow_redirects=False)
+
+
+def _token(client) -> str:
+    return csrf_of(client.get("/app/").text)
+
+
+def test_app_tenant_pages_need_sign_in(client, app_world, settings):
+    cases = app_routes(settings)
+    assert cases
+    client.cookies.clear()
+    for path, method, _ in cases:
+        url = app_url(path, app_world.a.tenant_id, app_world)
+        response = client.request(method, url, follow_redirects=False)
+        assert response.status_code == 303, (method, url)
+        assert response.headers["location"].startswith("/app/login")
+        assert MARK_A not in response.text
+
+
+def test_app_tenant_pages_are_404_for_non_members(client, app_world, settings):
+    """Another tenant's pages and an unknown tenant's answer the same 404, whatever the
+    method, and show nothing of the tenant."""
+    as_user(client, B_ADMIN)
+    for path, method, _ in app_routes(settings):
+        for tenant_id in (app_world.a.tenant_id, "tenant-c"):
+            url = app_url(path, tenant_id, app_world)
+            response = _app_send(client, method, url)
+            assert response.status_code == 404, (method, url)
+            assert MARK_A not in response.text and "marketer@a.example" not in response.text
+        own = app_url(path, app_world.b.tenant_id, app_world)
+        if method == "GET" and "{" not in path.replace("{tenant}", ""):
+            assert client.get(own).status_code == 200, own
+
+
+def test_app_tenant_pages_check_the_role(client, app_world, settings):
+    """Each role gets the pages its role may use and 403 for the others."""
+    cases = app_routes(settings)
+    for role, email in APP_USERS.items():
+        as_user(client, email)
+        for path, method, allowed in cases:
+            url = app_url(path, app_world.a.tenant_id, app_world)
+            response = _app_send(client, method, url)
+            if role in allowed:
+                assert response.status_code < 400, (role, method, url, response.status_code)
+            else:
+                assert response.status_code == 403, (role, method, url, response.status_code)
+            assert MARK_B not in response.text and B_ADMIN not in response.text
+    # Every role is refused somewhere or is the admin: the matrix is not vacuous.
+    assert any("sales" not in allowed for _, _, allowed in cases)
+
+
+def test_app_user_pages_show_only_ones_own_tenants(client, app_world, settings):
+    for path in (p for p, kind in ROUTES.items() if kind == APP_USER):
+        client.cookies.clear()
+        assert client.get(path, follow_redirects=False).status_code == 303
+        as_user(client, B_ADMIN)
+        response = client.get(path)
+        assert response.status_code == 200
+        assert app_world.b.tenant_id in response.text
+        assert app_world.a.tenant_id not in response.text
+
+
+def test_app_public_routes_carry_no_tenant_data(client, app_world, settings):
+    client.cookies.clear()
+    for path in (p for p, kind in ROUTES.items() if kind == APP_PUBLIC):
+        url = path.replace("{name}", "app.css")
+        for method in sorted(routes(settings)[path]):
+            response = client.request(method, url, follow_redirects=False)
+            assert response.status_code in (200, 303, 403, 404), (method, url)
+            for secret in (MARK_A, MARK_B, app_world.a.tenant_id, app_world.b.tenant_id):
                 assert secret not in response.text, (path, secret)

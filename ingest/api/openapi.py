@@ -728,6 +728,19 @@ UNDOCUMENTED: dict[str, str] = {
     "/t/{tenant_id}/utm-debug.js": "the debug helper (JavaScript)",
     "/t/{tenant_id}/forms/{form_id}/thanks": "the hosted thank-you page (HTML)",
     "/metrics": "Prometheus metrics (its text format), for the operator's token",
+    # The marketer's app (ingest/webapp/): HTML pages for signed-in users, not an API.
+    "/app": "a redirect to the app's list of accounts",
+    "/app/": "the app: the signed-in user's accounts (HTML)",
+    "/app/login": "the app's sign-in page and form (HTML)",
+    "/app/logout": "the app's sign-out (a form post, 303 to the sign-in page)",
+    "/app/-/static/{name}": "the app's stylesheet and scripts, fingerprinted",
+    "/app/{tenant}/": "the app: a tenant's home page (HTML)",
+    "/app/{tenant}/settings": "the app: settings (HTML)",
+    "/app/{tenant}/forms": "the app: forms (HTML)",
+    "/app/{tenant}/links": "the app: campaign links (HTML)",
+    "/app/{tenant}/live": "the app: the live view (HTML)",
+    "/app/{tenant}/persons": "the app: persons (HTML)",
+    "/app/{tenant}/companies": "the app: companies (HTML)",
 }
 
 

@@ -58,6 +58,10 @@ NO_PERSONAL_DATA = {
     "campaign_values": "the utm_campaign values each campaign owns",
     # created_by is the marketer who built the link (a user of the customer), not a lead.
     "tracking_urls": "links the customer's marketers built, with who built them",
+    # Personal data of the customer's staff, not of the leads this module exports and erases.
+    "users": "accounts of the app (staff emails, password hashes), not leads",
+    "memberships": "which app accounts belong to which tenant, with their role",
+    "service_secrets": "the service's generated keys",
 }
 
 # JSON text columns, returned as JSON values in an export.

@@ -33,7 +33,12 @@ log = logging.getLogger("leadsource.limits")
 # (tenant_id, scope, subject, window_start); subject "*" is the tenant as a whole.
 Key = tuple[str, str, str, int]
 TENANT = "*"
-SCOPES = ("submit", "form", "collect", "script")
+SCOPES = ("submit", "form", "collect", "script", "login")
+# The tenant slot of the app's sign-in counters: a user signs in before any tenant is chosen,
+# and no tenant id can start with "(".
+APP = "(app)"
+# (subject, limit, whose): whose fills the refusal's "Too many requests ..." sentence.
+Subject = tuple[str, int, str]
 
 
 class RateLimited(AppError):
@@ -140,6 +145,7 @@ class Limiter:
             "form": (settings.limit_form_per_client, settings.limit_form_per_tenant),
             "collect": (settings.limit_collect_per_client, settings.limit_collect_per_tenant),
             "script": (settings.limit_script_per_client, settings.limit_script_per_tenant),
+            "login": (settings.limit_login_per_client, settings.limit_login_per_account),
         }
         self.counters = counters
         self.now = now
@@ -155,14 +161,24 @@ class Limiter:
     def hit(self, scope: str, tenant_id: str, client: str) -> None:
         """Count one request, or raise ``RateLimited`` (and count nothing) when the client or
         the tenant is at its limit in the current window."""
+        per_client, per_tenant = self.limits[scope]
+        keys = self.check(
+            scope,
+            tenant_id,
+            (
+                (client_subject(client), per_client, "from your address"),
+                (TENANT, per_tenant, "for this website"),
+            ),
+        )
+        self.add(keys)
+
+    def check(self, scope: str, tenant_id: str, subjects: tuple[Subject, ...]) -> list[Key]:
+        """Raise ``RateLimited`` when any subject is at its limit in the current window;
+        otherwise return the keys to ``add`` to (limits of 0 are off: no key)."""
         now = self.now()
         start = int(now // self.window * self.window)
-        per_client, per_tenant = self.limits[scope]
         keys = []
-        for subject, limit, whose in (
-            (client_subject(client), per_client, "from your address"),
-            (TENANT, per_tenant, "for this website"),
-        ):
+        for subject, limit, whose in subjects:
             if limit <= 0:
                 continue
             key = (tenant_id, scope, subject, start)
@@ -175,6 +191,9 @@ class Limiter:
                     retry_after,
                 )
             keys.append(key)
+        return keys
+
+    def add(self, keys: list[Key]) -> None:
         for key in keys:
             self.local[key] = self.local.get(key, 0) + 1
 
@@ -229,3 +248,20 @@ def enforce(request: Request, scope: str, tenant_id: str) -> None:
     is the X-Forwarded-For entry only when the peer is a trusted proxy."""
     client = request.client.host if request.client else "unknown"
     request.state.limiter.hit(scope, tenant_id, client)
+
+
+def login_keys(request: Request, email: str) -> list[Key]:
+    """Refuse a sign-in (``RateLimited``) when this client or this email has failed too often
+    in the window; otherwise return the keys a failure is counted under (``Limiter.add``).
+    Only failures count, so a user who signs in often is never refused."""
+    limiter: Limiter = request.state.limiter
+    client = request.client.host if request.client else "unknown"
+    per_client, per_account = limiter.limits["login"]
+    return limiter.check(
+        "login",
+        APP,
+        (
+            (client_subject(client), per_client, "from your address"),
+            ("account:" + client_subject(email), per_account, "for this account"),
+        ),
+    )

@@ -5,6 +5,9 @@ coroutine and a wrapped ``send`` per request, on the path every submission takes
   (``hosts.py``), in the one error shape;
 - security headers on every answer: nosniff, a referrer policy, and for HTML a CSP under
   which no script runs (hosted pages have none, so a visitor's hostile value cannot run one);
+  the marketer's app (``/app``) gets a strict CSP of its own (scripts and styles only from
+  its files, never framed) on every answer, and ``no-store`` unless it set a cache policy
+  (its fingerprinted static files do);
 - counted in the metrics by route template (``metrics.py``);
 - with ``LEADSOURCE_ACCESS_LOG``, one log line: method, path without query, status,
   duration; the client's address only with ``LEADSOURCE_LOG_CLIENT_ADDRESSES`` (``logs.py``).
@@ -23,6 +26,17 @@ from ingest.ops.metrics import UNMATCHED, Metrics
 
 # Hosted pages may still be framed (embedded forms); they run no script at all.
 HTML_CSP = b"default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'"
+# The app: its own files only, no inline script or style, never in a frame, forms post only
+# to itself.
+APP_CSP = (
+    b"default-src 'self'; script-src 'self'; style-src 'self'; frame-ancestors 'none';"
+    b" form-action 'self'; base-uri 'none'; object-src 'none'"
+)
+APP_HEADERS = [
+    (b"content-security-policy", APP_CSP),
+    (b"x-frame-options", b"DENY"),
+]
+NO_STORE = (b"cache-control", b"no-store")
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"strict-origin-when-cross-origin"),
@@ -61,17 +75,24 @@ class Edge:
             return
         started = time.perf_counter()
         status = 500
+        path = scope["path"]
+        app_path = path.startswith("/app/") or path == "/app"
 
         async def send_out(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
                 headers = [*message.get("headers", ()), *SECURITY_HEADERS]
-                for name, value in headers:
-                    if name == b"content-type":
-                        if value.startswith(b"text/html"):
-                            headers.append((b"content-security-policy", HTML_CSP))
-                        break
+                if app_path:
+                    if not any(name == b"cache-control" for name, _ in headers):
+                        headers.append(NO_STORE)
+                    headers.extend(APP_HEADERS)
+                else:
+                    for name, value in headers:
+                        if name == b"content-type":
+                            if value.startswith(b"text/html"):
+                                headers.append((b"content-security-policy", HTML_CSP))
+                            break
                 message["headers"] = headers
             await send(message)
 

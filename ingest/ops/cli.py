@@ -1,5 +1,6 @@
 """The ``leadsource`` command: serve, tenant and form administration, and the demo; the
-operator's commands (prune, person, backup) are in ``cli_ops.py``."""
+operator's commands (prune, person, backup) are in ``cli_ops.py``, users of the app in
+``cli_users.py``."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from ingest.config import Settings
 from ingest.domain import form_fields
 from ingest.domain.validation import valid_field_name
 from ingest.edge import snippets, tracker
-from ingest.ops import cli_ops, demo
+from ingest.ops import cli_ops, cli_users, demo
 from ingest.ops.cli_ops import parse_retention_days
 from ingest.storage import Connection, admin
 from ingest.storage import reads as store
@@ -402,6 +403,7 @@ def build_parser() -> argparse.ArgumentParser:
     fupdate.set_defaults(func=cmd_form_update)
 
     cli_ops.add_commands(sub, with_db)
+    cli_users.add_commands(sub, with_db)
 
     demo.add_command(sub)
     return parser

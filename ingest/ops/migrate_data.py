@@ -47,6 +47,12 @@ NOT_COPIED = {
     "schema_migrations": "the target's own, applied before copying",
     "rate_counters": "counts of the current rate window, deleted after it; the target counts"
     " afresh",
+    "users": "accounts of the app are the service's, not a tenant's (one may belong to several"
+    " tenants, and the target may have the email already): create them on the target with"
+    " leadsource user create|update",
+    "memberships": "they name users, which are not copied (see users)",
+    "service_secrets": "the target's own (a copied session key would let one database's"
+    " sessions into the other)",
 }
 
 BATCH = 1000  # rows per executemany

@@ -1,0 +1,109 @@
+"""The app's routes: THE place to add a page.
+
+A page of a tenant is a ``Page``: its path under ``/app/{tenant}/``, its handler
+``async def handler(request, member) -> Response`` (``render(request, "app/x.html", {...},
+viewer=member)``), the roles that may use it, and a label when it belongs in the
+navigation. ``access.tenant_page`` wraps every handler: sign-in, membership (404), CSRF on
+posts, role (403). Every route also goes into ``tests/test_isolation.py``'s matrix and
+``ingest/api/openapi.py``'s ``UNDOCUMENTED``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from starlette.middleware import Middleware
+from starlette.routing import Route
+
+from ingest.config import Settings
+from ingest.domain.accounts import ADMIN, MARKETER, SALES
+from ingest.webapp import access, auth, pages, static
+from ingest.webapp.session import AppSession
+
+EVERYONE = (ADMIN, MARKETER, SALES)
+MARKETING = (ADMIN, MARKETER)
+ADMINS = (ADMIN,)
+
+
+@dataclass(frozen=True)
+class Page:
+    path: str  # under /app/{tenant}/, "" for the home page; may hold {parameters}
+    handler: Callable[..., object]
+    roles: tuple[str, ...]
+    label: str | None = None  # in the navigation when set
+    blurb: str = ""  # the home page's line about it
+    methods: tuple[str, ...] = ("GET",)
+
+
+PAGES: tuple[Page, ...] = (
+    Page("", pages.home, EVERYONE),
+    Page(
+        "settings",
+        pages.coming_soon,
+        ADMINS,
+        "Settings",
+        "UTM data transfer, website origins, the script tag, API keys and users.",
+    ),
+    Page(
+        "forms",
+        pages.coming_soon,
+        MARKETING,
+        "Forms",
+        "Create and publish forms; copy the embed code or the hosted link.",
+    ),
+    Page(
+        "links",
+        pages.coming_soon,
+        MARKETING,
+        "Links",
+        "Build campaign links with consistent UTM names, and see what each brought.",
+    ),
+    Page(
+        "live",
+        pages.coming_soon,
+        MARKETING,
+        "Live",
+        "The latest submissions as they arrive, with what was captured and what is missing.",
+    ),
+    Page(
+        "persons",
+        pages.coming_soon,
+        EVERYONE,
+        "Persons",
+        "Every lead with first touch, lead creation and conversions.",
+    ),
+    Page(
+        "companies",
+        pages.coming_soon,
+        EVERYONE,
+        "Companies",
+        "Companies with their source, persons and submissions.",
+    ),
+)
+
+NAV: tuple[access.NavItem, ...] = tuple(
+    access.NavItem(page.label, page.path, page.roles, page.blurb) for page in PAGES if page.label
+)
+
+
+def routes(settings: Settings) -> list[Route]:
+    # The session middleware sits on the app's routes only: the ingest path parses no cookie.
+    session = [Middleware(AppSession, settings=settings)]
+    found = [
+        Route("/app", pages.app_root),
+        Route("/app/login", auth.login, methods=["GET", "POST"], middleware=session),
+        Route("/app/logout", auth.logout, methods=["POST"], middleware=session),
+        Route("/app/", access.signed_in(pages.tenants), middleware=session),
+        Route(static.PREFIX + "{name}", static.serve),
+    ]
+    for page in PAGES:
+        found.append(
+            Route(
+                "/app/{tenant}/" + page.path,
+                access.tenant_page(page.handler, page.roles, NAV),  # type: ignore[arg-type]
+                methods=list(page.methods),
+                middleware=session,
+            )
+        )
+    return found
