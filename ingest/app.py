@@ -21,6 +21,7 @@ from ingest.config import Settings
 from ingest.edge import collect, forms, limits, tracker
 from ingest.edge.middleware import Edge
 from ingest.edge.settings_cache import SettingsCache
+from ingest.edge.sightings import Sightings
 from ingest.errors import AppError, handle_app_error, handle_http_exception
 from ingest.ops.metrics import Metrics, metrics_endpoint
 
@@ -46,6 +47,8 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_clock)
         await database.start()  # applies pending migrations before anything reads
         limiter = limits.create_limiter(settings, database)
         limiter.start()
+        sightings = Sightings(database, settings.public_origin)
+        sightings.start()
         metrics.watch(database, limiter)
         app.state.db = database
         app.state.limiter = limiter
@@ -57,8 +60,10 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_clock)
                 "clock": clock,
                 "limiter": limiter,
                 "settings_cache": SettingsCache(settings.settings_cache_ms),
+                "sightings": sightings,
             }
         finally:
+            await sightings.close()
             await limiter.close()  # its last counts go through the database
             await database.close()
 

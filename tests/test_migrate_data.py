@@ -17,6 +17,7 @@ from ingest.config import Settings
 from ingest.ops.cli import main
 from ingest.ops.migrate_data import COPIED, NOT_COPIED
 from ingest.storage import admin
+from ingest.storage.sightings import note_sightings
 
 from .conftest import BASE_URL, Tenant, count, touch_json
 from .test_collect import FACEBOOK, LINKEDIN, PAGE, beacon
@@ -103,6 +104,15 @@ def source(tmp_path, clock) -> Iterator[tuple[TestClient, dict[str, Tenant]]]:
         other = tenants["other-tenant"]
         submit(client, other, "ingrid@fjord.example", ls_visitor_id="visitor-laptop-01")
         assert beacon(client, other, FACEBOOK, visitor="visitor-laptop-01").status_code == 204
+        # The sites that loaded utm.js (noted in memory, written by the app now and then).
+        seen = ("2026-11-23T10:00:00.000Z", "2026-11-23T11:00:00.000Z")
+        storage.transaction(
+            db_path,
+            lambda conn: note_sightings(
+                conn,
+                {t: {"https://www.acme.example": seen} for t in tenants},
+            ),
+        )
         yield client, tenants
 
 

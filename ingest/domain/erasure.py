@@ -54,6 +54,9 @@ NO_PERSONAL_DATA = {
     # has nothing to find here; and they are deleted once their rate window has passed
     # (ingest/limits.py), within two windows: two minutes by default.
     "rate_counters": "hashed client addresses per rate window, deleted after the window",
+    # The origin is the customer's own website's (or what a Referer claimed), never a
+    # visitor's page address: no path, no query, no visitor or person id.
+    "script_sightings": "origins of websites that loaded the tenant's utm.js, and when",
 }
 
 # JSON text columns, returned as JSON values in an export.

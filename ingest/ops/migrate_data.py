@@ -38,6 +38,7 @@ COPIED = (
     "submission_touches",
     "sessions",
     "pageviews",
+    "script_sightings",
 )
 
 NOT_COPIED = {
