@@ -15,7 +15,7 @@ from ingest import storage
 from ingest.config import Settings
 from ingest.domain.validation import valid_field_name
 from ingest.edge import snippets, tracker
-from ingest.ops import cli_ops, demo
+from ingest.ops import cli_ops, demo, generate
 from ingest.ops.cli_ops import parse_retention_days
 from ingest.storage import Connection, admin
 from ingest.storage import reads as store
@@ -384,6 +384,7 @@ def build_parser() -> argparse.ArgumentParser:
     fupdate.set_defaults(func=cmd_form_update)
 
     cli_ops.add_commands(sub, with_db)
+    generate.add_command(sub, with_db)
 
     demo.add_command(sub)
     return parser

@@ -46,6 +46,16 @@ def get_form(conn: Connection, tenant_id: str, form_id: str) -> Form:
     return form_from_row(tenant_id, row)
 
 
+def first_form(conn: Connection, tenant_id: str) -> Form | None:
+    """The tenant's oldest form, if it has one."""
+    row = conn.execute(
+        "SELECT form_id, name, thank_you_url, published, custom_fields FROM forms"
+        " WHERE tenant_id = ? ORDER BY created_at, form_id LIMIT 1",
+        (tenant_id,),
+    ).fetchone()
+    return None if row is None else form_from_row(tenant_id, row)
+
+
 def create_tenant(
     conn: Connection,
     tenant_id: str,
