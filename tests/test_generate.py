@@ -16,6 +16,7 @@ from ingest import storage
 from ingest.app import create_app
 from ingest.clock import iso_time
 from ingest.ops import generate as gen
+from ingest.ops import traffic
 from ingest.ops.cli import main
 from ingest.storage import admin
 
@@ -102,9 +103,9 @@ def test_generated_history_is_what_the_endpoints_store(settings, clock: Clock):
 
     with storage.connect(settings.db_path) as conn:
         tenant, form = gen.tenant_and_form(conn, "real")
-    history = gen.History(tenant, form, persons=60, days=30, seed=11, now=now)
+    history = traffic.History(tenant, form, persons=60, days=30, seed=11, now=now)
     events = list(history.events())
-    posts = [e for e in events if isinstance(e, gen.Post)]
+    posts = [e for e in events if isinstance(e, traffic.Post)]
     # The seed gives every kind of journey the generator makes.
     assert any(p.script is None for p in posts), "a hosted form"
     assert any(p.script and p.script[0] is not p.script[1] for p in posts), "first != latest"
@@ -116,7 +117,7 @@ def test_generated_history_is_what_the_endpoints_store(settings, clock: Clock):
     app = create_app(limited(settings), clock=clock)
     with TestClient(app) as client:
         for event in events:
-            if isinstance(event, gen.Post):
+            if isinstance(event, traffic.Post):
                 response = client.post(f"/t/real/forms/{form.form_id}", json=event.as_sent())
                 assert response.status_code == 201, response.text
             else:
@@ -210,7 +211,9 @@ def test_the_generated_history_looks_real(settings, make_tenant):
     assert len(campaigns) >= 8
 
 
-def test_the_command_repeats_with_a_seed_and_adds_nothing_twice(settings, capsys):
+def test_the_command_repeats_with_a_seed_and_adds_nothing_twice(settings, capsys, monkeypatch):
+    monkeypatch.setattr(gen, "PARALLEL_FROM", 10)  # made in a second process, as at scale
+    monkeypatch.setattr(gen, "BATCH", 7)
     storage.transaction(settings.db_path, lambda conn: admin.create_tenant(conn, "acme", [], True))
     args = ["generate", "--tenant", "acme", "--persons", "25", "--seed", "9"]
     args += ["--days", "10", "--db", settings.db_path]
