@@ -9,7 +9,6 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import replace
 
-import ingest.edge.limits  # noqa: F401 (RateLimited is an AppError defined there)
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
@@ -18,6 +17,7 @@ from schemathesis.python import asgi
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
+import ingest.edge.limits  # noqa: F401 (RateLimited is an AppError defined there)
 from ingest import errors
 from ingest.api import openapi
 from ingest.app import create_app
