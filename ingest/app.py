@@ -21,6 +21,7 @@ from ingest.config import Settings
 from ingest.edge import collect, forms, limits, tracker
 from ingest.edge.middleware import Edge
 from ingest.edge.settings_cache import SettingsCache
+from ingest.edge.sightings import Sightings
 from ingest.errors import AppError, handle_app_error, handle_http_exception
 from ingest.ops.metrics import Metrics, metrics_endpoint
 from ingest.webapp import routes as webapp
@@ -50,6 +51,8 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_clock)
         app_secret = await load_secret(settings, database)
         limiter = limits.create_limiter(settings, database)
         limiter.start()
+        sightings = Sightings(database, settings.public_origin)
+        sightings.start()
         metrics.watch(database, limiter)
         app.state.db = database
         app.state.limiter = limiter
@@ -62,8 +65,10 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_clock)
                 "limiter": limiter,
                 "settings_cache": SettingsCache(settings.settings_cache_ms),
                 "app_secret": app_secret,
+                "sightings": sightings,
             }
         finally:
+            await sightings.close()
             await limiter.close()  # its last counts go through the database
             await database.close()
 

@@ -76,7 +76,7 @@ def test_every_table_carries_tenant_id_first_in_its_key(tmp_path):
 
 TENANT_TABLES = re.compile(
     r"\b(tenant_origins|forms|touches|companies|persons|submissions|submission_touches"
-    r"|sessions|pageviews|rate_counters|memberships)\b",
+    r"|sessions|pageviews|rate_counters|memberships|script_sightings)\b",
     re.IGNORECASE,
 )
 
@@ -93,7 +93,7 @@ def test_every_query_is_scoped_by_tenant(make_tenant, settings):
     handover = quote(json.dumps({"f": {"utm_source": "linkedin"}, "l": {"gclid": "g"}}))
     with storage.tracing(statements.append), TestClient(create_app(settings)) as client:
         client.get(tenant.form_path + "?utm_source=x&_ls=" + handover)
-        client.get(f"/t/{tenant.tenant_id}/utm.js")
+        client.get(f"/t/{tenant.tenant_id}/utm.js", headers={"Referer": "https://a.example/p"})
         client.get(f"/t/{tenant.tenant_id}/utm-debug.js", headers={"Referer": "https://a.example/"})
         for url in ("https://a.example/?utm_source=x", "https://a.example/2", "https://a.example/"):
             response = client.post(
@@ -128,7 +128,13 @@ def test_every_query_is_scoped_by_tenant(make_tenant, settings):
         and "schema_migrations" not in s  # migration names may name tables too
     ]
     assert len(checked) > 20
-    for table in ("submission_touches", "sessions", "pageviews", "rate_counters"):
+    for table in (
+        "submission_touches",
+        "sessions",
+        "pageviews",
+        "rate_counters",
+        "script_sightings",
+    ):
         assert any(table in s for s in checked), f"the journey never touched {table}"
     unscoped = [s for s in checked if "tenant_id" not in s]
     assert unscoped == []

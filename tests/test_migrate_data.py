@@ -18,6 +18,7 @@ from ingest.domain.links import build as build_link
 from ingest.ops.cli import main
 from ingest.ops.migrate_data import COPIED, NOT_COPIED
 from ingest.storage import admin, links
+from ingest.storage.sightings import note_sightings
 
 from .conftest import BASE_URL, Tenant, count, touch_json
 from .test_collect import FACEBOOK, LINKEDIN, PAGE, beacon
@@ -112,6 +113,15 @@ def source(tmp_path, clock) -> Iterator[tuple[TestClient, dict[str, Tenant]]]:
             links.create_campaign(conn, "acme", "Autumn «launch»", ["q3"])
 
         storage.transaction(db_path, campaign)
+        # The sites that loaded utm.js (noted in memory, written by the app now and then).
+        seen = ("2026-11-23T10:00:00.000Z", "2026-11-23T11:00:00.000Z")
+        storage.transaction(
+            db_path,
+            lambda conn: note_sightings(
+                conn,
+                {t: {"https://www.acme.example": seen} for t in tenants},
+            ),
+        )
         yield client, tenants
 
 

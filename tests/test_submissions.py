@@ -263,6 +263,7 @@ def test_touch_history_is_kept_with_the_submission(client, make_tenant):
         "landing_page",
         "referrer",
         "at",
+        "channel",
     }
     assert [t["source"] for t in second["touches"]] == ["linkedin", "(direct)"]
 

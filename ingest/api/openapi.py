@@ -15,6 +15,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from ingest.domain.channels import CHANNELS
 from ingest.domain.touch import CLICK_IDS, MAX_URL, MAX_VALUE, UTM_KEYS
 from ingest.domain.validation import EMAIL_MAX, STANDARD_FIELDS
 from ingest.edge.collect import PAGE_ADDRESS
@@ -119,6 +120,11 @@ TOUCH: Schema = {
         "landing_page": NULLABLE_STRING,
         "referrer": NULLABLE_STRING,
         "at": {"type": "string", "description": "ISO 8601 time, UTC."},
+        "channel": {
+            "type": "string",
+            "enum": list(CHANNELS),
+            "description": "GA4's default channel group of the touch.",
+        },
     },
     "required": [
         "source",
@@ -131,6 +137,7 @@ TOUCH: Schema = {
         "landing_page",
         "referrer",
         "at",
+        "channel",
     ],
     "additionalProperties": False,
 }

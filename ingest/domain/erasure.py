@@ -62,6 +62,9 @@ NO_PERSONAL_DATA = {
     "users": "accounts of the app (staff emails, password hashes), not leads",
     "memberships": "which app accounts belong to which tenant, with their role",
     "service_secrets": "the service's generated keys",
+    # The origin is the customer's own website's (or what a Referer claimed), never a
+    # visitor's page address: no path, no query, no visitor or person id.
+    "script_sightings": "origins of websites that loaded the tenant's utm.js, and when",
 }
 
 # JSON text columns, returned as JSON values in an export.

@@ -17,10 +17,18 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from datetime import datetime
 
 from ingest.clock import utcnow
 from ingest.domain import person_keys
-from ingest.domain.touch import Touch, source_columns
+from ingest.domain.privacy import without_private_params
+from ingest.domain.touch import (
+    Touch,
+    source_columns,
+    touch_from_fields,
+    touch_from_json,
+    touches_from_json,
+)
 from ingest.domain.validation import CleanSubmission, company_key
 from ingest.errors import Conflict
 from ingest.storage import Connection
@@ -45,6 +53,23 @@ class Touches:
         return self.first or self.conversion
 
 
+def touches_from_fields(
+    raw: dict[str, str], now: datetime, keep_params: tuple[str, ...] = ()
+) -> Touches:
+    """The touches a submission's fields carry (utm.js's hidden fields, or a hosted form's
+    own UTM fields), each address keeping only campaign keys and ``keep_params``."""
+
+    def kept(touch: Touch | None) -> Touch | None:
+        return without_private_params(touch, keep_params)
+
+    return Touches(
+        first=kept(touch_from_json(raw.get("ls_first_touch"), now)),
+        latest=kept(touch_from_json(raw.get("ls_latest_touch"), now)),
+        own=kept(touch_from_fields(raw, now)),
+        history=tuple(kept(t) for t in touches_from_json(raw.get("ls_touches"), now)),
+    )
+
+
 @dataclass(frozen=True)
 class Recorded:
     submission_id: str
@@ -63,9 +88,11 @@ def record(
     touches: Touches,
     utm_transfer: bool,
     visitor_id: str | None = None,
+    now: str | None = None,
 ) -> Recorded:
     """``visitor_id`` is utm.js's random id of the browser that sent it (validated), kept so
-    the person's page-view sessions can be found to export or erase them."""
+    the person's page-view sessions can be found to export or erase them. ``now`` is the
+    time it is recorded at (default: the clock's; ``leadsource generate`` passes its own)."""
     digest = content_hash(form_id, clean)
     existing = conn.execute(
         "SELECT person_id, content_hash FROM submissions WHERE tenant_id = ? AND submission_id = ?",
@@ -83,7 +110,7 @@ def record(
 
     if not utm_transfer:
         touches = Touches()
-    now = utcnow()
+    now = now or utcnow()
     conversion_id = _insert_touch(conn, tenant_id, touches.conversion)
 
     person = conn.execute(

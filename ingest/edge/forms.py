@@ -14,14 +14,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.types import Message
 
-from ingest.domain.privacy import private_params_removed, without_private_params
-from ingest.domain.submissions import Touches, record
+from ingest.domain.privacy import private_params_removed
+from ingest.domain.submissions import record, touches_from_fields
 from ingest.domain.touch import (
     handed_touches,
     params_from_query,
-    touch_from_fields,
-    touch_from_json,
-    touches_from_json,
 )
 from ingest.domain.validation import (
     is_campaign_key,
@@ -261,15 +258,7 @@ async def submit(request: Request) -> Response:
         return _reshow(request, form, raw, submission_id, status=422, errors=clean.errors)
 
     now = datetime.now(UTC)
-    keep = tenant.keep_params
-    touches = Touches(
-        first=without_private_params(touch_from_json(raw.get("ls_first_touch"), now), keep),
-        latest=without_private_params(touch_from_json(raw.get("ls_latest_touch"), now), keep),
-        own=without_private_params(touch_from_fields(raw, now), keep),
-        history=tuple(
-            without_private_params(t, keep) for t in touches_from_json(raw.get("ls_touches"), now)
-        ),
-    )
+    touches = touches_from_fields(raw, now, tenant.keep_params)
     # Not campaign data: kept with UTM transfer off too, as page views are. A malformed one
     # is dropped, like a malformed touch, rather than refusing the lead.
     visitor_id = raw.get("ls_visitor_id")

@@ -141,6 +141,13 @@ async def serve_script(request: Request) -> Response:
     request.state.json_errors = True  # loaded by a script tag; nobody reads an HTML page
     tenant = await _tenant(request)
     limits.enforce(request, "script", tenant.tenant_id)
+    # Is the script installed? Which site loaded it (settings page, "seen on ...").
+    request.state.sightings.note(
+        tenant.tenant_id,
+        request.headers.get("origin"),
+        request.headers.get("referer"),
+        request.state.clock(),
+    )
     encoding = choose_encoding(request.headers.get("accept-encoding", ""))
     body, etag = request.state.scripts.for_tenant(tenant).encoded(encoding)
     headers = {

@@ -41,6 +41,7 @@ COPIED = (
     "campaigns",
     "campaign_values",
     "tracking_urls",
+    "script_sightings",
 )
 
 NOT_COPIED = {

@@ -22,6 +22,7 @@ from ingest.storage.reads import (
     Tenant,
     form_from_row,
     hash_api_key,
+    list_forms,
     new_id,
     tenant_from_rows,
 )
@@ -46,6 +47,12 @@ def get_form(conn: Connection, tenant_id: str, form_id: str) -> Form:
     if row is None:
         raise StoreError(f"no form {form_id!r} for tenant {tenant_id!r}")
     return form_from_row(tenant_id, row)
+
+
+def first_form(conn: Connection, tenant_id: str) -> Form | None:
+    """The tenant's oldest form, if it has one."""
+    forms = list_forms(conn, tenant_id)
+    return forms[0] if forms else None
 
 
 def create_tenant(

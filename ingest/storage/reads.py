@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from ingest.domain.channels import touch_channel
 from ingest.storage import Connection
 
 
@@ -233,4 +234,5 @@ def submission_touches(
 def _touch(row: Any) -> dict[str, Any]:
     touch = {key: row[key] for key in _TOUCH_KEYS}
     touch["click_ids"] = json.loads(row["click_ids"]) if row["click_ids"] else {}
+    touch["channel"] = touch_channel(touch)
     return touch
