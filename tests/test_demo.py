@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -110,6 +111,32 @@ def test_the_demo_runs_and_its_printed_key_reads_the_lead(backend, db_url):
         (card,) = running.persons("newcomer@example.com")
     assert card["first_touch"]["source"] == "linkedin"
     assert card["lead_creation"]["source"] == "facebook"
+
+
+def test_the_demo_prints_an_account_for_the_app_and_fills_the_tenant(tmp_path):
+    with demo("--db", str(tmp_path / "demo.db")) as running:
+        email, password = re.search(r"app\s+\S+\s+(\S+) / (\S+)", running.banner).groups()
+        # Generated history: a few hundred persons, from several channels.
+        request = urllib.request.Request(
+            f"{running.ingest}/api/v1/persons?limit=200",
+            headers={"Authorization": f"Bearer {running.api_key}"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            items = json.loads(response.read())["items"]
+        # The printed account signs in (the sign-in form needs its CSRF token first).
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
+        with opener.open(f"{running.ingest}/app/login", timeout=10) as response:
+            token = re.search(r'name="csrf_token" value="([^"]+)"', response.read().decode())
+        body = urllib.parse.urlencode(
+            {"email": email, "password": password, "csrf_token": token.group(1)}
+        ).encode()
+        with opener.open(f"{running.ingest}/app/login", data=body, timeout=10) as response:
+            home = response.geturl()
+    assert email == "admin@demo.example" and len(password) >= 12
+    assert home.endswith("/app/demo/")
+    assert len(items) == 200
+    channels = {item["first_touch"]["channel"] for item in items if item["first_touch"]}
+    assert len(channels) >= 4, channels
 
 
 @pytest.mark.parametrize("backend", ["postgres"])

@@ -17,13 +17,21 @@ from urllib.parse import urlsplit, urlunsplit
 
 from ingest import storage
 from ingest.config import REPO_ROOT, Settings
+from ingest.domain import accounts
 from ingest.edge import snippets
+from ingest.ops.generate import generate
 from ingest.storage import POSTGRES, Connection, admin, dialect_of
+from ingest.storage import accounts as accounts_store
 from ingest.storage.reads import Form, StoreError
 
 DEMO_SITE = REPO_ROOT / "demo_site"
 TENANT = "demo"
 MAX_DEMOS = 1000  # demo-2 ... demo-1000 on one PostgreSQL database
+
+
+DEMO_USER = "admin@demo.example"
+DEMO_PERSONS = 300
+DEMO_SEED = 2026
 
 
 def _port(host: str, wanted: int) -> int:
@@ -69,7 +77,7 @@ def run_demo(*, db_path: str | None, host: str, port: int, site_port: int) -> No
     settings = Settings.from_env(db_path=db_path, base_url=ingest_url)
     origins = [site_url, f"http://localhost:{site_port}"]
 
-    def setup(conn: Connection) -> tuple[str, str, Form]:
+    def setup(conn: Connection) -> tuple[str, str, Form, str, str]:
         # Chosen in the transaction that creates it: of two demos starting at the same
         # instant, the second is told the tenant exists, and the next run takes another id.
         tenant_id = _free_tenant(conn) if dialect_of(db_path) == POSTGRES else TENANT
@@ -82,10 +90,20 @@ def run_demo(*, db_path: str | None, host: str, port: int, site_port: int) -> No
             published=True,
             custom_fields=[],
         )
-        return tenant_id, api_key, form
+        # The marketer's app: an admin of the demo tenant, with a password shown once.
+        email = DEMO_USER if tenant_id == TENANT else f"{tenant_id}@demo.example"
+        if accounts_store.user_by_email(conn, email) is None:
+            _, password = accounts.create(conn, email, tenant_id, "admin", None)
+        else:
+            accounts.update(conn, email, tenant_id=tenant_id, role_name="admin")
+            password = "(the password it already has)"
+        return tenant_id, api_key, form, email, password
 
     try:
-        tenant_id, api_key, form = storage.transaction(db_path, setup)
+        tenant_id, api_key, form, email, password = storage.transaction(db_path, setup)
+        # Realistic history at once: persons from several campaigns and channels over the
+        # last months, written by the same jobs as real submissions.
+        made = generate(db_path, tenant_id, DEMO_PERSONS, seed=DEMO_SEED)
     except StoreError as exc:
         raise SystemExit(f"leadsource: {exc}") from None
     context = {
@@ -108,6 +126,9 @@ Leadsource demo
   tenant        {tenant_id}
   ingest        {ingest_url}
   website       {site_url}
+  app           {ingest_url}/app/login
+                {email} / {password}
+  history       {made["persons"]} generated persons, {made["submissions"]} submissions
 
 1. First touch: open the LinkedIn ad link, then close the tab.
    {site_url}/?utm_source=linkedin&utm_medium=paid_social&utm_campaign=webinar_sept
