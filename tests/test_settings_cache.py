@@ -100,3 +100,16 @@ def test_zero_reads_every_time(settings, make_tenant):
         return db.reads
 
     assert run(settings, make_tenant, scenario) == 3
+
+
+def test_requests_arriving_together_share_one_read(settings, make_tenant):
+    tenant = make_tenant()
+    cache = SettingsCache(60_000)
+
+    async def scenario(db):
+        found = await asyncio.gather(*(cache.tenant(db, tenant.tenant_id) for _ in range(20)))
+        return found, db.reads
+
+    found, reads = run(settings, make_tenant, scenario)
+    assert reads == 1
+    assert {f.tenant_id for f in found} == {tenant.tenant_id}

@@ -5,11 +5,13 @@ its form); they change rarely and are read constantly. Each process keeps what i
 ``LEADSOURCE_SETTINGS_CACHE_MS`` (default one second), so a change made by the CLI or
 another process reaches every process within that time, and the hot path needs no database
 read. Unknown ids are remembered too (a client trying random ids costs one read per id per
-interval), within a bounded number of entries.
+interval), within a bounded number of entries. When an entry is due, the requests that arrive
+while it is read again share that one read.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -26,6 +28,7 @@ class SettingsCache:
         self.ttl = ttl_ms / 1000
         self.clock = clock
         self._entries: OrderedDict[tuple[str, ...], tuple[float, Any]] = OrderedDict()
+        self._pending: dict[tuple[str, ...], asyncio.Future[Any]] = {}
 
     async def tenant(self, db: Any, tenant_id: str) -> Tenant | None:
         return await self._get(db, (tenant_id,), store.get_tenant, tenant_id)
@@ -47,7 +50,15 @@ class SettingsCache:
         found = self._entries.get(key)
         if found is not None and now - found[0] < self.ttl:
             return found[1]
-        value = await db.read(read, *args)
+        # Requests that arrive while the read is on its way wait for that one read.
+        pending = self._pending.get(key)
+        if pending is not None:
+            return await asyncio.shield(pending)
+        task = self._pending[key] = asyncio.ensure_future(db.read(read, *args))
+        try:
+            value = await asyncio.shield(task)
+        finally:
+            self._pending.pop(key, None)
         self._entries[key] = (now, value)
         self._entries.move_to_end(key)
         while len(self._entries) > MAX_ENTRIES:
