@@ -54,7 +54,9 @@ ROUTES = {
     "/app/{tenant}/": APP_TENANT,
     "/app/{tenant}/settings": APP_TENANT,
     "/app/{tenant}/forms": APP_TENANT,
+    "/app/{tenant}/forms/{form_id}": APP_TENANT,
     "/app/{tenant}/links": APP_TENANT,
+    "/app/{tenant}/links/campaigns": APP_TENANT,
     "/app/{tenant}/live": APP_TENANT,
     "/app/{tenant}/persons": APP_TENANT,
     "/app/{tenant}/companies": APP_TENANT,
@@ -299,7 +301,7 @@ def as_user(client, email: str) -> None:
 
 def app_url(path: str, tenant_id: str, world: World) -> str:
     """The route's path with the tenant and the tenant's own ids of any other parameter."""
-    params = {"tenant": tenant_id, "person_id": world.a_person}
+    params = {"tenant": tenant_id, "person_id": world.a_person, "form_id": world.a.form_id}
     for name in re.findall(r"{(\w+)}", path):
         assert name in params, f"give tests/test_isolation.py's app_url a value for {{{name}}}"
         path = path.replace("{" + name + "}", params[name])

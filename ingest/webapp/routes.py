@@ -18,7 +18,7 @@ from starlette.routing import Route
 
 from ingest.config import Settings
 from ingest.domain.accounts import ADMIN, MARKETER, SALES
-from ingest.webapp import access, auth, pages, static
+from ingest.webapp import access, auth, forms, links, pages, static
 from ingest.webapp.session import AppSession
 
 EVERYONE = (ADMIN, MARKETER, SALES)
@@ -47,18 +47,22 @@ PAGES: tuple[Page, ...] = (
     ),
     Page(
         "forms",
-        pages.coming_soon,
+        forms.index,
         MARKETING,
         "Forms",
         "Create and publish forms; copy the embed code or the hosted link.",
+        methods=("GET", "POST"),
     ),
+    Page("forms/{form_id}", forms.edit, MARKETING, methods=("GET", "POST")),
     Page(
         "links",
-        pages.coming_soon,
+        links.index,
         MARKETING,
         "Links",
         "Build campaign links with consistent UTM names, and see what each brought.",
+        methods=("GET", "POST"),
     ),
+    Page("links/campaigns", links.campaigns, MARKETING, methods=("POST",)),
     Page(
         "live",
         pages.coming_soon,
