@@ -102,8 +102,14 @@ def pop_flash(request: Request) -> str | None:
     return request.session.pop(FLASH, None)
 
 
+def person_query(request: Request) -> people.PersonQuery:
+    """The list's query; a blank box of the filter form is no filter (in the API, a blank
+    filter asks for persons without that value)."""
+    return queries.person_query({k: v for k, v in request.query_params.items() if v != ""})
+
+
 async def persons_list(request: Request, member: Member) -> Response:
-    query = queries.person_query(request.query_params)
+    query = person_query(request)
     try:
         page = await request.state.db.read(people.search_persons, member.tenant_id, query)
     except people.BadQuery as error:
@@ -131,7 +137,7 @@ async def persons_list(request: Request, member: Member) -> Response:
 
 
 async def persons_csv_export(request: Request, member: Member) -> Response:
-    query = queries.person_query(request.query_params)
+    query = person_query(request)
     try:  # a bad sort or filter is a page of its own, not a broken download
         await request.state.db.read(people.search_persons, member.tenant_id, _one_row(query))
     except people.BadQuery as error:
