@@ -78,6 +78,10 @@ def test_the_list_searches_filters_sorts_and_pages(client, people):
     blank = "&".join(f"{name}=" for name in ("first_touch_source", "form", "created_from"))
     assert emails(client.get(f"/app/acme/persons?q=fjord&{blank}").text) == ["ingrid@fjord.example"]
     assert "fjord" in client.get(f"/app/acme/persons.csv?q=fjord&{blank}").text
+    # The filter form's sort menu, as sent with nothing else.
+    menu = client.get(f"/app/acme/persons?q=&sort=email&{blank}").text
+    assert emails(menu) == sorted(emails(menu)) and len(emails(menu)) == 3
+    assert '<option value="email" selected>' in menu
     assert emails(client.get("/app/acme/persons?q=DAHL").text) == ["ingrid@fjord.example"]
     filtered = client.get("/app/acme/persons?first_touch_source=google").text
     assert emails(filtered) == ["bo@example.com"]

@@ -55,6 +55,16 @@ COLUMNS = (  # (sort name, header) of the table
     ("lead_creation_source", "Lead creation"),
     ("created_at", "Created"),
 )
+# The filter form's sort menu (the column headers are hidden on a phone).
+SORT_CHOICES = (
+    ("-created_at", "Newest first"),
+    ("created_at", "Oldest first"),
+    ("email", "Email"),
+    ("name", "Name"),
+    ("company", "Company"),
+    ("first_touch_source", "First-touch source"),
+    ("lead_creation_source", "Lead-creation source"),
+)
 FLASH = "people_flash"
 ERASERS = (ADMIN,)  # export and erase: privacy requests are the administrator's
 
@@ -123,6 +133,8 @@ async def persons_list(request: Request, member: Member) -> Response:
             "values": kept(request),
             "filters": FILTER_FIELDS,
             "columns": sort_columns(request, path, query.sort, COLUMNS),
+            "sort": query.sort,
+            "sorts": SORT_CHOICES,
             "filtered": bool(kept(request, sort=None, limit=None)),
             "filters_open": bool(kept(request, q=None, sort=None, limit=None)),
             "next_href": (
