@@ -60,6 +60,12 @@ ROUTES = {
     "/app/{tenant}/live": APP_TENANT,
     "/app/{tenant}/persons": APP_TENANT,
     "/app/{tenant}/companies": APP_TENANT,
+    "/app/{tenant}/persons.csv": APP_TENANT,
+    "/app/{tenant}/persons/{person_id}": APP_TENANT,
+    "/app/{tenant}/persons/{person_id}/edit": APP_TENANT,
+    "/app/{tenant}/persons/{person_id}/export": APP_TENANT,
+    "/app/{tenant}/persons/{person_id}/erase": APP_TENANT,
+    "/app/{tenant}/companies/{company_id}": APP_TENANT,
 }
 
 
@@ -301,7 +307,12 @@ def as_user(client, email: str) -> None:
 
 def app_url(path: str, tenant_id: str, world: World) -> str:
     """The route's path with the tenant and the tenant's own ids of any other parameter."""
-    params = {"tenant": tenant_id, "person_id": world.a_person, "form_id": world.a.form_id}
+    params = {
+        "tenant": tenant_id,
+        "person_id": world.a_person,
+        "form_id": world.a.form_id,
+        "company_id": world.a_company,
+    }
     for name in re.findall(r"{(\w+)}", path):
         assert name in params, f"give tests/test_isolation.py's app_url a value for {{{name}}}"
         path = path.replace("{" + name + "}", params[name])

@@ -750,6 +750,12 @@ UNDOCUMENTED: dict[str, str] = {
     "/app/{tenant}/live": "the app: the live view (HTML)",
     "/app/{tenant}/persons": "the app: persons (HTML)",
     "/app/{tenant}/companies": "the app: companies (HTML)",
+    "/app/{tenant}/persons.csv": "the app: the persons list's selection as CSV",
+    "/app/{tenant}/persons/{person_id}": "the app: a person's card (HTML)",
+    "/app/{tenant}/persons/{person_id}/edit": "the app: a person's name and company (form post)",
+    "/app/{tenant}/persons/{person_id}/export": "the app: a person's export (a JSON download)",
+    "/app/{tenant}/persons/{person_id}/erase": "the app: a person's erasure, confirmed (HTML)",
+    "/app/{tenant}/companies/{company_id}": "the app: a company's card (HTML)",
 }
 
 

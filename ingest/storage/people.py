@@ -353,3 +353,23 @@ def person_cards(conn: Connection, tenant_id: str, query: PersonQuery) -> Page:
     page = search_persons(conn, tenant_id, query)
     cards = [get_person(conn, tenant_id, item["id"]) for item in page.items]
     return Page([card for card in cards if card is not None], page.next_cursor)
+
+
+def person_card(conn: Connection, tenant_id: str, person_id: str) -> dict[str, Any] | None:
+    """The person card of the People pages: ``reads.get_person`` with each submission's
+    fields (as sent, after validation) and its form's name."""
+    person = get_person(conn, tenant_id, person_id)
+    if person is None:
+        return None
+    rows = conn.execute(
+        "SELECT s.submission_id, s.fields, f.name FROM submissions s"
+        " LEFT JOIN forms f ON f.tenant_id = s.tenant_id AND f.form_id = s.form_id"
+        " WHERE s.tenant_id = ? AND s.person_id = ?",
+        (tenant_id, person_id),
+    ).fetchall()
+    extra = {row["submission_id"]: (json.loads(row["fields"]), row["name"]) for row in rows}
+    for submission in person["submissions"]:
+        fields, form_name = extra.get(submission["id"], ({}, None))
+        submission["fields"] = fields if isinstance(fields, dict) else {}
+        submission["form_name"] = form_name
+    return person

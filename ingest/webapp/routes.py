@@ -18,7 +18,7 @@ from starlette.routing import Route
 
 from ingest.config import Settings
 from ingest.domain.accounts import ADMIN, MARKETER, SALES
-from ingest.webapp import access, auth, forms, links, pages, static
+from ingest.webapp import access, auth, companies, forms, links, pages, persons, static
 from ingest.webapp.session import AppSession
 
 EVERYONE = (ADMIN, MARKETER, SALES)
@@ -72,18 +72,26 @@ PAGES: tuple[Page, ...] = (
     ),
     Page(
         "persons",
-        pages.coming_soon,
+        persons.persons_list,
         EVERYONE,
         "Persons",
         "Every lead with first touch, lead creation and conversions.",
     ),
+    Page("persons.csv", persons.persons_csv_export, EVERYONE),
+    Page("persons/{person_id}", persons.person_card, EVERYONE),
+    # Names and companies are CRM data every role works with, sales included.
+    Page("persons/{person_id}/edit", persons.person_edit, EVERYONE, methods=("POST",)),
+    # Privacy requests (export, erasure) are the administrator's.
+    Page("persons/{person_id}/export", persons.person_export, ADMINS),
+    Page("persons/{person_id}/erase", persons.person_erase, ADMINS, methods=("GET", "POST")),
     Page(
         "companies",
-        pages.coming_soon,
+        companies.companies_list,
         EVERYONE,
         "Companies",
         "Companies with their source, persons and submissions.",
     ),
+    Page("companies/{company_id}", companies.company_card, EVERYONE),
 )
 
 NAV: tuple[access.NavItem, ...] = tuple(

@@ -1,0 +1,66 @@
+"""The Companies pages: the list (name search, sorts, keyset pages) and a company's card
+(its source, its persons, their submissions)."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from ingest.api import queries
+from ingest.errors import BadRequest, NotFound
+from ingest.storage import people
+from ingest.webapp.access import Member
+from ingest.webapp.persons import NO_STORE, href, sort_columns
+from ingest.webapp.render import render
+
+COLUMNS = (("name", "Company"), ("created_at", "Created"))
+PARAMS = ("q", "sort", "limit")
+
+
+def _kept(request: Request, **changes: str | None) -> dict[str, str]:
+    params = {n: request.query_params[n] for n in PARAMS if request.query_params.get(n)}
+    for name, value in changes.items():
+        if value:
+            params[name] = value
+        else:
+            params.pop(name, None)
+    return params
+
+
+async def companies_list(request: Request, member: Member) -> Response:
+    query = queries.company_query(request.query_params)
+    try:
+        page = await request.state.db.read(people.search_companies, member.tenant_id, query)
+    except people.BadQuery as error:
+        raise BadRequest(str(error)) from None
+    path = member.url("companies")
+    return render(
+        request,
+        "app/companies.html",
+        {
+            "page": page,
+            "q": request.query_params.get("q", ""),
+            "sort": query.sort,
+            "columns": sort_columns(request, path, query.sort, COLUMNS, _kept),
+            "next_href": (
+                href(path, _kept(request, cursor=page.next_cursor)) if page.next_cursor else None
+            ),
+        },
+        viewer=member,
+        headers=NO_STORE,
+    )
+
+
+async def company_card(request: Request, member: Member) -> Response:
+    company = await request.state.db.read(
+        people.get_company, member.tenant_id, request.path_params["company_id"]
+    )
+    if company is None:
+        raise NotFound("No such company.")
+    return render(
+        request,
+        "app/company.html",
+        {"company": company, "shown": people.COMPANY_PERSONS_SHOWN},
+        viewer=member,
+        headers=NO_STORE,
+    )

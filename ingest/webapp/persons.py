@@ -1,0 +1,290 @@
+"""The People pages: the persons list (search, filters, sortable columns, keyset pages, CSV
+of the selection), a person's card with its edit, and the privacy export and erasure.
+
+The list's address is its query, in the JSON API's names (``ingest/api/queries.py``), so a
+page can be bookmarked and its CSV is the same query at ``persons.csv``.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
+
+from ingest.api import queries
+from ingest.clock import utcnow
+from ingest.domain import erasure, persons_csv
+from ingest.domain import persons as domain
+from ingest.domain.accounts import ADMIN
+from ingest.errors import BadRequest, NotFound, Unavailable, ValidationFailed
+from ingest.storage import WriterClosed, people
+from ingest.webapp import access
+from ingest.webapp.access import Member
+from ingest.webapp.render import render
+
+NO_STORE = {"Cache-Control": "no-store"}
+# The list's own parameters, kept from one link to the next (sort links, next page, CSV).
+LIST_PARAMS = (
+    "q",
+    *people.PERSON_FILTERS,
+    "form",
+    "created_from",
+    "created_to",
+    "sort",
+    "limit",
+)
+FILTER_FIELDS = (  # (parameter, label) of the filter form
+    ("first_touch_source", "First-touch source"),
+    ("first_touch_medium", "First-touch medium"),
+    ("first_touch_campaign", "First-touch campaign"),
+    ("lead_creation_source", "Lead-creation source"),
+    ("lead_creation_medium", "Lead-creation medium"),
+    ("lead_creation_campaign", "Lead-creation campaign"),
+    ("form", "Form id"),
+)
+COLUMNS = (  # (sort name, header) of the table
+    ("email", "Email"),
+    ("name", "Name"),
+    ("company", "Company"),
+    ("first_touch_source", "First touch"),
+    ("lead_creation_source", "Lead creation"),
+    ("created_at", "Created"),
+)
+# The filter form's sort menu (the column headers are hidden on a phone).
+SORT_CHOICES = (
+    ("-created_at", "Newest first"),
+    ("created_at", "Oldest first"),
+    ("email", "Email"),
+    ("name", "Name"),
+    ("company", "Company"),
+    ("first_touch_source", "First-touch source"),
+    ("lead_creation_source", "Lead-creation source"),
+)
+FLASH = "people_flash"
+ERASERS = (ADMIN,)  # export and erase: privacy requests are the administrator's
+
+
+@dataclass(frozen=True)
+class Column:
+    label: str
+    href: str
+    state: str  # "ascending", "descending" or "none" (aria-sort)
+
+
+def kept(request: Request, **changes: str | None) -> dict[str, str]:
+    """The list's parameters of this address, non-empty, with ``changes`` applied."""
+    params = {
+        name: request.query_params[name] for name in LIST_PARAMS if request.query_params.get(name)
+    }
+    for name, value in changes.items():
+        if value:
+            params[name] = value
+        else:
+            params.pop(name, None)
+    return params
+
+
+def href(path: str, params: dict[str, str]) -> str:
+    return path + ("?" + urlencode(params) if params else "")
+
+
+def sort_columns(
+    request: Request, path: str, sort: str, columns: tuple, keep: Any = kept
+) -> list[Column]:
+    """Header links: a column sorts ascending, and its own header turns it around."""
+    found = []
+    for name, label in columns:
+        state, target = "none", name
+        if sort == name:
+            state, target = "ascending", "-" + name
+        elif sort == "-" + name:
+            state = "descending"
+        found.append(Column(label, href(path, keep(request, sort=target, cursor=None)), state))
+    return found
+
+
+def pop_flash(request: Request) -> str | None:
+    return request.session.pop(FLASH, None)
+
+
+def person_query(request: Request) -> people.PersonQuery:
+    """The list's query; a blank box of the filter form is no filter (in the API, a blank
+    filter asks for persons without that value)."""
+    return queries.person_query({k: v for k, v in request.query_params.items() if v != ""})
+
+
+async def persons_list(request: Request, member: Member) -> Response:
+    query = person_query(request)
+    try:
+        page = await request.state.db.read(people.search_persons, member.tenant_id, query)
+    except people.BadQuery as error:
+        raise BadRequest(str(error)) from None
+    path = member.url("persons")
+    return render(
+        request,
+        "app/persons.html",
+        {
+            "page": page,
+            "values": kept(request),
+            "filters": FILTER_FIELDS,
+            "columns": sort_columns(request, path, query.sort, COLUMNS),
+            "sort": query.sort,
+            "sorts": SORT_CHOICES,
+            "filtered": bool(kept(request, sort=None, limit=None)),
+            "filters_open": bool(kept(request, q=None, sort=None, limit=None)),
+            "next_href": (
+                href(path, kept(request, cursor=page.next_cursor)) if page.next_cursor else None
+            ),
+            "csv_href": href(member.url("persons.csv"), kept(request, limit=None)),
+            "flash": pop_flash(request),
+        },
+        viewer=member,
+        headers=NO_STORE,
+    )
+
+
+async def persons_csv_export(request: Request, member: Member) -> Response:
+    query = person_query(request)
+    try:  # a bad sort or filter is a page of its own, not a broken download
+        await request.state.db.read(people.search_persons, member.tenant_id, _one_row(query))
+    except people.BadQuery as error:
+        raise BadRequest(str(error)) from None
+    name = f"persons-{member.tenant_id}-{date.today().isoformat()}.csv"
+    return StreamingResponse(
+        persons_csv.stream(request.state.db, member.tenant_id, query),
+        media_type=persons_csv.MEDIA_TYPE,
+        headers={**NO_STORE, "Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def _one_row(query: people.PersonQuery) -> people.PersonQuery:
+    return replace(query, cursor=None, limit=1)
+
+
+async def _card(request: Request, member: Member) -> dict[str, Any]:
+    card = await request.state.db.read(
+        people.person_card, member.tenant_id, request.path_params["person_id"]
+    )
+    if card is None:
+        raise NotFound("No such person.")
+    return card
+
+
+def timeline(card: dict[str, Any]) -> list[dict[str, Any]]:
+    """The visitor's touches across every submission's history, once each, oldest first."""
+    seen: dict[tuple, dict[str, Any]] = {}
+    for submission in card["submissions"]:
+        for touch in submission["touches"]:
+            key = (
+                touch.get("at"),
+                touch.get("source"),
+                touch.get("medium"),
+                touch.get("campaign"),
+                touch.get("landing_page"),
+            )
+            seen.setdefault(key, touch)
+    return sorted(seen.values(), key=lambda touch: touch.get("at") or "")
+
+
+async def person_card(
+    request: Request,
+    member: Member,
+    *,
+    errors: dict[str, str] | None = None,
+    values: dict[str, Any] | None = None,
+    status: int = 200,
+) -> Response:
+    card = await _card(request, member)
+    if values is None:
+        values = {
+            "first_name": card["first_name"] or "",
+            "last_name": card["last_name"] or "",
+            "company": (card["company"] or {}).get("name") or "",
+        }
+    return render(
+        request,
+        "app/person.html",
+        {
+            "person": card,
+            "timeline": timeline(card),
+            "values": values,
+            "errors": errors or {},
+            "may_erase": member.may(*ERASERS),
+            "flash": pop_flash(request),
+        },
+        viewer=member,
+        status=status,
+        headers=NO_STORE,
+    )
+
+
+async def person_edit(request: Request, member: Member) -> Response:
+    """POST the name and company; back to the card (303), or the card with what to fix."""
+    person_id = request.path_params["person_id"]
+    card_url = member.url("persons/" + quote(person_id, safe=""))
+    form = await access.form(request)
+    changes = {name: form[name] for name in domain.EDITABLE if name in form}
+    if not changes:
+        return RedirectResponse(card_url, status_code=303)
+    try:
+        cleaned = domain.validate_update(changes)
+    except ValidationFailed as error:
+        return await person_card(
+            request, member, errors=error.fields or {}, values=changes, status=422
+        )
+    job = functools.partial(
+        domain.update,
+        tenant_id=member.tenant_id,
+        person_id=person_id,
+        changes=cleaned,
+        now=utcnow(),
+    )
+    try:
+        await request.state.db.write(job)
+    except domain.PersonNotFound:
+        raise NotFound("No such person.") from None
+    except WriterClosed:
+        raise Unavailable("The service is shutting down; please try again.") from None
+    request.session[FLASH] = "Saved."
+    return RedirectResponse(card_url, status_code=303)
+
+
+async def person_export(request: Request, member: Member) -> Response:
+    """Everything stored about the person, as the JSON document of a privacy request."""
+    person_id = request.path_params["person_id"]
+    work = functools.partial(erasure.export, tenant_id=member.tenant_id, person_id=person_id)
+    try:
+        data = await request.state.db.read(work)
+    except erasure.PersonNotFound:
+        raise NotFound("No such person.") from None
+    return JSONResponse(
+        data,
+        headers={
+            **NO_STORE,
+            "Content-Disposition": f'attachment; filename="person-{person_id}.json"',
+        },
+    )
+
+
+async def person_erase(request: Request, member: Member) -> Response:
+    """GET: "Erase <email>?" with a button. POST (the button's ``confirm``): erase, then the
+    list with a message. A post without ``confirm`` goes back to the question."""
+    card = await _card(request, member)
+    if request.method == "POST" and (await access.form(request)).get("confirm") == "erase":
+        job = functools.partial(erasure.erase, tenant_id=member.tenant_id, person_id=card["id"])
+        try:
+            await request.state.db.write(job)
+        except erasure.PersonNotFound:
+            raise NotFound("No such person.") from None
+        except WriterClosed:
+            raise Unavailable("The service is shutting down; please try again.") from None
+        request.session[FLASH] = f"Erased {card['email']} and everything stored about them."
+        return RedirectResponse(member.url("persons"), status_code=303)
+    if request.method == "POST":
+        return RedirectResponse(request.url.path, status_code=303)
+    return render(request, "app/person_erase.html", {"person": card}, viewer=member)
