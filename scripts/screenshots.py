@@ -58,11 +58,11 @@ def main() -> None:
             base = page.url
             for path, name in PAGES.items():
                 page.goto(base + path)
-                page.screenshot(path=str(OUT / f"{name}.png"), full_page=True)
+                page.screenshot(path=str(OUT / f"{name}.png"))
             person = page.goto(base + "persons") and page.locator("a[href*='/persons/per_']")
             if person and person.count():
                 person.first.click()
-                page.screenshot(path=str(OUT / "person.png"), full_page=True)
+                page.screenshot(path=str(OUT / "person.png"))
             browser.close()
         print(f"saved to {OUT}")
     finally:

@@ -18,7 +18,7 @@ from starlette.routing import Route
 
 from ingest.config import Settings
 from ingest.domain.accounts import ADMIN, MARKETER, SALES
-from ingest.webapp import access, auth, companies, forms, links, pages, persons, static
+from ingest.webapp import access, auth, companies, forms, links, live, pages, persons, static
 from ingest.webapp.session import AppSession
 
 EVERYONE = (ADMIN, MARKETER, SALES)
@@ -65,7 +65,7 @@ PAGES: tuple[Page, ...] = (
     Page("links/campaigns", links.campaigns, MARKETING, methods=("POST",)),
     Page(
         "live",
-        pages.coming_soon,
+        live.live,
         MARKETING,
         "Live",
         "The latest submissions as they arrive, with what was captured and what is missing.",
