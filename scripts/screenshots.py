@@ -24,6 +24,7 @@ PAGES = {
     "settings": "settings",
     "forms": "forms",
     "links": "links",
+    "live": "live",
     "persons": "persons",
     "companies": "companies",
 }

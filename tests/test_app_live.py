@@ -26,7 +26,10 @@ def marketer(client, make_tenant, make_user):
 
 
 def test_misspelled_campaign_keys_are_named():
-    address = "https://a.example/?utm-source=x&UTM_Medium=y&utm_campaign=ok&utmsource=z&p=1"
+    address = (
+        "https://a.example/?utm-source=x&UTM_Medium=y&utm_campaign=ok&utmsource=z&p=1"
+        "&fbclid=F&li_fat_id=L&gclid=G"
+    )
     assert misspelled_keys(address) == ["utm-source", "UTM_Medium", "utmsource"]
     assert misspelled_keys(None) == []
 

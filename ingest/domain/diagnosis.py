@@ -7,10 +7,10 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from ingest.domain.privacy import looks_like_campaign_key
+from ingest.domain.touch import CLICK_IDS, UTM_KEYS
 
-CAMPAIGN_KEYS = frozenset(
-    ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "utm_id")
-)
+# Keys read exactly as they are: the campaign keys and the click ids.
+CAMPAIGN_KEYS = frozenset((*UTM_KEYS, *CLICK_IDS))
 
 
 def misspelled_keys(address: str | None) -> list[str]:
