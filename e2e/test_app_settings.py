@@ -91,6 +91,18 @@ def test_an_admin_sets_up_tracking_and_invites_a_marketer(
     expect(other).to_have_url(f"{service.url}/app/{tenant.tenant_id}/")
     marketer.close()
 
+    # Change the marketer's role, then remove them (confirmed first).
+    page.get_by_label(f"Role of {email}").select_option("sales")
+    page.locator("#members li", has_text=email).get_by_role("button", name="Change role").click()
+    expect(page.get_by_role("status")).to_have_text("The role was changed.")
+    expect(page.get_by_label(f"Role of {email}")).to_have_value("sales")
+    row = page.locator("#members li", has_text=email)
+    expect(row.get_by_role("button", name=f"Remove {email}")).to_be_hidden()
+    row.get_by_text("Remove…").click()
+    row.get_by_role("button", name=f"Remove {email}").click()
+    expect(page.get_by_role("status")).to_have_text("The user was removed from this account.")
+    expect(page.locator("#members")).not_to_contain_text(email)
+
 
 def test_settings_screenshots(
     service: Service, pages_site: Site, make_tenant, browser: Browser, tmp_path: Path
@@ -99,6 +111,7 @@ def test_settings_screenshots(
     directory.mkdir(parents=True, exist_ok=True)
     tenant = make_tenant(pages_site)
     email, password = new_user(service, tenant.tenant_id, "admin")
+    new_user(service, tenant.tenant_id, "sales")
     for name, viewport in (("desktop", {"width": 1200, "height": 760}), ("phone", None)):
         ctx = browser.new_context(
             viewport=viewport or {"width": 390, "height": 780},
