@@ -18,6 +18,7 @@ from ingest.webapp import access
 from ingest.webapp.access import Member
 from ingest.webapp.render import render
 
+USER_ID_MAX = 64
 INVITED = "invited_user"  # the session's one-time slot: who was invited, and a new password
 SAVED = {
     "invited": "The user was added.",
@@ -84,7 +85,7 @@ async def invite(request: Request, member: Member) -> Response:
 
 async def change_role(request: Request, member: Member) -> Response:
     form = await access.form(request)
-    user_id = form.get("user_id", "")
+    user_id = form.get("user_id", "")[:USER_ID_MAX]
     try:
         await request.state.db.write(
             lambda conn: accounts.change_role(
@@ -97,7 +98,7 @@ async def change_role(request: Request, member: Member) -> Response:
 
 
 async def remove(request: Request, member: Member) -> Response:
-    user_id = (await access.form(request)).get("user_id", "")
+    user_id = (await access.form(request)).get("user_id", "")[:USER_ID_MAX]
     try:
         await request.state.db.write(
             lambda conn: accounts.remove_member(
