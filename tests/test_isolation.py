@@ -53,6 +53,14 @@ ROUTES = {
     "/app/": APP_USER,
     "/app/{tenant}/": APP_TENANT,
     "/app/{tenant}/settings": APP_TENANT,
+    "/app/{tenant}/settings/transfer": APP_TENANT,
+    "/app/{tenant}/settings/origins": APP_TENANT,
+    "/app/{tenant}/settings/script": APP_TENANT,
+    "/app/{tenant}/settings/api-key": APP_TENANT,
+    "/app/{tenant}/users": APP_TENANT,
+    "/app/{tenant}/users/invite": APP_TENANT,
+    "/app/{tenant}/users/role": APP_TENANT,
+    "/app/{tenant}/users/remove": APP_TENANT,
     "/app/{tenant}/forms": APP_TENANT,
     "/app/{tenant}/forms/{form_id}": APP_TENANT,
     "/app/{tenant}/links": APP_TENANT,
@@ -374,7 +382,11 @@ def test_app_tenant_pages_check_the_role(client, app_world, settings):
             url = app_url(path, app_world.a.tenant_id, app_world)
             response = _app_send(client, method, url)
             if role in allowed:
-                assert response.status_code < 400, (role, method, url, response.status_code)
+                # A post with nothing but the token may be refused as invalid (422), not more.
+                ok = response.status_code < 400 or (
+                    method == "POST" and response.status_code == 422
+                )
+                assert ok, (role, method, url, response.status_code)
             else:
                 assert response.status_code == 403, (role, method, url, response.status_code)
             assert MARK_B not in response.text and B_ADMIN not in response.text

@@ -135,3 +135,55 @@ def update(
     if password is not None:
         store.set_password(conn, user.user_id, hash_password(check_password(password)))
     return account(conn, user.email)
+
+
+# The users page (ingest/webapp/users.py): an admin's changes to their tenant's members, each a
+# writer job. The password hash is made before, outside the writer (Argon2 is slow on purpose).
+
+
+def invite(
+    conn: Connection, tenant_id: str, email: str, role_name: str, new_hash: str
+) -> tuple[str, bool]:
+    """Add ``email`` to the tenant with a role: a new user with the password behind
+    ``new_hash`` if there is no account, else a membership of the existing one. Returns the
+    email and whether the user is new."""
+    email, role_name = normal_email(email), role(role_name)
+    user = store.user_by_email(conn, email)
+    if user is not None and store.role_in(conn, tenant_id, user.user_id):
+        raise StoreError(f"{email} is a member already")
+    created = user is None
+    if user is None:
+        user = store.create_user(conn, email, new_hash)
+    store.set_membership(conn, tenant_id, user.user_id, role_name)
+    return email, created
+
+
+def change_role(conn: Connection, tenant_id: str, user_id: str, role_name: str, by: str) -> str:
+    """Returns the member's email. The last admin stays admin; nobody changes their own role."""
+    role_name = role(role_name)
+    user, current = _member(conn, tenant_id, user_id)
+    if user_id == by:
+        raise StoreError("You cannot change your own role: ask another admin.")
+    if current == ADMIN and role_name != ADMIN and store.admin_count(conn, tenant_id) <= 1:
+        raise StoreError("The account needs at least one admin.")
+    store.set_membership(conn, tenant_id, user_id, role_name)
+    return user.email
+
+
+def remove_member(conn: Connection, tenant_id: str, user_id: str, by: str) -> str:
+    """Returns the removed member's email. Nobody removes themselves or the last admin."""
+    user, current = _member(conn, tenant_id, user_id)
+    if user_id == by:
+        raise StoreError("You cannot remove yourself: ask another admin.")
+    if current == ADMIN and store.admin_count(conn, tenant_id) <= 1:
+        raise StoreError("The account needs at least one admin.")
+    store.remove_membership(conn, tenant_id, user_id)
+    return user.email
+
+
+def _member(conn: Connection, tenant_id: str, user_id: str) -> tuple[store.User, str]:
+    user = store.user_by_id(conn, user_id)
+    current = store.role_in(conn, tenant_id, user_id) if user else None
+    if user is None or current is None:
+        raise StoreError("No such member.")
+    return user, current

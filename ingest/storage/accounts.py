@@ -138,3 +138,16 @@ def service_secret(conn: Connection, name: str, candidate: str) -> str:
         (name, candidate, utcnow()),
     )
     return conn.execute("SELECT value FROM service_secrets WHERE name = ?", (name,)).fetchone()[0]
+
+
+def role_in(conn: Connection, tenant_id: str, user_id: str) -> str | None:
+    row = conn.execute(
+        "SELECT role FROM memberships WHERE tenant_id = ? AND user_id = ?", (tenant_id, user_id)
+    ).fetchone()
+    return row["role"] if row else None
+
+
+def admin_count(conn: Connection, tenant_id: str) -> int:
+    return conn.execute(
+        "SELECT count(*) FROM memberships WHERE tenant_id = ? AND role = ?", (tenant_id, "admin")
+    ).fetchone()[0]

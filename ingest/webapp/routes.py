@@ -18,7 +18,19 @@ from starlette.routing import Route
 
 from ingest.config import Settings
 from ingest.domain.accounts import ADMIN, MARKETER, SALES
-from ingest.webapp import access, auth, companies, forms, links, live, pages, persons, static
+from ingest.webapp import (
+    access,
+    auth,
+    companies,
+    forms,
+    links,
+    live,
+    pages,
+    persons,
+    settings,
+    static,
+    users,
+)
 from ingest.webapp.session import AppSession
 
 EVERYONE = (ADMIN, MARKETER, SALES)
@@ -40,11 +52,19 @@ PAGES: tuple[Page, ...] = (
     Page("", pages.home, EVERYONE),
     Page(
         "settings",
-        pages.coming_soon,
+        settings.page,
         ADMINS,
         "Settings",
-        "UTM data transfer, website origins, the script tag, API keys and users.",
+        "UTM data transfer, website origins, the script tag, is it installed, the API key.",
     ),
+    Page("settings/transfer", settings.transfer, ADMINS, methods=("POST",)),
+    Page("settings/origins", settings.origins, ADMINS, methods=("POST",)),
+    Page("settings/script", settings.script, ADMINS, methods=("POST",)),
+    Page("settings/api-key", settings.api_key, ADMINS, methods=("POST",)),
+    Page("users", users.page, ADMINS, "Users", "Invite people, change their roles, remove them."),
+    Page("users/invite", users.invite, ADMINS, methods=("POST",)),
+    Page("users/role", users.change_role, ADMINS, methods=("POST",)),
+    Page("users/remove", users.remove, ADMINS, methods=("POST",)),
     Page(
         "forms",
         forms.index,
