@@ -5,6 +5,7 @@ person, and a person's export and erasure for privacy requests."""
 from __future__ import annotations
 
 import functools
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -101,11 +102,15 @@ async def update_person(request: Request) -> Response:
 async def export_person(request: Request) -> Response:
     """Everything stored about one person (a privacy access request), as one JSON document."""
     tenant_id = await tenant_of_key(request)
-    person_id = request.path_params["person_id"]
+    return await export_response(request.state.db, tenant_id, request.path_params["person_id"])
+
+
+async def export_response(db: Any, tenant_id: str, person_id: str) -> Response:
+    """A person's export as a JSON download (the API's and the app's), 404 if unknown."""
     work = functools.partial(erasure.export, tenant_id=tenant_id, person_id=person_id)
     try:
         # Many statements, one snapshot.
-        data = await request.state.db.read(work)
+        data = await db.read(work)
     except erasure.PersonNotFound:
         raise NotFound("No such person.") from None
     return JSONResponse(

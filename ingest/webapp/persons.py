@@ -14,9 +14,10 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
+from starlette.responses import RedirectResponse, Response, StreamingResponse
 
 from ingest.api import queries
+from ingest.api.persons import export_response
 from ingest.clock import utcnow
 from ingest.domain import erasure, persons_csv
 from ingest.domain import persons as domain
@@ -256,18 +257,8 @@ async def person_edit(request: Request, member: Member) -> Response:
 
 async def person_export(request: Request, member: Member) -> Response:
     """Everything stored about the person, as the JSON document of a privacy request."""
-    person_id = request.path_params["person_id"]
-    work = functools.partial(erasure.export, tenant_id=member.tenant_id, person_id=person_id)
-    try:
-        data = await request.state.db.read(work)
-    except erasure.PersonNotFound:
-        raise NotFound("No such person.") from None
-    return JSONResponse(
-        data,
-        headers={
-            **NO_STORE,
-            "Content-Disposition": f'attachment; filename="person-{person_id}.json"',
-        },
+    return await export_response(
+        request.state.db, member.tenant_id, request.path_params["person_id"]
     )
 
 
