@@ -11,6 +11,7 @@ import json
 import os
 import re
 import subprocess
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -81,6 +82,15 @@ def db_url(backend: str, tmp_path, request) -> str:
 @pytest.fixture
 def settings(db_url: str) -> Settings:
     return Settings(db_path=db_url, base_url=BASE_URL)
+
+
+def within_one_rate_window(settings: Settings, seconds: float = 5) -> None:
+    """Rate-limit windows follow the real clock: a test that counts a few requests up to a
+    limit starts with at least ``seconds`` left in the current window, so its requests do not
+    straddle two (one run in a few hundred did, and its last request was not refused)."""
+    left = settings.rate_window - time.time() % settings.rate_window
+    if left < seconds:
+        time.sleep(left + 0.05)
 
 
 def rows(db_url: str, sql: str, *params: object) -> list[dict[str, Any]]:

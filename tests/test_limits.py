@@ -27,6 +27,7 @@ from ingest.edge.limits import DatabaseCounters, Limiter, RateLimited
 from ingest.ops.cli import server_options
 from ingest.storage.sqlite import Writer
 
+from .conftest import within_one_rate_window
 from .test_collect import beacon, rows
 from .test_forms import count
 
@@ -47,6 +48,7 @@ def app_with(settings, clock):
     clients: list[TestClient] = []
 
     def make(client_address: str = "203.0.113.7", **limits: int) -> TestClient:
+        within_one_rate_window(settings)
         app = create_app(limited(settings, **limits), clock=clock)
         client = TestClient(app, client=(client_address, 50000))
         client.__enter__()

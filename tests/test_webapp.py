@@ -21,7 +21,7 @@ from ingest.edge.middleware import APP_CSP
 from ingest.webapp import access, session
 from ingest.webapp.session import AppSession
 
-from .conftest import PASSWORD, csrf_of, rows, sign_in
+from .conftest import PASSWORD, csrf_of, rows, sign_in, within_one_rate_window
 
 
 @pytest.fixture
@@ -235,6 +235,7 @@ def test_the_sign_in_form_needs_its_token(client, ann):
 
 @pytest.fixture
 def strict(settings):
+    within_one_rate_window(settings)
     return replace(settings, limit_login_per_account=3, limit_login_per_client=5)
 
 
