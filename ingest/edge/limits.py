@@ -11,8 +11,6 @@ a limit by what the others counted within one flush interval.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import functools
 import hashlib
 import logging
@@ -25,6 +23,7 @@ from typing import Protocol
 from starlette.requests import Request
 
 from ingest.config import Settings
+from ingest.edge.flushing import Flushing
 from ingest.errors import AppError
 from ingest.storage import Connection, Database
 
@@ -130,7 +129,9 @@ class RedisCounters:
         await self.redis.aclose()
 
 
-class Limiter:
+class Limiter(Flushing):
+    task_name = "leadsource-limits"
+
     def __init__(
         self,
         settings: Settings,
@@ -153,7 +154,6 @@ class Limiter:
         self.inflight: dict[Key, int] = {}  # counted here, being flushed
         self.local: dict[Key, int] = {}  # counted here since
         self.stats = LimitStats(refused=dict.fromkeys(SCOPES, 0))
-        self._task: asyncio.Task[None] | None = None
 
     def count(self, key: Key) -> int:
         return self.shared.get(key, 0) + self.inflight.get(key, 0) + self.local.get(key, 0)
@@ -218,21 +218,8 @@ class Limiter:
         self.shared = {k: v for k, v in totals.items() if k[3] >= current}
         self.inflight = {}
 
-    async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(self.flush_seconds)
-            await self.flush()
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="leadsource-limits")
-
     async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-        with contextlib.suppress(Exception):
-            await self.flush()
+        await self.stop()  # its last counts go through the counters first
         await self.counters.close()
 
 

@@ -12,8 +12,6 @@ what a browser, or anyone, says.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import ipaddress
 import logging
 import re
@@ -21,6 +19,7 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from ingest.clock import iso_time
+from ingest.edge.flushing import Flushing
 from ingest.storage import Database
 from ingest.storage.sightings import MAX_ORIGINS, note_sightings
 
@@ -62,13 +61,15 @@ def normalised_origin(value: str | None) -> str | None:
     return f"{scheme}://{host}"
 
 
-class Sightings:
+class Sightings(Flushing):
+    flush_seconds = FLUSH_SECONDS
+    task_name = "leadsource-sightings"
+
     def __init__(self, database: Database, own_origin: str) -> None:
         self.database = database
         self.own_origin = normalised_origin(own_origin)
         self.pending: dict[str, dict[str, tuple[str, str]]] = {}
         self.flush_failures = 0
-        self._task: asyncio.Task[None] | None = None
 
     def note(
         self, tenant_id: str, origin_header: str | None, referer: str | None, at: datetime
@@ -100,18 +101,5 @@ class Sightings:
             self.flush_failures += 1
             log.warning("script sightings could not be stored", exc_info=True)
 
-    async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(FLUSH_SECONDS)
-            await self.flush()
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="leadsource-sightings")
-
     async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-        with contextlib.suppress(Exception):
-            await self.flush()
+        await self.stop()
