@@ -23,7 +23,7 @@ from ingest.errors import (
     Unavailable,
     UnsupportedMediaType,
 )
-from ingest.storage import Connection, WriterClosed, people
+from ingest.storage import WriterClosed, people
 from ingest.storage import reads as store
 
 EDIT_BODY_MAX = 4096
@@ -139,9 +139,5 @@ async def erase_person(request: Request) -> Response:
 
 
 async def health(request: Request) -> Response:
-    await request.state.db.read(_ping)
+    await request.state.db.read(store.ping)
     return JSONResponse({"ok": True})
-
-
-def _ping(conn: Connection) -> None:
-    conn.execute("SELECT 1").fetchone()

@@ -22,7 +22,7 @@ from ingest.edge import snippets
 from ingest.ops.generate import generate
 from ingest.storage import POSTGRES, Connection, admin, dialect_of
 from ingest.storage import accounts as accounts_store
-from ingest.storage.reads import Form, StoreError
+from ingest.storage.reads import Form, StoreError, tenant_exists
 
 DEMO_SITE = REPO_ROOT / "demo_site"
 TENANT = "demo"
@@ -50,7 +50,7 @@ def _free_tenant(conn: Connection) -> str:
     """``demo``, or the first of ``demo-2``, ``demo-3``... that no earlier demo took."""
     for n in range(1, MAX_DEMOS + 1):
         tenant_id = TENANT if n == 1 else f"{TENANT}-{n}"
-        if not conn.execute("SELECT 1 FROM tenants WHERE tenant_id = ?", (tenant_id,)).fetchone():
+        if not tenant_exists(conn, tenant_id):
             return tenant_id
     raise StoreError(f"{MAX_DEMOS} demo tenants on this database already; use another one")
 

@@ -89,6 +89,16 @@ def form_from_row(tenant_id: str, row: Any) -> Form:
     )
 
 
+def ping(conn: Connection) -> None:
+    """One round trip: the database answers (the health check)."""
+    conn.execute("SELECT 1").fetchone()
+
+
+def tenant_exists(conn: Connection, tenant_id: str) -> bool:
+    row = conn.execute("SELECT 1 FROM tenants WHERE tenant_id = ?", (tenant_id,)).fetchone()
+    return row is not None
+
+
 def get_tenant(conn: Connection, tenant_id: str) -> Tenant | None:
     row = conn.execute(TENANT_SQL, (tenant_id,)).fetchone()
     if row is None:
