@@ -13,6 +13,7 @@ from typing import Any
 from ingest.clock import utcnow
 from ingest.storage import Connection, IntegrityError
 from ingest.storage.reads import StoreError, new_id
+from ingest.storage.dialect import for_update
 
 
 @dataclass(frozen=True)
@@ -148,6 +149,12 @@ def role_in(conn: Connection, tenant_id: str, user_id: str) -> str | None:
 
 
 def admin_count(conn: Connection, tenant_id: str) -> int:
-    return conn.execute(
-        "SELECT count(*) FROM memberships WHERE tenant_id = ? AND role = ?", (tenant_id, "admin")
-    ).fetchone()[0]
+    """The tenant's admins, for a job about to demote or remove one. On PostgreSQL their rows
+    stay locked until the job commits: two admins demoting each other at once would each
+    count two and leave none; the second now waits and counts again. (On SQLite the write
+    lock orders the jobs already.)"""
+    rows = conn.execute(
+        "SELECT user_id FROM memberships WHERE tenant_id = ? AND role = ?" + for_update(conn),
+        (tenant_id, "admin"),
+    ).fetchall()
+    return len(rows)
