@@ -12,8 +12,8 @@ from typing import Any
 
 from ingest.clock import utcnow
 from ingest.storage import Connection, IntegrityError
-from ingest.storage.reads import StoreError, new_id
 from ingest.storage.dialect import for_update
+from ingest.storage.reads import StoreError, new_id
 
 
 @dataclass(frozen=True)
