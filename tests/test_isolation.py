@@ -24,6 +24,7 @@ from .test_collect import CHROME
 PERSON_BY_ID = "a person id, scoped by the bearer key"
 COMPANY_BY_ID = "a company id, scoped by the bearer key"
 BY_KEY = "the bearer key's tenant"
+WRITE_BY_KEY = "writes to the bearer key's tenant"
 TENANT_PATH = "the tenant in the path"
 FORM_PATH = "the tenant and the form in the path"
 UNSCOPED = "no tenant data"
@@ -38,6 +39,7 @@ ROUTES = {
     "/api/v1/persons/{person_id}/export": PERSON_BY_ID,
     "/api/v1/companies": BY_KEY,
     "/api/v1/companies/{company_id}": COMPANY_BY_ID,
+    "/api/v1/leads": WRITE_BY_KEY,
     "/t/{tenant_id}/utm.js": TENANT_PATH,
     "/t/{tenant_id}/utm-debug.js": TENANT_PATH,
     "/t/{tenant_id}/collect": TENANT_PATH,
@@ -220,6 +222,25 @@ def test_key_scoped_routes(client, world, settings):
             response = _send(client, method, path, headers)
             assert response.status_code == 401, (method, path, name)
             assert MARK_A not in response.text and MARK_B not in response.text
+
+
+def test_key_scoped_writes(client, world, settings):
+    """A lead sent with one tenant's key reaches that tenant's person only; no key or a wrong
+    one is 401 and stores nothing."""
+    cases = scoped(settings, WRITE_BY_KEY)
+    assert cases
+    lead = {"email": "same@example.com", "via": "chat"}
+    for path, method in cases:
+        for name, headers in KEYS.items():
+            response = client.request(method, path, json=lead, headers=headers)
+            assert response.status_code == 401, (method, path, name)
+        response = client.request(method, path, json=lead, headers=world.a.auth)
+        assert response.status_code == 201, response.text
+        assert response.json()["person_id"] == world.a_person
+    a = client.get(f"/api/v1/persons/{world.a_person}", headers=world.a.auth).json()
+    b = client.get(f"/api/v1/persons/{world.b_person}", headers=world.b.auth).json()
+    assert len(a["submissions"]) == 1 + len(cases)
+    assert len(b["submissions"]) == 1
 
 
 def test_form_routes(client, world, settings):

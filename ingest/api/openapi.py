@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from ingest.domain.channels import CHANNELS
+from ingest.domain.submissions import LEAD_VIA
 from ingest.domain.touch import CLICK_IDS, MAX_URL, MAX_VALUE, UTM_KEYS
 from ingest.domain.validation import EMAIL_MAX, STANDARD_FIELDS
 from ingest.edge.collect import PAGE_ADDRESS
@@ -175,7 +176,15 @@ PERSON: Schema = {
                 "type": "object",
                 "properties": {
                     "id": {"type": "string"},
-                    "form_id": {"type": "string"},
+                    "form_id": {
+                        "type": ["string", "null"],
+                        "description": "The form; null for a lead sent through the API.",
+                    },
+                    "via": {
+                        "type": "string",
+                        "enum": ["form", *LEAD_VIA],
+                        "description": "How the lead came.",
+                    },
                     "submitted_at": {"type": "string"},
                     "conversion": NULLABLE_TOUCH,
                     "touches": {
@@ -184,7 +193,7 @@ PERSON: Schema = {
                         "items": {"$ref": "#/components/schemas/Touch"},
                     },
                 },
-                "required": ["id", "form_id", "submitted_at", "conversion", "touches"],
+                "required": ["id", "form_id", "via", "submitted_at", "conversion", "touches"],
                 "additionalProperties": False,
             },
         },
@@ -215,19 +224,22 @@ def _bounded(bound: int) -> Schema:
     return {**TEXT, "maxLength": bound}
 
 
+EMAIL_INPUT: Schema = {
+    "type": "string",
+    "maxLength": EMAIL_MAX,
+    "pattern": r"^[^@\s<>\"(),;:\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069"
+    r"\ufeff]+@[^@\s<>\"(),;:\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069"
+    r"\ufeff]+\.[^@\s<>\"(),;:.\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069"
+    r"\ufeff]{2,}$",
+}
+
+
 SUBMISSION: Schema = {
     "type": "object",
     "description": "The visitor's answers and what utm.js adds. The form's own custom fields "
     "(bounded by the form) and up to 30 other simply named fields are kept as well.",
     "properties": {
-        "email": {
-            "type": "string",
-            "maxLength": EMAIL_MAX,
-            "pattern": r"^[^@\s<>\"(),;:\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069"
-            r"\ufeff]+@[^@\s<>\"(),;:\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069"
-            r"\ufeff]+\.[^@\s<>\"(),;:.\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069"
-            r"\ufeff]{2,}$",
-        },
+        "email": EMAIL_INPUT,
         **{name: _bounded(bound) for name, _, bound in STANDARD_FIELDS if name != "email"},
         "ls_submission_id": {
             "type": ["string", "null"],
@@ -260,6 +272,32 @@ PERSON_EDIT: Schema = {
         if name != "email"
     },
     "minProperties": 1,
+    "additionalProperties": False,
+}
+
+LEAD: Schema = {
+    "type": "object",
+    "description": "A lead from a chat widget, another system or an import: recorded by the "
+    "rules of a form submission. Its first touch is the oldest of `touches`, its lead creation "
+    "and conversion the latest one that is not direct.",
+    "properties": {
+        "email": EMAIL_INPUT,
+        **{
+            name: {"type": ["string", "null"], "maxLength": bound}
+            for name, _, bound in STANDARD_FIELDS[1:]
+        },
+        "via": {"type": "string", "enum": list(LEAD_VIA), "default": "api"},
+        "touches": {
+            "type": "array",
+            "description": "The visitor's touches, oldest first, as utm.js gives them "
+            "(`Leadsource.touches().history`): objects of `utm_*`, click ids, `landing_page`, "
+            "`referrer` and `at`, or the script's arrays. Entries that are not touches are "
+            "dropped, as on forms.",
+            "items": {},
+        },
+        "submission_id": {"type": "string", "pattern": "^[A-Za-z0-9_-]{8,64}$"},
+    },
+    "required": ["email"],
     "additionalProperties": False,
 }
 
@@ -630,6 +668,32 @@ PATHS: dict[str, dict[str, Schema]] = {
             errors=(401, 404),
         )
     },
+    "/api/v1/leads": {
+        "post": operation(
+            "Add a lead that came by chat, another system or an import, with its touches",
+            tag="submissions",
+            body={"application/json": {"schema": {"$ref": "#/components/schemas/Lead"}}},
+            security=BEARER,
+            ok=(
+                201,
+                json_ok(
+                    "Stored (committed), or a retry of a stored lead (`created_person` false).",
+                    {
+                        "type": "object",
+                        "properties": {
+                            "person_id": {"type": "string"},
+                            "submission_id": {"type": "string"},
+                            "created_person": {"type": "boolean"},
+                        },
+                        "required": ["person_id", "submission_id", "created_person"],
+                        "additionalProperties": False,
+                    },
+                    no_store=True,
+                ),
+            ),
+            errors=(400, 401, 409, 413, 415, 422, 503),
+        )
+    },
     "/t/{tenant_id}/forms/{form_id}": {
         "get": operation(
             "The hosted form (an HTML page for visitors, described here for completeness)",
@@ -790,6 +854,7 @@ def document(base_url: str) -> Schema:
                 "Touch": TOUCH,
                 "Person": PERSON,
                 "PersonEdit": PERSON_EDIT,
+                "Lead": LEAD,
                 "CompanySummary": COMPANY_SUMMARY,
                 "Submission": SUBMISSION,
                 "PageView": PAGE_VIEW,

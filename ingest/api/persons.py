@@ -11,17 +11,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from ingest.api import queries
+from ingest.api.bodies import json_object
 from ingest.clock import utcnow
 from ingest.domain import erasure
 from ingest.domain import persons as domain
-from ingest.domain.validation import load_json
-from ingest.edge.bodies import read_body
 from ingest.errors import (
     BadRequest,
     NotFound,
     Unauthorized,
     Unavailable,
-    UnsupportedMediaType,
 )
 from ingest.storage import WriterClosed, people
 from ingest.storage import reads as store
@@ -79,13 +77,7 @@ async def update_person(request: Request) -> Response:
     # Another tenant's id is 404 whatever the body says.
     if not await request.state.db.read(people.person_exists, tenant_id, person_id):
         raise NotFound("No such person.")
-    if not request.headers.get("content-type", "").startswith("application/json"):
-        raise UnsupportedMediaType("Send the change as application/json.")
-    body = await read_body(request, EDIT_BODY_MAX, "The change is too large.")
-    try:
-        data = load_json(body)
-    except (ValueError, RecursionError):
-        raise BadRequest("The body must be a JSON object.") from None
+    data = await json_object(request, EDIT_BODY_MAX, "change")
     changes = domain.validate_update(data)
     job = functools.partial(
         domain.update, tenant_id=tenant_id, person_id=person_id, changes=changes, now=utcnow()

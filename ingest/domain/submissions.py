@@ -34,6 +34,9 @@ from ingest.errors import Conflict
 from ingest.storage import Connection
 from ingest.storage.reads import new_id
 
+# How a lead that is not a form's came (``POST /api/v1/leads``); a form's is ``"form"``.
+LEAD_VIA = ("chat", "api", "import")
+
 
 @dataclass(frozen=True)
 class Touches:
@@ -89,10 +92,13 @@ def record(
     utm_transfer: bool,
     visitor_id: str | None = None,
     now: str | None = None,
+    via: str = "form",
 ) -> Recorded:
     """``visitor_id`` is utm.js's random id of the browser that sent it (validated), kept so
     the person's page-view sessions can be found to export or erase them. ``now`` is the
-    time it is recorded at (default: the clock's; ``leadsource generate`` passes its own)."""
+    time it is recorded at (default: the clock's; ``leadsource generate`` passes its own).
+    ``via`` is how the lead came: ``form`` (``form_id`` names it), or ``chat``, ``api`` or
+    ``import`` through the API (``form_id`` is ``""``)."""
     digest = content_hash(form_id, clean)
     existing = conn.execute(
         "SELECT person_id, content_hash FROM submissions WHERE tenant_id = ? AND submission_id = ?",
@@ -175,8 +181,8 @@ def record(
 
     conn.execute(
         "INSERT INTO submissions (tenant_id, submission_id, form_id, person_id,"
-        " conversion_touch_id, fields, submitted_at, content_hash, visitor_id)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " conversion_touch_id, fields, submitted_at, content_hash, visitor_id, via)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             tenant_id,
             submission_id,
@@ -187,6 +193,7 @@ def record(
             now,
             digest,
             visitor_id,
+            via,
         ),
     )
     for position, touch in enumerate(touches.history):

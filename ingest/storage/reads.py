@@ -191,7 +191,7 @@ def _person(conn: Connection, tenant_id: str, row: Any) -> dict[str, Any]:
                 "source": get_touch(conn, tenant_id, c["source_touch_id"]),
             }
     subs = conn.execute(
-        "SELECT submission_id, form_id, submitted_at, conversion_touch_id FROM submissions"
+        "SELECT submission_id, form_id, via, submitted_at, conversion_touch_id FROM submissions"
         " WHERE tenant_id = ? AND person_id = ? ORDER BY submitted_at, submission_id",
         (tenant_id, row["person_id"]),
     ).fetchall()
@@ -207,7 +207,8 @@ def _person(conn: Connection, tenant_id: str, row: Any) -> dict[str, Any]:
         "submissions": [
             {
                 "id": s["submission_id"],
-                "form_id": s["form_id"],
+                "form_id": s["form_id"] or None,  # "" when it came by chat, api or import
+                "via": s["via"],
                 "submitted_at": s["submitted_at"],
                 "conversion": get_touch(conn, tenant_id, s["conversion_touch_id"]),
                 "touches": submission_touches(conn, tenant_id, s["submission_id"]),
