@@ -15,8 +15,18 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from .conftest import Service
 
 NAV = {
-    "admin": ["Home", "Settings", "Users", "Forms", "Links", "Live", "Persons", "Companies"],
-    "marketer": ["Home", "Forms", "Links", "Live", "Persons", "Companies"],
+    "admin": [
+        "Home",
+        "Settings",
+        "Users",
+        "Forms",
+        "Links",
+        "Live",
+        "Persons",
+        "Companies",
+        "Import",
+    ],
+    "marketer": ["Home", "Forms", "Links", "Live", "Persons", "Companies", "Import"],
     "sales": ["Home", "Persons", "Companies"],
 }
 FORBIDDEN = {"admin": None, "marketer": "settings", "sales": "forms"}

@@ -237,7 +237,7 @@ class Walk:
 
 
 def test_every_app_page_shows_hostile_values_as_text(
-    hostile: tuple[BrowserContext, Detector], service: Service, pages_site: Site
+    hostile: tuple[BrowserContext, Detector], service: Service, pages_site: Site, tmp_path: Path
 ) -> None:
     context, detector = hostile
     tenant = "sec-app-" + uuid.uuid4().hex[:8]
@@ -292,6 +292,7 @@ def test_every_app_page_shows_hostile_values_as_text(
     for variant, (person_id, _) in ids.items():
         card_pages(walk, people[variant], person_id)
     erase(walk, people["url"], ids["url"])
+    import_page(walk, tmp_path)
 
     # Every page of the app was opened (GET) and every form of it sent (POST).
     pages = {(method, p.path) for p in PAGES for method in p.methods}
@@ -546,6 +547,33 @@ def persons_pages(walk: Walk, people: dict[str, Visitor]) -> None:
     walk.open("persons?" + urllib.parse.urlencode({"q": q, "form": q[:64]}), [q])
     sort = payload("attribute", "sort")
     walk.open("persons?" + urllib.parse.urlencode({"sort": sort}), [], status=400)
+
+
+def import_page(walk: Walk, tmp: Path) -> None:
+    """A contact file whose header and cells carry payloads: read, checked again with another
+    column chosen, and imported (the row in error skipped)."""
+    page = walk.page
+    header = payload("markup", "import.header")
+    first = payload("attribute", "imp.f")  # within the 100 characters of a first name
+    company = payload("script", "import.company")
+    bad = payload("url", "import.email")  # not an email: listed as an error, as the file has it
+    good = email_of("markup", "import")
+    out = io.StringIO()
+    csv.writer(out).writerows([["Email", header, "Company"], [good, first, company], [bad, "", ""]])
+    file = tmp / "hostile-contacts.csv"
+    file.write_text(out.getvalue(), encoding="utf-8")
+    walk.open("import", [])
+    page.get_by_label("CSV file").set_input_files(str(file))
+    page.get_by_role("button", name="Read file").click()
+    shown = [header, shown_as(company), good, bad]
+    walk.check("import: the dry run", shown)
+    page.get_by_label("First name").select_option("1")
+    page.get_by_role("button", name="Check again").click()
+    walk.check("import: checked again", [*shown, first.strip()])
+    page.get_by_label("Skip the 1 row with errors").check()
+    page.get_by_role("button", name="Import 1 person").click()
+    expect(page.locator("#flash")).to_have_text("Imported 1 new person(s).")
+    walk.check("import: done", [])
 
 
 def companies_pages(walk: Walk, people: dict[str, Visitor], ids: dict) -> None:

@@ -76,6 +76,7 @@ ROUTES = {
     "/app/{tenant}/persons/{person_id}/export": APP_TENANT,
     "/app/{tenant}/persons/{person_id}/erase": APP_TENANT,
     "/app/{tenant}/companies/{company_id}": APP_TENANT,
+    "/app/{tenant}/import": APP_TENANT,
 }
 
 

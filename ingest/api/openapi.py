@@ -812,6 +812,7 @@ UNDOCUMENTED: dict[str, str] = {
     "/app/{tenant}/settings/script": "the app: the script's options (a form post)",
     "/app/{tenant}/settings/api-key": "the app: a new API key (a form post)",
     "/app/{tenant}/users": "the app: the tenant's users (HTML)",
+    "/app/{tenant}/import": "the app: importing contacts from a CSV file (HTML, multipart posts)",
     "/app/{tenant}/users/invite": "the app: invite a user (a form post)",
     "/app/{tenant}/users/role": "the app: change a member's role (a form post)",
     "/app/{tenant}/users/remove": "the app: remove a member (a form post)",

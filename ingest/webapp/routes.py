@@ -23,6 +23,7 @@ from ingest.webapp import (
     auth,
     companies,
     forms,
+    imports,
     links,
     live,
     pages,
@@ -112,6 +113,14 @@ PAGES: tuple[Page, ...] = (
         "Companies with their source, persons and submissions.",
     ),
     Page("companies/{company_id}", companies.company_card, EVERYONE),
+    Page(
+        "import",
+        imports.page,
+        MARKETING,
+        "Import",
+        "Bring in contacts you already have from a CSV file, with a dry run first.",
+        methods=("GET", "POST"),
+    ),
 )
 
 NAV: tuple[access.NavItem, ...] = tuple(
