@@ -12,7 +12,7 @@ import httpx2
 from playwright.sync_api import BrowserContext, Page, expect
 
 from .conftest import Service, Site
-from .test_app import app_context  # noqa: F401  (a fixture)
+from .test_app import app_context, new_user, sign_in  # noqa: F401  (app_context: a fixture)
 from .test_app_settings import signed_in_admin
 
 
@@ -73,3 +73,46 @@ def test_an_admin_makes_uses_and_revokes_api_keys(
     directory = Path(os.environ.get("LEADSOURCE_SCREENSHOTS") or tmp_path)
     directory.mkdir(parents=True, exist_ok=True)
     page.locator("#api-keys").screenshot(path=str(directory / "app-api-keys.png"))
+
+
+def test_a_user_changes_their_password_and_other_sessions_end(
+    service: Service,
+    pages_site: Site,
+    make_tenant,
+    app_context: BrowserContext,  # noqa: F811
+    tmp_path: Path,
+):
+    tenant = make_tenant(pages_site)
+    email, password = new_user(service, tenant.tenant_id, "sales")
+    pages = []
+    for _ in range(2):  # two browsers of the same user
+        ctx = app_context if not pages else app_context.browser.new_context()  # type: ignore[union-attr]
+        page = ctx.new_page()
+        page.goto(f"{service.url}/app/login")
+        sign_in(page, email, password)
+        expect(page).to_have_url(f"{service.url}/app/{tenant.tenant_id}/")
+        pages.append(page)
+    here, elsewhere = pages
+    here.get_by_role("link", name="Your account").click()
+    expect(here).to_have_url(f"{service.url}/app/account")
+    here.get_by_label("Current password").fill("not the password")
+    here.get_by_label("New password", exact=True).fill("a much better passphrase")
+    here.get_by_label("Repeat the new password").fill("a much better passphrase")
+    here.get_by_role("button", name="Change password").click()
+    expect(here.locator("#current_password-error")).to_have_text(
+        "That is not your current password."
+    )
+    here.get_by_label("Current password").fill(password)
+    here.get_by_label("New password", exact=True).fill("a much better passphrase")
+    here.get_by_label("Repeat the new password").fill("a much better passphrase")
+    here.get_by_role("button", name="Change password").click()
+    expect(here.get_by_role("status")).to_contain_text("Your password was changed.")
+    directory = Path(os.environ.get("LEADSOURCE_SCREENSHOTS") or tmp_path)
+    here.screenshot(path=str(directory / "app-account.png"), full_page=True)
+    here.goto(f"{service.url}/app/{tenant.tenant_id}/persons")
+    expect(here).to_have_url(f"{service.url}/app/{tenant.tenant_id}/persons")
+    elsewhere.goto(f"{service.url}/app/{tenant.tenant_id}/persons")
+    expect(elsewhere).to_have_url(f"{service.url}/app/login?next=/app/{tenant.tenant_id}/persons")
+    sign_in(elsewhere, email, "a much better passphrase")
+    expect(elsewhere).to_have_url(f"{service.url}/app/{tenant.tenant_id}/persons")
+    elsewhere.context.close()
