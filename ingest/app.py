@@ -17,6 +17,7 @@ from starlette.templating import Jinja2Templates
 from ingest import storage
 from ingest.api import companies, leads, openapi
 from ingest.api import persons as api
+from ingest.api.key_uses import KeyUses
 from ingest.config import Settings
 from ingest.edge import collect, forms, limits, tracker
 from ingest.edge.middleware import Edge
@@ -53,6 +54,8 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_clock)
         limiter.start()
         sightings = Sightings(database, settings.public_origin)
         sightings.start()
+        key_uses = KeyUses(database)
+        key_uses.start()
         metrics.watch(database, limiter)
         app.state.db = database
         app.state.limiter = limiter
@@ -66,8 +69,10 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_clock)
                 "settings_cache": SettingsCache(settings.settings_cache_ms),
                 "app_secret": app_secret,
                 "sightings": sightings,
+                "key_uses": key_uses,
             }
         finally:
+            await key_uses.stop()
             await sightings.close()
             await limiter.close()  # its last counts go through the database
             await database.close()

@@ -41,7 +41,9 @@ GLOBAL_TABLES = {
     "service_secrets": "the service's generated keys (the app's session key)",
 }
 CROSS_TENANT_INDEXES = {
-    ("tenants", "api_key_hash"): "which tenant owns this API key",
+    ("api_keys", "key_hash"): "which tenant owns this API key",
+    # Read no more since 0012 (api_keys); kept, as SQLite cannot drop a UNIQUE column.
+    ("tenants", "api_key_hash"): "unused: 'unused:' and the tenant id",
     ("memberships", "user_id"): "which tenants a signed-in user belongs to",
 }
 
@@ -76,7 +78,7 @@ def test_every_table_carries_tenant_id_first_in_its_key(tmp_path):
 
 TENANT_TABLES = re.compile(
     r"\b(tenant_origins|forms|touches|companies|persons|submissions|submission_touches"
-    r"|sessions|pageviews|rate_counters|memberships|script_sightings)\b",
+    r"|sessions|pageviews|rate_counters|memberships|script_sightings|api_keys)\b",
     re.IGNORECASE,
 )
 
@@ -134,6 +136,7 @@ def test_every_query_is_scoped_by_tenant(make_tenant, settings):
         "pageviews",
         "rate_counters",
         "script_sightings",
+        "api_keys",
     ):
         assert any(table in s for s in checked), f"the journey never touched {table}"
     unscoped = [s for s in checked if "tenant_id" not in s]

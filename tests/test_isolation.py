@@ -16,7 +16,7 @@ from starlette.testclient import TestClient
 
 from ingest.app import create_app
 
-from .conftest import Tenant, csrf_of, person, sign_in
+from .conftest import Tenant, csrf_of, person, rows, sign_in
 from .test_collect import CHROME
 
 # How each route is scoped. A new route fails test_every_route_is_classified until it is
@@ -31,6 +31,7 @@ UNSCOPED = "no tenant data"
 OPERATOR = "the operator's metrics token, no tenant data"
 APP_PUBLIC = "the app's sign-in, sign-out, root redirect and static files: no tenant data"
 APP_USER = "the signed-in user's own tenants"
+APP_ACCOUNT = "the signed-in user's own account (password): no tenant data"
 APP_TENANT = "the tenant in the path, for its signed-in members, by role"
 
 ROUTES = {
@@ -53,12 +54,14 @@ ROUTES = {
     "/app/logout": APP_PUBLIC,
     "/app/-/static/{name}": APP_PUBLIC,
     "/app/": APP_USER,
+    "/app/account": APP_ACCOUNT,
     "/app/{tenant}/": APP_TENANT,
     "/app/{tenant}/settings": APP_TENANT,
     "/app/{tenant}/settings/transfer": APP_TENANT,
     "/app/{tenant}/settings/origins": APP_TENANT,
     "/app/{tenant}/settings/script": APP_TENANT,
-    "/app/{tenant}/settings/api-key": APP_TENANT,
+    "/app/{tenant}/settings/api-keys": APP_TENANT,
+    "/app/{tenant}/settings/api-keys/{key_id}/revoke": APP_TENANT,
     "/app/{tenant}/users": APP_TENANT,
     "/app/{tenant}/users/invite": APP_TENANT,
     "/app/{tenant}/users/role": APP_TENANT,
@@ -113,6 +116,7 @@ class World:
     b_person: str
     a_company: str
     b_company: str
+    a_key: str = ""  # the key id of tenant-a's API key
 
 
 MARK_A, MARK_B = "marker-of-tenant-a", "marker-of-tenant-b"
@@ -134,7 +138,16 @@ def world(client, make_tenant) -> World:
         )
         assert response.status_code == 201, response.text
     a_card, b_card = person(client, a, "same@example.com"), person(client, b, "same@example.com")
-    return World(a, b, a_card["id"], b_card["id"], a_card["company"]["id"], b_card["company"]["id"])
+    (a_key,) = rows(a.db_path, "SELECT key_id FROM api_keys WHERE tenant_id = ?", a.tenant_id)
+    return World(
+        a,
+        b,
+        a_card["id"],
+        b_card["id"],
+        a_card["company"]["id"],
+        b_card["company"]["id"],
+        a_key["key_id"],
+    )
 
 
 KEYS = {
@@ -342,6 +355,7 @@ def app_url(path: str, tenant_id: str, world: World) -> str:
         "person_id": world.a_person,
         "form_id": world.a.form_id,
         "company_id": world.a_company,
+        "key_id": world.a_key,
     }
     for name in re.findall(r"{(\w+)}", path):
         assert name in params, f"give tests/test_isolation.py's app_url a value for {{{name}}}"
@@ -425,6 +439,24 @@ def test_app_user_pages_show_only_ones_own_tenants(client, app_world, settings):
         assert response.status_code == 200
         assert app_world.b.tenant_id in response.text
         assert app_world.a.tenant_id not in response.text
+
+
+def test_app_account_pages_show_no_tenant_data(client, app_world, settings):
+    """The user's own account: sign-in needed, nothing of any tenant shown, a post without
+    the form token refused."""
+    cases = [
+        (p, m) for p, kind in ROUTES.items() if kind == APP_ACCOUNT for m in routes(settings)[p]
+    ]
+    assert cases
+    for path, method in cases:
+        client.cookies.clear()
+        response = client.request(method, path, follow_redirects=False)
+        assert response.status_code == 303 and response.headers["location"].startswith("/app/login")
+        as_user(client, B_ADMIN)
+        response = client.request(method, path, follow_redirects=False)
+        assert response.status_code == (200 if method == "GET" else 403), (method, path)
+        for secret in (MARK_A, MARK_B, app_world.a.tenant_id, "marketer@a.example"):
+            assert secret not in response.text, (path, secret)
 
 
 def test_app_public_routes_carry_no_tenant_data(client, app_world, settings):

@@ -38,7 +38,7 @@ TENANT_PATTERN = "^[a-z0-9][a-z0-9_-]{0,62}$"
 # (status, code, description): the one shape of ingest/errors.py, a code per status.
 ERRORS: dict[int, tuple[tuple[str, ...], str]] = {
     400: (("bad_request",), "The request could not be read (body, parameters or `Host`)."),
-    401: (("unauthorized",), "No API key, or not a valid one."),
+    401: (("unauthorized",), "No API key, or not a valid one (unknown or revoked)."),
     403: (("forbidden", "form_not_published"), "Origin not allowed, or form not published."),
     404: (("not_found",), "No such tenant, form, person or company (for this key's tenant)."),
     409: (("conflict",), "The submission id was already used with other content."),
@@ -802,6 +802,7 @@ UNDOCUMENTED: dict[str, str] = {
     # The marketer's app (ingest/webapp/): HTML pages for signed-in users, not an API.
     "/app": "a redirect to the app's list of accounts",
     "/app/": "the app: the signed-in user's accounts (HTML)",
+    "/app/account": "the app: the signed-in user's password change (HTML and its form post)",
     "/app/login": "the app's sign-in page and form (HTML)",
     "/app/logout": "the app's sign-out (a form post, 303 to the sign-in page)",
     "/app/-/static/{name}": "the app's stylesheet and scripts, fingerprinted",
@@ -810,7 +811,8 @@ UNDOCUMENTED: dict[str, str] = {
     "/app/{tenant}/settings/transfer": "the app: UTM data transfer on or off (a form post)",
     "/app/{tenant}/settings/origins": "the app: add or remove an allowed origin (a form post)",
     "/app/{tenant}/settings/script": "the app: the script's options (a form post)",
-    "/app/{tenant}/settings/api-key": "the app: a new API key (a form post)",
+    "/app/{tenant}/settings/api-keys": "the app: a new named API key (a form post)",
+    "/app/{tenant}/settings/api-keys/{key_id}/revoke": "the app: revoke an API key (a form post)",
     "/app/{tenant}/users": "the app: the tenant's users (HTML)",
     "/app/{tenant}/import": "the app: importing contacts from a CSV file (HTML, multipart posts)",
     "/app/{tenant}/users/invite": "the app: invite a user (a form post)",

@@ -21,7 +21,7 @@ from ingest.errors import (
     Unauthorized,
     Unavailable,
 )
-from ingest.storage import WriterClosed, people
+from ingest.storage import WriterClosed, api_keys, people
 from ingest.storage import reads as store
 
 EDIT_BODY_MAX = 4096
@@ -33,9 +33,13 @@ async def tenant_of_key(request: Request) -> str:
     scheme, _, key = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not key.strip():
         raise Unauthorized("Send your API key as 'Authorization: Bearer <key>'.")
-    tenant_id = await request.state.db.read(store.tenant_for_api_key, key.strip())
-    if tenant_id is None:
+    owner = await request.state.db.read(api_keys.key_owner, key.strip())
+    if owner is None:
         raise Unauthorized("That API key is not valid.")
+    tenant_id, key_id, revoked = owner
+    if revoked:
+        raise Unauthorized("That API key was revoked. Ask an administrator for another.")
+    request.state.key_uses.note(tenant_id, key_id, request.state.clock())
     return tenant_id
 
 

@@ -46,7 +46,9 @@ PERSONAL_TABLES = (
 
 NO_PERSONAL_DATA = {
     "schema_migrations": "migration versions, names and times",
-    "tenants": "the customer's settings and a hash of its API key",
+    "tenants": "the customer's settings",
+    # created_by is the admin who made the key (a user of the customer), not a lead.
+    "api_keys": "hashes of the customer's API keys, their names, who made them and when",
     "tenant_origins": "the customer's website origins",
     "forms": "form definitions: names, field labels, thank-you pages",
     # A hash of a client address is pseudonymous, but these rows name no person and cannot

@@ -29,6 +29,9 @@ from ingest.storage.reads import StoreError
 # In the order they are written: tenants first, as every other table references them.
 COPIED = (
     "tenants",
+    # The same keys keep working on the target (only hashes are stored). created_by names a
+    # user of the source, which the target may not have: the page then says "a former user".
+    "api_keys",
     "tenant_origins",
     "forms",
     "touches",

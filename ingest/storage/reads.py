@@ -5,7 +5,6 @@ All SQL is parameterised and every statement is scoped by ``tenant_id``. Writes 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import secrets
 import time
@@ -24,10 +23,6 @@ def new_id(prefix: str) -> str:
     # Time first, so ids sort by creation; 40 random bits make collisions within a
     # millisecond negligible.
     return f"{prefix}_{int(time.time() * 1000):011x}{secrets.token_hex(5)}"
-
-
-def hash_api_key(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -105,13 +100,6 @@ def get_tenant(conn: Connection, tenant_id: str) -> Tenant | None:
         return None
     origins = conn.execute(ORIGINS_SQL, (tenant_id,)).fetchall()
     return tenant_from_rows(row, origins)
-
-
-def tenant_for_api_key(conn: Connection, api_key: str) -> str | None:
-    row = conn.execute(
-        "SELECT tenant_id FROM tenants WHERE api_key_hash = ?", (hash_api_key(api_key),)
-    ).fetchone()
-    return None if row is None else row["tenant_id"]
 
 
 def get_form(conn: Connection, tenant_id: str, form_id: str) -> Form | None:

@@ -162,7 +162,7 @@ Handler = Callable[..., Awaitable[Response]]
 
 
 def signed_in(handler: Callable[[Request, Viewer], Awaitable[Response]]) -> Handler:
-    """A page for any signed-in user (the list of their tenants, sign-out)."""
+    """A page for any signed-in user (the list of their tenants, their own account)."""
 
     @functools.wraps(handler)
     async def endpoint(request: Request) -> Response:

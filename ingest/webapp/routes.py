@@ -20,6 +20,7 @@ from ingest.config import Settings
 from ingest.domain.accounts import ADMIN, MARKETER, SALES
 from ingest.webapp import (
     access,
+    account,
     auth,
     companies,
     forms,
@@ -56,12 +57,13 @@ PAGES: tuple[Page, ...] = (
         settings.page,
         ADMINS,
         "Settings",
-        "UTM data transfer, website origins, the script tag, is it installed, the API key.",
+        "UTM data transfer, website origins, the script tag, is it installed, the API keys.",
     ),
     Page("settings/transfer", settings.transfer, ADMINS, methods=("POST",)),
     Page("settings/origins", settings.origins, ADMINS, methods=("POST",)),
     Page("settings/script", settings.script, ADMINS, methods=("POST",)),
-    Page("settings/api-key", settings.api_key, ADMINS, methods=("POST",)),
+    Page("settings/api-keys", settings.create_key, ADMINS, methods=("POST",)),
+    Page("settings/api-keys/{key_id}/revoke", settings.revoke_key, ADMINS, methods=("POST",)),
     Page("users", users.page, ADMINS, "Users", "Invite people, change their roles, remove them."),
     Page("users/invite", users.invite, ADMINS, methods=("POST",)),
     Page("users/role", users.change_role, ADMINS, methods=("POST",)),
@@ -136,6 +138,12 @@ def routes(settings: Settings) -> list[Route]:
         Route("/app/login", auth.login, methods=["GET", "POST"], middleware=session),
         Route("/app/logout", auth.logout, methods=["POST"], middleware=session),
         Route("/app/", access.signed_in(pages.tenants), middleware=session),
+        Route(
+            account.PATH,
+            access.signed_in(account.account),
+            methods=["GET", "POST"],
+            middleware=session,
+        ),
         Route(static.PREFIX + "{name}", static.serve),
     ]
     for page in PAGES:
