@@ -88,7 +88,7 @@ def test_the_import_is_all_or_nothing_and_imported_persons_are_existing(
     marketer, acme, client, db_url
 ):
     refused = post(marketer, NORDIC, step="run", map_email="0", map_first_name="1")
-    assert refused.status_code == 400
+    assert refused.status_code == 422
     assert "Nothing was imported" in refused.text
     assert count(db_url, "persons") == 0
 
@@ -131,7 +131,7 @@ def test_the_import_is_all_or_nothing_and_imported_persons_are_existing(
 )
 def test_files_that_cannot_be_imported_say_why(marketer, db_url, data, message):
     page = upload(marketer, data)
-    assert page.status_code == 400
+    assert page.status_code == 422
     assert message in page.text
     assert count(db_url, "persons") == 0
 

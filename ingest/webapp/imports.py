@@ -31,11 +31,11 @@ async def page(request: Request, member: Member) -> Response:
     if data is None or not data:
         data = posted.get("csv", "").encode()
     if not data:
-        return _render(request, member, error="Choose a CSV file to import.", status=400)
+        return _render(request, member, error="Choose a CSV file to import.", status=422)
     try:
         table = importing.read_csv(data)
     except importing.ImportRefused as refused:
-        return _render(request, member, error=str(refused), status=400)
+        return _render(request, member, error=str(refused), status=422)
     if "step" in posted and posted.get("step") != "read":
         mapping = _chosen(posted, len(table.headers))
     else:
@@ -65,7 +65,7 @@ async def page(request: Request, member: Member) -> Response:
         context["plan"] = await db.read(importing.plan, tenant_id, table, mapping)
     except importing.ImportRefused as refused:
         context["error"] = str(refused)
-        return _render(request, member, status=400, **context)
+        return _render(request, member, status=422, **context)
     except WriterClosed:
         context["error"] = "The service is shutting down; nothing was imported. Try again."
         return _render(request, member, status=503, **context)
