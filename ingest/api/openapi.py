@@ -21,6 +21,7 @@ from ingest.domain.touch import CLICK_IDS, MAX_URL, MAX_VALUE, UTM_KEYS
 from ingest.domain.validation import EMAIL_MAX, STANDARD_FIELDS
 from ingest.edge.collect import PAGE_ADDRESS
 from ingest.storage.people import (
+    CHANNEL_FILTERS,
     COMPANY_SORTS,
     MAX_PAGE,
     PERSON_FILTERS,
@@ -480,6 +481,16 @@ def query_param(name: str, description: str, bound: int) -> Schema:
     }
 
 
+def channel_param(name: str) -> Schema:
+    return {
+        "name": name,
+        "in": "query",
+        "description": "Persons whose touch is in this channel (GA4's default channel group);"
+        " empty: persons without that touch.",
+        "schema": {"type": "string", "enum": [*CHANNELS, ""]},
+    }
+
+
 def date_param(name: str, description: str) -> Schema:
     return {
         "name": name,
@@ -543,7 +554,9 @@ PATHS: dict[str, dict[str, Schema]] = {
                 *(
                     query_param(name, "Persons whose touch has exactly this value.", MAX_VALUE)
                     for name in PERSON_FILTERS
+                    if name not in CHANNEL_FILTERS
                 ),
+                *(channel_param(name) for name in CHANNEL_FILTERS),
                 query_param("form", "Persons with a submission on this form (its id).", 64),
                 date_param("created_from", "Created on or after this day (UTC)."),
                 date_param("created_to", "Created on or before this day (UTC)."),

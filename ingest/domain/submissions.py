@@ -138,8 +138,8 @@ def record(
             "INSERT INTO persons (tenant_id, person_id, email, first_name, last_name,"
             " company_id, first_touch_id, lead_creation_touch_id, created_at,"
             " name_key, company_key, search_key, ft_source, ft_medium, ft_campaign,"
-            " lc_source, lc_medium, lc_campaign)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " ft_channel, lc_source, lc_medium, lc_campaign, lc_channel)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 tenant_id,
                 person_id,
