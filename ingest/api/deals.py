@@ -20,7 +20,7 @@ from ingest.domain.touch import MAX_VALUE
 from ingest.domain.validation import EMAIL_MAX, load_json
 from ingest.edge.bodies import read_body
 from ingest.errors import BadRequest, NotFound, Unavailable, UnsupportedMediaType
-from ingest.storage import WriterClosed, people
+from ingest.storage import WriterClosed, people, stages
 from ingest.storage import deals as store
 
 BODY_MAX = 4096
@@ -127,7 +127,7 @@ async def deal(request: Request) -> Response:
 
 async def pipeline_stages(request: Request) -> Response:
     tenant_id = await tenant_of_key(request)
-    found = await request.state.db.read(store.stages, tenant_id)
+    found = await request.state.db.read(stages.stages, tenant_id)
     return JSONResponse({"items": [s.as_json() for s in found]}, headers=NO_STORE)
 
 

@@ -25,16 +25,15 @@ from typing import Any
 
 from ingest.clock import iso_time
 from ingest.domain import money
+from ingest.domain.stages import STAGE_NAME_MAX
 from ingest.domain.validation import EMAIL_MAX, strip_controls
 from ingest.errors import ValidationFailed
-from ingest.storage import Connection
+from ingest.storage import Connection, stages
 from ingest.storage import deals as store
 from ingest.storage.reads import StoreError, new_id
 
 TITLE_MAX = 200
-STAGE_NAME_MAX = 60
 ID_MAX = 64
-MAX_STAGES = 30
 STATUSES = store.STATUSES
 # How far ahead of the service's clock a client's time may be (clocks differ).
 FUTURE_SLACK = timedelta(days=1)
@@ -51,10 +50,6 @@ class DealNotFound(StoreError):
 
 class PersonNotFound(StoreError):
     pass
-
-
-class StageRefused(StoreError):
-    """A stage change the rules refuse, with the reason for the admin."""
 
 
 @dataclass(frozen=True)
@@ -257,10 +252,10 @@ def _not_future(value: str | None, now: str, name: str, errors: dict[str, str]) 
         errors[name] = "Cannot be in the future."
 
 
-def _active_stage(conn: Connection, tenant_id: str, name: str) -> store.Stage:
-    found = store.stage_by_name(conn, tenant_id, name, lock=True)
+def _active_stage(conn: Connection, tenant_id: str, name: str) -> stages.Stage:
+    found = stages.stage_by_name(conn, tenant_id, name, lock=True)
     if found is None:
-        names = [s.name for s in store.stages(conn, tenant_id) if s.active]
+        names = [s.name for s in stages.stages(conn, tenant_id) if s.active]
         raise ValidationFailed(
             "Some fields need fixing.",
             {"stage": f"No stage {name!r}; the stages are {', '.join(names) or 'none'}."},
@@ -310,7 +305,7 @@ def create(
     if new.stage is not None:
         stage = _active_stage(conn, tenant_id, new.stage)
     else:
-        stage = store.first_active_stage(conn, tenant_id)
+        stage = stages.first_active_stage(conn, tenant_id)
         if stage is None:
             raise ValidationFailed(
                 "Some fields need fixing.",
@@ -321,7 +316,7 @@ def create(
     closed_at = None
     if new.status != "open":
         closed_at = new.closed_at or max(now, created_at)
-    currency = new.currency or store.tenant_currency(conn, tenant_id) or "EUR"
+    currency = new.currency or stages.tenant_currency(conn, tenant_id) or "EUR"
     deal_id = deal_id or new_id("deal")
     store.insert_deal(
         conn,
@@ -417,102 +412,3 @@ def change(
     values["updated_at"] = now
     store.update_deal(conn, tenant_id, deal_id, values)
     store.add_history(conn, tenant_id, deal_id, history, user_id, now)
-
-
-# -- stages ------------------------------------------------------------------------------
-
-
-def clean_stage_name(value: object) -> str:
-    if not isinstance(value, str):
-        raise StageRefused("A stage needs a name.")
-    name = " ".join(strip_controls(value).split())
-    if not name or len(name) > STAGE_NAME_MAX:
-        raise StageRefused(f"A stage needs a name of 1-{STAGE_NAME_MAX} characters.")
-    if name.lower() in STATUSES:
-        raise StageRefused(f"{name!r} is a status of a deal, not a stage.")
-    return name
-
-
-def clean_probability(value: object) -> int:
-    try:
-        number = int(str(value).strip().removesuffix("%").strip())
-    except ValueError:
-        raise StageRefused("The probability is a whole percent, 0-100.") from None
-    if not 0 <= number <= 100:
-        raise StageRefused("The probability is a whole percent, 0-100.")
-    return number
-
-
-def _name_free(conn: Connection, tenant_id: str, name: str, stage_id: str | None) -> None:
-    other = store.stage_by_name(conn, tenant_id, name)
-    if other is not None and other.stage_id != stage_id:
-        raise StageRefused(f"There is already a stage {other.name!r}.")
-
-
-def _existing(conn: Connection, tenant_id: str, stage_id: str) -> store.Stage:
-    found = store.stage(conn, tenant_id, stage_id, lock=True)
-    if found is None:
-        raise StageRefused("No such stage.")
-    return found
-
-
-def add_stage(
-    conn: Connection, *, tenant_id: str, name: object, probability: object, now: str
-) -> str:
-    name = clean_stage_name(name)
-    number = clean_probability(probability)
-    _name_free(conn, tenant_id, name, None)
-    if len(store.stages(conn, tenant_id)) >= MAX_STAGES:
-        raise StageRefused(f"A pipeline has at most {MAX_STAGES} stages.")
-    stage_id = new_id("stg")
-    store.insert_stage(
-        conn, tenant_id, stage_id, name, number, store.next_position(conn, tenant_id), now
-    )
-    return stage_id
-
-
-def edit_stage(
-    conn: Connection, *, tenant_id: str, stage_id: str, name: object, probability: object
-) -> None:
-    """Rename a stage and set its probability (the history shows the new name)."""
-    _existing(conn, tenant_id, stage_id)
-    name = clean_stage_name(name)
-    number = clean_probability(probability)
-    _name_free(conn, tenant_id, name, stage_id)
-    store.update_stage(conn, tenant_id, stage_id, name=name, probability=number)
-
-
-def move_stage(conn: Connection, *, tenant_id: str, stage_id: str, offset: int) -> None:
-    """One place earlier (-1) or later (+1); the positions are renumbered 1, 2, 3..."""
-    _existing(conn, tenant_id, stage_id)
-    order = [s.stage_id for s in store.stages(conn, tenant_id)]
-    index = order.index(stage_id)
-    target = max(0, min(len(order) - 1, index + offset))
-    order.insert(target, order.pop(index))
-    for position, each in enumerate(order, start=1):
-        store.update_stage(conn, tenant_id, each, position=position)
-
-
-def set_active(conn: Connection, *, tenant_id: str, stage_id: str, active: bool) -> None:
-    """Deactivate (refused while open deals are in the stage, or for the last active one)
-    or activate a stage."""
-    found = _existing(conn, tenant_id, stage_id)
-    if not active and found.active:
-        in_use = store.open_deals_in_stage(conn, tenant_id, stage_id)
-        if in_use:
-            raise StageRefused(
-                f"The stage {found.name!r} has {in_use} open deal{'s' if in_use != 1 else ''}:"
-                " move them to another stage first."
-            )
-        if not any(s.active and s.stage_id != stage_id for s in store.stages(conn, tenant_id)):
-            raise StageRefused("The pipeline needs at least one active stage.")
-    store.update_stage(conn, tenant_id, stage_id, active=active)
-
-
-def set_currency(conn: Connection, *, tenant_id: str, currency: object) -> str:
-    try:
-        code = _currency(currency)
-    except ValueError as error:
-        raise StageRefused(str(error)) from None
-    store.set_tenant_currency(conn, tenant_id, code)
-    return code

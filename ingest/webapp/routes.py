@@ -22,11 +22,13 @@ from ingest.webapp import (
     access,
     auth,
     companies,
+    deals,
     forms,
     links,
     live,
     pages,
     persons,
+    pipeline,
     settings,
     static,
     users,
@@ -112,6 +114,25 @@ PAGES: tuple[Page, ...] = (
         "Companies with their source, persons and submissions.",
     ),
     Page("companies/{company_id}", companies.company_card, EVERYONE),
+    # Deals: sales and admins work them, marketers read them (sales by source).
+    Page(
+        "deals",
+        deals.deals_list,
+        EVERYONE,
+        "Deals",
+        "Sales and pipeline, each deal with its person's lead-creation source.",
+    ),
+    Page("deals/new", deals.deal_new, deals.SELLERS, methods=("GET", "POST")),
+    Page("deals/{deal_id}", deals.deal_card, EVERYONE),
+    Page("deals/{deal_id}/edit", deals.deal_edit, deals.SELLERS, methods=("POST",)),
+    Page(
+        "pipeline",
+        pipeline.board,
+        EVERYONE,
+        "Pipeline",
+        "Open deals by stage: move them along, mark them won or lost.",
+    ),
+    Page("pipeline-setup", pipeline.setup, ADMINS, methods=("GET", "POST")),
 )
 
 NAV: tuple[access.NavItem, ...] = tuple(
