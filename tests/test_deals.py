@@ -54,3 +54,26 @@ def test_create_and_read_a_deal(client, lead):
         "medium": "paid_social",
         "campaign": "webinar",
     }
+
+
+def test_pages_render(client, lead, make_user):
+    from .conftest import sign_in
+
+    tenant, ingrid = lead
+    make_user("sam@acme.example", ("acme", "sales"))
+    deal = create(
+        client, tenant, person_id=ingrid["id"], title="Fjord rollout", amount="100", status="open"
+    ).json()
+    assert sign_in(client, "sam@acme.example").status_code == 303
+    for path in (
+        "deals",
+        f"deals/{deal['id']}",
+        "pipeline",
+        f"persons/{ingrid['id']}",
+        f"companies/{ingrid['company']['id']}",
+        f"deals/new?person={ingrid['id']}",
+        f"deals/new?company={ingrid['company']['id']}",
+        "deals/new",
+    ):
+        response = client.get(f"/app/acme/{path}")
+        assert response.status_code == 200, (path, response.text[-3000:])

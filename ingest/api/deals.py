@@ -98,7 +98,14 @@ async def _answer(request: Request, tenant_id: str, deal_id: str, status: int = 
 async def create_deal(request: Request) -> Response:
     """``POST /api/v1/deals``: 201 with the deal; a person of another tenant is 404."""
     tenant_id = await tenant_of_key(request)
-    new = domain.validate_new(await _json_body(request))
+    body = await _json_body(request)
+    # The person first: another tenant's (or no) person is 404 whatever else is sent.
+    person_id = body.get("person_id") if isinstance(body, dict) else None
+    if isinstance(person_id, str) and 0 < len(person_id.strip()) <= queries.ID_MAX:
+        found = await request.state.db.read(store.person_of_deal, tenant_id, person_id.strip())
+        if found is None:
+            raise NotFound("No such person.")
+    new = domain.validate_new(body)
     job = functools.partial(domain.create, tenant_id=tenant_id, new=new, now=now(request))
     deal_id = await _write(request, job)
     return await _answer(request, tenant_id, deal_id, 201)

@@ -30,7 +30,7 @@ def parse_amount(value: object) -> int:
         if text.startswith("-0") and float(value) == 0:
             text = text[1:]
     elif isinstance(value, str):
-        text = value.strip()
+        text = value
     else:
         raise BadAmount("Must be a number such as 1234.50.")
     if not _AMOUNT.match(text):
