@@ -318,7 +318,7 @@ def create(
         closed_at = new.closed_at or max(now, created_at)
     currency = new.currency or stages.tenant_currency(conn, tenant_id) or "EUR"
     deal_id = deal_id or new_id("deal")
-    store.insert_deal(
+    inserted = store.insert_deal(
         conn,
         tenant_id,
         {
@@ -337,6 +337,8 @@ def create(
             "updated_at": now,
         },
     )
+    if not inserted:
+        return deal_id
     history = [
         ("stage", None, stage.stage_id),
         ("status", None, new.status),

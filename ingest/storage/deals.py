@@ -109,14 +109,16 @@ _DEAL_FIELDS = (
 )
 
 
-def insert_deal(conn: Connection, tenant_id: str, values: dict[str, Any]) -> None:
-    """A new deal: ``values`` has every column of ``_DEAL_FIELDS``."""
+def insert_deal(conn: Connection, tenant_id: str, values: dict[str, Any]) -> bool:
+    """A new deal: ``values`` has every column of ``_DEAL_FIELDS``. False when its id was
+    taken (a rerun of the demo generator)."""
     columns = ", ".join(("tenant_id", *_DEAL_FIELDS, "title_key"))
     marks = ", ".join("?" for _ in range(len(_DEAL_FIELDS) + 2))
-    conn.execute(
+    cursor = conn.execute(
         f"INSERT INTO deals ({columns}) VALUES ({marks}) ON CONFLICT DO NOTHING",
         (tenant_id, *(values[name] for name in _DEAL_FIELDS), values["title"].lower()),
     )
+    return cursor.rowcount == 1
 
 
 def deal_for_update(conn: Connection, tenant_id: str, deal_id: str) -> dict[str, Any] | None:
@@ -452,3 +454,14 @@ def company_persons(conn: Connection, tenant_id: str, company_id: str) -> list[d
         (tenant_id, company_id),
     ).fetchall()
     return [{"id": row[0], "email": row[1]} for row in rows]
+
+
+def deal_candidates(conn: Connection, tenant_id: str) -> list[tuple[str, str]]:
+    """(person id, created at) of the tenant's persons, oldest first: whom the demo
+    generator gives deals (``ops/generate.py``)."""
+    rows = conn.execute(
+        "SELECT person_id, created_at FROM persons WHERE tenant_id = ?"
+        " ORDER BY created_at, person_id",
+        (tenant_id,),
+    ).fetchall()
+    return [(row[0], row[1]) for row in rows]
