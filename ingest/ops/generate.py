@@ -170,11 +170,13 @@ def generate_deals(
         if rng.random() >= share:
             continue
         start = datetime.fromisoformat(created.replace("Z", "+00:00"))
-        opened = min(now, start + timedelta(days=rng.uniform(0.5, 21)))
+        # Days to weeks after the person arrived, and never later than now.
+        opened = start + min(timedelta(days=rng.uniform(0.5, 21)), (now - start) * rng.random())
         status = rng.choices(("open", "won", "lost"), weights=(6, 3, 2))[0]
         closed = None
         if status != "open":
-            closed = iso_time(min(now, opened + timedelta(days=rng.uniform(3, 45))))
+            wait = min(timedelta(days=rng.uniform(3, 45)), (now - opened) * rng.random())
+            closed = iso_time(opened + wait)
         new = deal_rules.NewDeal(
             person_id=person_id,
             title=rng.choice(DEAL_TITLES),
