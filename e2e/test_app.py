@@ -15,9 +15,20 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from .conftest import Service
 
 NAV = {
-    "admin": ["Home", "Settings", "Users", "Forms", "Links", "Live", "Persons", "Companies"],
-    "marketer": ["Home", "Forms", "Links", "Live", "Persons", "Companies"],
-    "sales": ["Home", "Persons", "Companies"],
+    "admin": [
+        "Home",
+        "Settings",
+        "Users",
+        "Forms",
+        "Links",
+        "Live",
+        "Persons",
+        "Companies",
+        "Deals",
+        "Pipeline",
+    ],  # fmt: skip
+    "marketer": ["Home", "Forms", "Links", "Live", "Persons", "Companies", "Deals", "Pipeline"],
+    "sales": ["Home", "Persons", "Companies", "Deals", "Pipeline"],
 }
 FORBIDDEN = {"admin": None, "marketer": "settings", "sales": "forms"}
 
