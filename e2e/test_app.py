@@ -24,10 +24,22 @@ NAV = {
         "Live",
         "Persons",
         "Companies",
+        "Deals",
+        "Pipeline",
         "Import",
-    ],
-    "marketer": ["Home", "Forms", "Links", "Live", "Persons", "Companies", "Import"],
-    "sales": ["Home", "Persons", "Companies"],
+    ],  # fmt: skip
+    "marketer": [
+        "Home",
+        "Forms",
+        "Links",
+        "Live",
+        "Persons",
+        "Companies",
+        "Deals",
+        "Pipeline",
+        "Import",
+    ],  # fmt: skip
+    "sales": ["Home", "Persons", "Companies", "Deals", "Pipeline"],
 }
 FORBIDDEN = {"admin": None, "marketer": "settings", "sales": "forms"}
 

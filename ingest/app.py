@@ -16,9 +16,11 @@ from starlette.templating import Jinja2Templates
 
 from ingest import storage
 from ingest.api import companies, leads, openapi
+from ingest.api import deals as deals_api
 from ingest.api import persons as api
 from ingest.api.key_uses import KeyUses
 from ingest.config import Settings
+from ingest.domain import money
 from ingest.edge import collect, forms, limits, tracker
 from ingest.edge.middleware import Edge
 from ingest.edge.settings_cache import SettingsCache
@@ -95,6 +97,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_clock)
         Route("/api/v1/companies", companies.list_companies),
         Route("/api/v1/companies/{company_id}", companies.get_company),
         Route("/api/v1/leads", leads.create_lead, methods=["POST"]),
+        *deals_api.ROUTES,
         Route("/healthz", api.health),
         Route("/metrics", metrics_endpoint),
         Route(openapi.OPENAPI_PATH, openapi.serve),
@@ -121,6 +124,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_clock)
     app.router.redirect_slashes = False
     app.state.templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
     app.state.templates.env.globals["static_url"] = static_url
+    app.state.templates.env.filters["money"] = money.display
     app.state.settings = settings
     app.state.metrics = metrics
     return app

@@ -78,7 +78,8 @@ def test_every_table_carries_tenant_id_first_in_its_key(tmp_path):
 
 TENANT_TABLES = re.compile(
     r"\b(tenant_origins|forms|touches|companies|persons|submissions|submission_touches"
-    r"|sessions|pageviews|rate_counters|memberships|script_sightings|api_keys)\b",
+    r"|sessions|pageviews|rate_counters|memberships|script_sightings|api_keys"
+    r"|deals|deal_history|pipeline_stages)\b",
     re.IGNORECASE,
 )
 
@@ -121,6 +122,19 @@ def test_every_query_is_scoped_by_tenant(make_tenant, settings):
         ).json()["items"][0]
         client.get(f"/api/v1/persons/{person['id']}", headers=tenant.auth)
         client.get("/api/v1/persons", headers=tenant.auth)
+        deal = client.post(
+            "/api/v1/deals",
+            json={"person_id": person["id"], "title": "t", "amount": "5", "status": "open"},
+            headers=tenant.auth,
+        ).json()
+        client.patch(f"/api/v1/deals/{deal['id']}", json={"stage": "Proposal"}, headers=tenant.auth)
+        client.get(f"/api/v1/deals/{deal['id']}", headers=tenant.auth)
+        client.get(
+            "/api/v1/deals",
+            params={"stage": "proposal", "owner": "x@example.com", "lead_creation_source": "a"},
+            headers=tenant.auth,
+        )
+        client.get("/api/v1/pipeline-stages", headers=tenant.auth)
 
     checked = [
         s
@@ -137,6 +151,9 @@ def test_every_query_is_scoped_by_tenant(make_tenant, settings):
         "rate_counters",
         "script_sightings",
         "api_keys",
+        "deals",
+        "deal_history",
+        "pipeline_stages",
     ):
         assert any(table in s for s in checked), f"the journey never touched {table}"
     unscoped = [s for s in checked if "tenant_id" not in s]

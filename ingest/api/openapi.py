@@ -15,11 +15,15 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from ingest.api.deals_schema import DEAL_SCHEMAS, STAGE
 from ingest.domain.channels import CHANNELS
 from ingest.domain.submissions import LEAD_VIA
 from ingest.domain.touch import CLICK_IDS, MAX_URL, MAX_VALUE, UTM_KEYS
 from ingest.domain.validation import EMAIL_MAX, STANDARD_FIELDS
 from ingest.edge.collect import PAGE_ADDRESS
+from ingest.storage.deals import DEAL_SORTS
+from ingest.storage.deals import SOURCE_FILTERS as DEAL_SOURCE_FILTERS
+from ingest.storage.deals import STATUSES as DEAL_STATUSES
 from ingest.storage.people import (
     CHANNEL_FILTERS,
     COMPANY_SORTS,
@@ -612,6 +616,7 @@ PATHS: dict[str, dict[str, Schema]] = {
                             "person_id": {"type": "string"},
                             "company": {"type": ["string", "null"]},
                             "company_sources_cleared": {"type": "integer", "minimum": 0},
+                            "deals_unlinked": {"type": "integer", "minimum": 0},
                             "deleted": {
                                 "type": "object",
                                 "additionalProperties": {"type": "integer", "minimum": 0},
@@ -804,6 +809,103 @@ PATHS: dict[str, dict[str, Schema]] = {
     },
 }
 
+# -- deals (ingest/api/deals.py) -----------------------------------------------------------
+
+DEAL_PATHS: dict[str, dict[str, Schema]] = {
+    "/api/v1/deals": {
+        "get": operation(
+            "Deals of the key's tenant: filters (lead-creation source too), sorts, keyset pages",
+            tag="deals",
+            parameters=(
+                {
+                    "name": "status",
+                    "in": "query",
+                    "schema": {"type": "string", "enum": list(DEAL_STATUSES)},
+                },
+                query_param("stage", "Deals in the stage of this name (any case).", 60),
+                query_param(
+                    "owner", "Deals of the user with this email; empty: without owner.", EMAIL_MAX
+                ),
+                query_param("person_id", "Deals of this person.", 64),
+                query_param("company_id", "Deals of this company.", 64),
+                *(
+                    query_param(
+                        name, "Deals whose person's lead creation has this value.", MAX_VALUE
+                    )
+                    for name in DEAL_SOURCE_FILTERS
+                ),
+                date_param("created_from", "Created on or after this day (UTC)."),
+                date_param("created_to", "Created on or before this day (UTC)."),
+                date_param("closed_from", "Closed on or after this day (UTC)."),
+                date_param("closed_to", "Closed on or before this day (UTC)."),
+                sort_param(DEAL_SORTS, "-created_at"),
+                CURSOR_PARAM,
+                LIMIT_PARAM,
+            ),
+            security=BEARER,
+            ok=(200, json_ok("A page of deals.", page_of("DealSummary"), no_store=True)),
+            errors=(400, 401),
+        ),
+        "post": operation(
+            "Create a deal for a person (won or lost without `closed_at` closes it now); a "
+            "person of another tenant is 404",
+            tag="deals",
+            body={"application/json": {"schema": {"$ref": "#/components/schemas/DealNew"}}},
+            security=BEARER,
+            ok=(
+                201,
+                json_ok("The new deal.", {"$ref": "#/components/schemas/Deal"}, no_store=True),
+            ),
+            errors=(400, 401, 404, 413, 415, 422, 503),
+        ),
+    },
+    "/api/v1/deals/{deal_id}": {
+        "get": operation(
+            "One deal with its history (another tenant's id is 404)",
+            tag="deals",
+            parameters=(path_param("deal_id", "The deal's id."),),
+            security=BEARER,
+            ok=(200, json_ok("The deal.", {"$ref": "#/components/schemas/Deal"}, no_store=True)),
+            errors=(401, 404),
+        ),
+        "patch": operation(
+            "Change a deal's status, stage, amount, owner, title, expected close or `closed_at`"
+            " (won or lost without `closed_at` closes it now; reopening clears it)",
+            tag="deals",
+            parameters=(path_param("deal_id", "The deal's id."),),
+            body={"application/json": {"schema": {"$ref": "#/components/schemas/DealChange"}}},
+            security=BEARER,
+            ok=(
+                200,
+                json_ok("The changed deal.", {"$ref": "#/components/schemas/Deal"}, no_store=True),
+            ),
+            errors=(400, 401, 404, 413, 415, 422, 503),
+        ),
+    },
+    "/api/v1/pipeline-stages": {
+        "get": operation(
+            "The pipeline's stages of the key's tenant, in order",
+            tag="deals",
+            security=BEARER,
+            ok=(
+                200,
+                json_ok(
+                    "Every stage, active or not.",
+                    {
+                        "type": "object",
+                        "properties": {"items": {"type": "array", "items": STAGE}},
+                        "required": ["items"],
+                        "additionalProperties": False,
+                    },
+                    no_store=True,
+                ),
+            ),
+            errors=(401,),
+        )
+    },
+}
+PATHS.update(DEAL_PATHS)
+
 # Every route of the app is either described here or named below (not JSON).
 OPENAPI_PATH = "/api/v1/openapi.json"
 DOCUMENTED = frozenset(PATHS) | {OPENAPI_PATH}
@@ -844,6 +946,12 @@ UNDOCUMENTED: dict[str, str] = {
     "/app/{tenant}/persons/{person_id}/export": "the app: a person's export (a JSON download)",
     "/app/{tenant}/persons/{person_id}/erase": "the app: a person's erasure, confirmed (HTML)",
     "/app/{tenant}/companies/{company_id}": "the app: a company's card (HTML)",
+    "/app/{tenant}/deals": "the app: deals, with totals (HTML)",
+    "/app/{tenant}/deals/new": "the app: a new deal (HTML, a form post)",
+    "/app/{tenant}/deals/{deal_id}": "the app: a deal's card and history (HTML)",
+    "/app/{tenant}/deals/{deal_id}/edit": "the app: a deal's change (a form post, 303)",
+    "/app/{tenant}/pipeline": "the app: open deals by stage (HTML)",
+    "/app/{tenant}/pipeline-setup": "the app: the pipeline's stages and currency (HTML)",
 }
 
 
@@ -874,6 +982,7 @@ def document(base_url: str) -> Schema:
                 "CompanySummary": COMPANY_SUMMARY,
                 "Submission": SUBMISSION,
                 "PageView": PAGE_VIEW,
+                **DEAL_SCHEMAS,
                 **error_schemas,
             },
             "securitySchemes": {

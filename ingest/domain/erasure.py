@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ingest.clock import utcnow
-from ingest.storage import POSTGRES, Connection, dialect_of_connection
+from ingest.storage import POSTGRES, Connection, deals, dialect_of_connection
 from ingest.storage.reads import StoreError
 
 EXPORT_FORMAT = "leadsource.person/1"
@@ -67,6 +67,13 @@ NO_PERSONAL_DATA = {
     # The origin is the customer's own website's (or what a Referer claimed), never a
     # visitor's page address: no path, no query, no visitor or person id.
     "script_sightings": "origins of websites that loaded the tenant's utm.js, and when",
+    # A deal is the customer's own sales record (its amounts, stages and dates are the
+    # business's books, not the lead's data): erasure keeps it but removes its person (and
+    # the company when that goes too), so nothing in it leads back to them; an export lists
+    # the person's deals. A title naming the person is the customer's to edit.
+    "deals": "the customer's sales records: kept, their link to the erased person removed",
+    "pipeline_stages": "the customer's pipeline stages and their probabilities",
+    "deal_history": "changes of a deal's stage, status and amount, by the customer's users",
 }
 
 # JSON text columns, returned as JSON values in an export.
@@ -196,6 +203,7 @@ def export(conn: Connection, tenant_id: str, person_id: str) -> dict[str, Any]:
         "visitor_ids": found.visitor_ids,
         "sessions": [_row(r) for r in sessions],
         "pageviews": [_row(r) for r in pageviews],
+        "deals": deals.deals_of_person_rows(conn, tenant_id, person_id),
     }
 
 
@@ -239,6 +247,12 @@ def _erase(conn: Connection, found: Footprint) -> dict[str, Any]:
         "DELETE FROM persons WHERE tenant_id = ? AND person_id = ?",
         (tenant_id, found.person_id),
     ).rowcount
+    erased_company = (
+        found.company["company_id"]
+        if found.company is not None and not found.company_shared
+        else None
+    )
+    deals_kept = deals.forget_person(conn, tenant_id, found.person_id, erased_company)
     company = "none"
     if found.company is not None:
         if found.company_shared:
@@ -268,6 +282,7 @@ def _erase(conn: Connection, found: Footprint) -> dict[str, Any]:
         "person_id": found.person_id,
         "company": company,
         "company_sources_cleared": sources_cleared,
+        "deals_unlinked": deals_kept,
         "deleted": counts,
     }
 

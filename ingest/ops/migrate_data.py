@@ -45,6 +45,11 @@ COPIED = (
     "campaign_values",
     "tracking_urls",
     "script_sightings",
+    # A deal's owner and its history's users are the source's user ids, and users are not
+    # copied (see users): on the target those deals show no owner and their changes no user.
+    "pipeline_stages",
+    "deals",
+    "deal_history",
 )
 
 NOT_COPIED = {

@@ -11,7 +11,7 @@ from ingest.clock import utcnow
 from ingest.domain import form_fields
 from ingest.domain.validation import strip_controls
 from ingest.edge.tracker import script_options
-from ingest.storage import Connection, IntegrityError, api_keys
+from ingest.storage import Connection, IntegrityError, api_keys, stages
 from ingest.storage.reads import (
     FORM_SQL,
     ORIGINS_SQL,
@@ -85,6 +85,7 @@ def create_tenant(
     except IntegrityError:
         raise StoreError(f"tenant {tenant_id!r} already exists") from None
     _set_origins(conn, tenant_id, origins)
+    stages.insert_default_stages(conn, tenant_id, utcnow())
     return api_keys.create_key(conn, tenant_id, api_keys.DEFAULT)[1]
 
 

@@ -10,7 +10,7 @@ from ingest.api import queries
 from ingest.errors import BadRequest, NotFound
 from ingest.storage import people
 from ingest.webapp.access import Member
-from ingest.webapp.persons import NO_STORE, href, sort_columns
+from ingest.webapp.persons import NO_STORE, deals_of_card, href, sort_columns
 from ingest.webapp.render import render
 
 COLUMNS = (("name", "Company"), ("created_at", "Created"))
@@ -60,7 +60,11 @@ async def company_card(request: Request, member: Member) -> Response:
     return render(
         request,
         "app/company.html",
-        {"company": company, "shown": people.COMPANY_PERSONS_SHOWN},
+        {
+            "company": company,
+            "shown": people.COMPANY_PERSONS_SHOWN,
+            **await deals_of_card(request, member, company_id=company["id"]),
+        },
         viewer=member,
         headers=NO_STORE,
     )

@@ -227,11 +227,21 @@ async def person_card(
             "errors": errors or {},
             "may_erase": member.may(*ERASERS),
             "flash": pop_flash(request),
+            **await deals_of_card(request, member, person_id=card["id"]),
         },
         viewer=member,
         status=status,
         headers=NO_STORE,
     )
+
+
+async def deals_of_card(request: Request, member: Member, **whose: str) -> dict[str, Any]:
+    """A person's or a company's deals for its card, and whether this member may add one."""
+    from ingest.storage import deals
+    from ingest.webapp.deals import SELLERS
+
+    found = await request.state.db.read(deals.deals_of, member.tenant_id, **whose)
+    return {"deals": found, "may_sell": member.may(*SELLERS)}
 
 
 async def person_edit(request: Request, member: Member) -> Response:
