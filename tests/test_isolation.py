@@ -154,7 +154,7 @@ def world(client, make_tenant, settings) -> World:
         assert response.status_code == 201, response.text
     a_card, b_card = person(client, a, "same@example.com"), person(client, b, "same@example.com")
     (a_key,) = rows(a.db_path, "SELECT key_id FROM api_keys WHERE tenant_id = ?", a.tenant_id)
-    return World(
+    found = World(
         a,
         b,
         a_card["id"],
@@ -162,9 +162,6 @@ def world(client, make_tenant, settings) -> World:
         a_card["company"]["id"],
         b_card["company"]["id"],
         a_key["key_id"],
-    )
-    found = World(
-        a, b, a_card["id"], b_card["id"], a_card["company"]["id"], b_card["company"]["id"]
     )
     # A deal and a pipeline stage of each tenant, named by its marker.
     for tenant, card, mark, name in ((a, a_card, MARK_A, "a_deal"), (b, b_card, MARK_B, "b_deal")):
