@@ -15,7 +15,7 @@ from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
 from ingest import storage
-from ingest.api import companies, openapi
+from ingest.api import companies, leads, openapi
 from ingest.api import persons as api
 from ingest.config import Settings
 from ingest.edge import collect, forms, limits, tracker
@@ -88,7 +88,9 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_clock)
         ),
         Route("/api/v1/persons/{person_id}/export", api.export_person),
         Route("/api/v1/companies", companies.list_companies),
-        Route("/api/v1/companies/{company_id}", companies.get_company),
+        Route("/api/v1/companies/{company_id}", leads.company, methods=["GET", "HEAD", "PATCH"]),
+        Route("/api/v1/categories", leads.list_categories),
+        Route("/api/v1/lead-statuses", leads.list_statuses),
         Route("/healthz", api.health),
         Route("/metrics", metrics_endpoint),
         Route(openapi.OPENAPI_PATH, openapi.serve),

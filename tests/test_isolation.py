@@ -24,6 +24,7 @@ from .test_collect import CHROME
 PERSON_BY_ID = "a person id, scoped by the bearer key"
 COMPANY_BY_ID = "a company id, scoped by the bearer key"
 BY_KEY = "the bearer key's tenant"
+SETUP_BY_KEY = "the bearer key's tenant's lead setup (names it chose, no persons)"
 TENANT_PATH = "the tenant in the path"
 FORM_PATH = "the tenant and the form in the path"
 UNSCOPED = "no tenant data"
@@ -38,6 +39,8 @@ ROUTES = {
     "/api/v1/persons/{person_id}/export": PERSON_BY_ID,
     "/api/v1/companies": BY_KEY,
     "/api/v1/companies/{company_id}": COMPANY_BY_ID,
+    "/api/v1/categories": SETUP_BY_KEY,
+    "/api/v1/lead-statuses": SETUP_BY_KEY,
     "/t/{tenant_id}/utm.js": TENANT_PATH,
     "/t/{tenant_id}/utm-debug.js": TENANT_PATH,
     "/t/{tenant_id}/collect": TENANT_PATH,
@@ -74,6 +77,9 @@ ROUTES = {
     "/app/{tenant}/persons/{person_id}/export": APP_TENANT,
     "/app/{tenant}/persons/{person_id}/erase": APP_TENANT,
     "/app/{tenant}/companies/{company_id}": APP_TENANT,
+    "/app/{tenant}/lead-setup": APP_TENANT,
+    "/app/{tenant}/persons/{person_id}/lead": APP_TENANT,
+    "/app/{tenant}/companies/{company_id}/lead": APP_TENANT,
 }
 
 
@@ -176,8 +182,9 @@ def test_company_routes(client, world, settings):
     for path, method in cases:
         a_url = path.replace("{company_id}", world.a_company)
         b_url = path.replace("{company_id}", world.b_company)
-        own = _send(client, method, a_url, world.a.auth)
-        assert own.status_code == 200 and MARK_A in own.text and MARK_B not in own.text
+        if method == "GET":
+            own = _send(client, method, a_url, world.a.auth)
+            assert own.status_code == 200 and MARK_A in own.text and MARK_B not in own.text
         for url, auth in ((b_url, world.a.auth), (a_url, world.b.auth)):
             response = _send(client, method, url, auth)
             assert response.status_code == 404, (method, url, response.text)
@@ -220,6 +227,26 @@ def test_key_scoped_routes(client, world, settings):
             response = _send(client, method, path, headers)
             assert response.status_code == 401, (method, path, name)
             assert MARK_A not in response.text and MARK_B not in response.text
+
+
+def test_setup_routes_answer_ones_own_setup(client, world, settings, db_url):
+    """Each tenant sees its own names (tenant-b renamed a status); no key or a wrong one:
+    401."""
+    from ingest import storage
+    from ingest.storage import lead_setup
+
+    storage.transaction(
+        db_url, lambda conn: lead_setup.rename(conn, "tenant-b", "status", "sts_open", MARK_B)
+    )
+    cases = scoped(settings, SETUP_BY_KEY)
+    assert cases
+    for path, method in cases:
+        own = _send(client, method, path, world.a.auth)
+        assert own.status_code == 200 and MARK_B not in own.text, (method, path)
+        assert MARK_B in _send(client, method, path, world.b.auth).text or "categories" in path
+        for name, headers in KEYS.items():
+            response = _send(client, method, path, headers)
+            assert response.status_code == 401, (method, path, name)
 
 
 def test_form_routes(client, world, settings):

@@ -12,7 +12,7 @@ from ingest.clock import utcnow
 from ingest.domain import form_fields
 from ingest.domain.validation import strip_controls
 from ingest.edge.tracker import script_options
-from ingest.storage import Connection, IntegrityError
+from ingest.storage import Connection, IntegrityError, lead_setup
 from ingest.storage.reads import (
     FORM_SQL,
     ORIGINS_SQL,
@@ -91,6 +91,7 @@ def create_tenant(
     except IntegrityError:
         raise StoreError(f"tenant {tenant_id!r} already exists") from None
     _set_origins(conn, tenant_id, origins)
+    lead_setup.create_defaults(conn, tenant_id)
     return api_key
 
 

@@ -24,7 +24,8 @@ from ingest.domain import persons as domain
 from ingest.domain.accounts import ADMIN
 from ingest.errors import BadRequest, NotFound, Unavailable, ValidationFailed
 from ingest.storage import WriterClosed, people
-from ingest.webapp import access
+from ingest.storage import leads as lead_store
+from ingest.webapp import access, leads
 from ingest.webapp.access import Member
 from ingest.webapp.render import render
 
@@ -201,6 +202,7 @@ async def person_card(
     status: int = 200,
 ) -> Response:
     card = await _card(request, member)
+    lead = await request.state.db.read(lead_store.person_view, member.tenant_id, card["id"])
     if values is None:
         values = {
             "first_name": card["first_name"] or "",
@@ -217,6 +219,8 @@ async def person_card(
             "errors": errors or {},
             "may_erase": member.may(*ERASERS),
             "flash": pop_flash(request),
+            "lead": lead,
+            "lead_flash": leads.pop_flash(request),
         },
         viewer=member,
         status=status,

@@ -23,6 +23,7 @@ from ingest.webapp import (
     auth,
     companies,
     forms,
+    leads,
     links,
     live,
     pages,
@@ -66,6 +67,14 @@ PAGES: tuple[Page, ...] = (
     Page("users/role", users.change_role, ADMINS, methods=("POST",)),
     Page("users/remove", users.remove, ADMINS, methods=("POST",)),
     Page(
+        "lead-setup",
+        leads.setup_page,
+        ADMINS,
+        "Lead setup",
+        "Company categories and their groups, lead statuses, the category of new companies.",
+        methods=("GET", "POST"),
+    ),
+    Page(
         "forms",
         forms.index,
         MARKETING,
@@ -101,6 +110,8 @@ PAGES: tuple[Page, ...] = (
     Page("persons/{person_id}", persons.person_card, EVERYONE),
     # Names and companies are CRM data every role works with, sales included.
     Page("persons/{person_id}/edit", persons.person_edit, EVERYONE, methods=("POST",)),
+    # Lead status and owner: sales work leads, marketers and admins too.
+    Page("persons/{person_id}/lead", leads.person_lead, EVERYONE, methods=("POST",)),
     # Privacy requests (export, erasure) are the administrator's.
     Page("persons/{person_id}/export", persons.person_export, ADMINS),
     Page("persons/{person_id}/erase", persons.person_erase, ADMINS, methods=("GET", "POST")),
@@ -112,6 +123,7 @@ PAGES: tuple[Page, ...] = (
         "Companies with their source, persons and submissions.",
     ),
     Page("companies/{company_id}", companies.company_card, EVERYONE),
+    Page("companies/{company_id}/lead", leads.company_lead, EVERYONE, methods=("POST",)),
 )
 
 NAV: tuple[access.NavItem, ...] = tuple(
