@@ -15,7 +15,17 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from .conftest import Service
 
 NAV = {
-    "admin": ["Home", "Settings", "Users", "Forms", "Links", "Live", "Persons", "Companies"],
+    "admin": [
+        "Home",
+        "Settings",
+        "Users",
+        "Lead setup",
+        "Forms",
+        "Links",
+        "Live",
+        "Persons",
+        "Companies",
+    ],
     "marketer": ["Home", "Forms", "Links", "Live", "Persons", "Companies"],
     "sales": ["Home", "Persons", "Companies"],
 }

@@ -76,7 +76,8 @@ def test_every_table_carries_tenant_id_first_in_its_key(tmp_path):
 
 TENANT_TABLES = re.compile(
     r"\b(tenant_origins|forms|touches|companies|persons|submissions|submission_touches"
-    r"|sessions|pageviews|rate_counters|memberships|script_sightings)\b",
+    r"|sessions|pageviews|rate_counters|memberships|script_sightings"
+    r"|category_groups|categories|lead_statuses|lead_status_history|category_history)\b",
     re.IGNORECASE,
 )
 
@@ -119,6 +120,21 @@ def test_every_query_is_scoped_by_tenant(make_tenant, settings):
         ).json()["items"][0]
         client.get(f"/api/v1/persons/{person['id']}", headers=tenant.auth)
         client.get("/api/v1/persons", headers=tenant.auth)
+        # Leads: a status and an owner, a company's category, the setup's lists.
+        response = client.patch(
+            f"/api/v1/persons/{person['id']}",
+            json={"lead_status": "Contacting", "owner": None},
+            headers=tenant.auth,
+        )
+        assert response.status_code == 200, response.text
+        response = client.patch(
+            f"/api/v1/companies/{person['company']['id']}",
+            json={"category": "Customer"},
+            headers=tenant.auth,
+        )
+        assert response.status_code == 200, response.text
+        client.get("/api/v1/categories", headers=tenant.auth)
+        client.get("/api/v1/lead-statuses", headers=tenant.auth)
 
     checked = [
         s
@@ -134,6 +150,8 @@ def test_every_query_is_scoped_by_tenant(make_tenant, settings):
         "pageviews",
         "rate_counters",
         "script_sightings",
+        "lead_status_history",
+        "category_history",
     ):
         assert any(table in s for s in checked), f"the journey never touched {table}"
     unscoped = [s for s in checked if "tenant_id" not in s]

@@ -26,7 +26,9 @@ from ingest.errors import (
 from ingest.storage import WriterClosed, people
 from ingest.storage import reads as store
 
-EDIT_BODY_MAX = 4096
+# The largest valid change (every field at its bound, each character an escaped astral one)
+# is about 9 KB.
+EDIT_BODY_MAX = 16 * 1024
 # Answers with personal data stay out of shared and browser caches.
 NO_STORE = {"Cache-Control": "no-store"}
 
