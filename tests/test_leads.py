@@ -476,3 +476,24 @@ def test_only_admins_use_lead_setup(client, staff):
     assert "Saved the category" in post(action="default_category", category_id="cat_mql")
     statuses = client.get("/api/v1/lead-statuses", headers=staff.auth).json()["items"]
     assert [s["name"] for s in statuses][0] == "New lead" and statuses[-1]["name"] == "Nurturing"
+
+
+def test_the_demo_works_its_leads(acme, db_url, make_user):
+    """Generated persons start Open; the demo moves some on, gives owners and makes a few
+    companies customers: each person's status is the end of their history's chain."""
+    from ingest.ops.demo_leads import work_leads
+    from ingest.ops.generate import generate
+
+    make_user("demo@acme.example", ("acme", "admin"))
+    generate(db_url, "acme", 60, seed=7)
+    assert work_leads(db_url, "acme", seed=7) > 0
+    persons = rows(db_url, "SELECT person_id, lead_status_id, owner_id FROM persons")
+    assert {p["lead_status_id"] for p in persons} >= {"sts_open", "sts_contacting"}
+    assert any(p["owner_id"] for p in persons)
+    for p in persons:
+        chain = history(db_url, p["person_id"])
+        if p["lead_status_id"] is None:
+            assert chain == []
+            continue
+        assert chain[0][0] is None and chain[-1][1] == p["lead_status_id"]
+        assert all(later[0] == earlier[1] for earlier, later in zip(chain, chain[1:], strict=False))

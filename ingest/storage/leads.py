@@ -317,3 +317,13 @@ def company_view(conn: Connection, tenant_id: str, company_id: str) -> dict[str,
         "members": members(conn, tenant_id),
         "history": category_history(conn, tenant_id, company_id),
     }
+
+
+def lead_persons(conn: Connection, tenant_id: str, limit: int) -> list[Any]:
+    """The tenant's persons with a lead status, oldest first (the demo works them)."""
+    return conn.execute(
+        "SELECT person_id, company_id, lead_status_id, created_at FROM persons"
+        " WHERE tenant_id = ? AND lead_status_id IS NOT NULL"
+        " ORDER BY created_at, person_id LIMIT ?",
+        (tenant_id, limit),
+    ).fetchall()
