@@ -65,7 +65,7 @@ def test_lead_setup_status_change_and_a_category_without_lead_status(
     expect(status.locator("option")).to_have_count(6)
     status.select_option(label="Contacting")
     page.get_by_label("Owner").select_option(label=sales)
-    page.get_by_role("button", name="Save lead").click()
+    page.get_by_role("button", name="Update lead").click()
     expect(page.locator("#lead-flash")).to_have_text("Saved the lead status and owner.")
     expect(page.get_by_label("Lead status")).to_have_value("sts_contacting")
     history = page.locator("#status-history li")
