@@ -19,6 +19,7 @@ NAV = {
         "Home",
         "Settings",
         "Users",
+        "Lead setup",
         "Forms",
         "Links",
         "Live",

@@ -15,7 +15,7 @@ from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
 from ingest import storage
-from ingest.api import companies, leads, openapi
+from ingest.api import companies, lead_setup, leads, openapi
 from ingest.api import deals as deals_api
 from ingest.api import persons as api
 from ingest.api.key_uses import KeyUses
@@ -95,7 +95,13 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_clock)
         ),
         Route("/api/v1/persons/{person_id}/export", api.export_person),
         Route("/api/v1/companies", companies.list_companies),
-        Route("/api/v1/companies/{company_id}", companies.get_company),
+        Route(
+            "/api/v1/companies/{company_id}",
+            lead_setup.company,
+            methods=["GET", "HEAD", "PATCH"],
+        ),
+        Route("/api/v1/categories", lead_setup.list_categories),
+        Route("/api/v1/lead-statuses", lead_setup.list_statuses),
         Route("/api/v1/leads", leads.create_lead, methods=["POST"]),
         *deals_api.ROUTES,
         Route("/healthz", api.health),

@@ -79,7 +79,8 @@ def test_every_table_carries_tenant_id_first_in_its_key(tmp_path):
 TENANT_TABLES = re.compile(
     r"\b(tenant_origins|forms|touches|companies|persons|submissions|submission_touches"
     r"|sessions|pageviews|rate_counters|memberships|script_sightings|api_keys"
-    r"|deals|deal_history|pipeline_stages)\b",
+    r"|deals|deal_history|pipeline_stages"
+    r"|category_groups|categories|lead_statuses|lead_status_history|category_history)\b",
     re.IGNORECASE,
 )
 
@@ -135,6 +136,21 @@ def test_every_query_is_scoped_by_tenant(make_tenant, settings):
             headers=tenant.auth,
         )
         client.get("/api/v1/pipeline-stages", headers=tenant.auth)
+        # Leads: a status and an owner, a company's category, the setup's lists.
+        response = client.patch(
+            f"/api/v1/persons/{person['id']}",
+            json={"lead_status": "Contacting", "owner": None},
+            headers=tenant.auth,
+        )
+        assert response.status_code == 200, response.text
+        response = client.patch(
+            f"/api/v1/companies/{person['company']['id']}",
+            json={"category": "Customer"},
+            headers=tenant.auth,
+        )
+        assert response.status_code == 200, response.text
+        client.get("/api/v1/categories", headers=tenant.auth)
+        client.get("/api/v1/lead-statuses", headers=tenant.auth)
 
     checked = [
         s
@@ -154,6 +170,8 @@ def test_every_query_is_scoped_by_tenant(make_tenant, settings):
         "deals",
         "deal_history",
         "pipeline_stages",
+        "lead_status_history",
+        "category_history",
     ):
         assert any(table in s for s in checked), f"the journey never touched {table}"
     unscoped = [s for s in checked if "tenant_id" not in s]

@@ -29,6 +29,7 @@ DEAL_BY_ID = "a deal id, scoped by the bearer key"
 DEAL_LIST = "the bearer key's tenant; a new deal names a person of that tenant"
 BY_KEY = "the bearer key's tenant"
 WRITE_BY_KEY = "writes to the bearer key's tenant"
+SETUP_BY_KEY = "the bearer key's tenant's lead setup (names it chose, no persons)"
 TENANT_PATH = "the tenant in the path"
 FORM_PATH = "the tenant and the form in the path"
 UNSCOPED = "no tenant data"
@@ -48,6 +49,8 @@ ROUTES = {
     "/api/v1/deals": DEAL_LIST,
     "/api/v1/deals/{deal_id}": DEAL_BY_ID,
     "/api/v1/pipeline-stages": BY_KEY,
+    "/api/v1/categories": SETUP_BY_KEY,
+    "/api/v1/lead-statuses": SETUP_BY_KEY,
     "/t/{tenant_id}/utm.js": TENANT_PATH,
     "/t/{tenant_id}/utm-debug.js": TENANT_PATH,
     "/t/{tenant_id}/collect": TENANT_PATH,
@@ -93,6 +96,9 @@ ROUTES = {
     "/app/{tenant}/deals/{deal_id}/edit": APP_TENANT,
     "/app/{tenant}/pipeline": APP_TENANT,
     "/app/{tenant}/pipeline-setup": APP_TENANT,
+    "/app/{tenant}/lead-setup": APP_TENANT,
+    "/app/{tenant}/persons/{person_id}/lead": APP_TENANT,
+    "/app/{tenant}/companies/{company_id}/lead": APP_TENANT,
 }
 
 
@@ -223,8 +229,9 @@ def test_company_routes(client, world, settings):
     for path, method in cases:
         a_url = path.replace("{company_id}", world.a_company)
         b_url = path.replace("{company_id}", world.b_company)
-        own = _send(client, method, a_url, world.a.auth)
-        assert own.status_code == 200 and MARK_A in own.text and MARK_B not in own.text
+        if method == "GET":
+            own = _send(client, method, a_url, world.a.auth)
+            assert own.status_code == 200 and MARK_A in own.text and MARK_B not in own.text
         for url, auth in ((b_url, world.a.auth), (a_url, world.b.auth)):
             response = _send(client, method, url, auth)
             assert response.status_code == 404, (method, url, response.text)
@@ -347,6 +354,26 @@ def test_key_scoped_writes(client, world, settings):
     b = client.get(f"/api/v1/persons/{world.b_person}", headers=world.b.auth).json()
     assert len(a["submissions"]) == 1 + len(cases)
     assert len(b["submissions"]) == 1
+
+
+def test_setup_routes_answer_ones_own_setup(client, world, settings, db_url):
+    """Each tenant sees its own names (tenant-b renamed a status); no key or a wrong one:
+    401."""
+    from ingest import storage
+    from ingest.storage import lead_setup
+
+    storage.transaction(
+        db_url, lambda conn: lead_setup.rename(conn, "tenant-b", "status", "sts_open", MARK_B)
+    )
+    cases = scoped(settings, SETUP_BY_KEY)
+    assert cases
+    for path, method in cases:
+        own = _send(client, method, path, world.a.auth)
+        assert own.status_code == 200 and MARK_B not in own.text, (method, path)
+        assert MARK_B in _send(client, method, path, world.b.auth).text or "categories" in path
+        for name, headers in KEYS.items():
+            response = _send(client, method, path, headers)
+            assert response.status_code == 401, (method, path, name)
 
 
 def test_form_routes(client, world, settings):

@@ -24,6 +24,7 @@ from ingest.edge.collect import PAGE_ADDRESS
 from ingest.storage.deals import DEAL_SORTS
 from ingest.storage.deals import SOURCE_FILTERS as DEAL_SOURCE_FILTERS
 from ingest.storage.deals import STATUSES as DEAL_STATUSES
+from ingest.storage.lead_setup import NAME_MAX
 from ingest.storage.people import (
     CHANNEL_FILTERS,
     COMPANY_SORTS,
@@ -175,6 +176,16 @@ PERSON: Schema = {
                 {"type": "null"},
             ]
         },
+        "lead_status": {
+            "type": ["string", "null"],
+            "description": "The lead status's name; kept (and read-only) when the company's "
+            "category has no lead status.",
+        },
+        "lead_status_editable": {
+            "type": "boolean",
+            "description": "The company's category is in a group with lead status enabled.",
+        },
+        "owner": {"type": ["string", "null"], "description": "The owner's email."},
         "submissions": {
             "type": "array",
             "items": {
@@ -212,6 +223,9 @@ PERSON: Schema = {
         "first_touch",
         "lead_creation",
         "company",
+        "lead_status",
+        "lead_status_editable",
+        "owner",
         "submissions",
     ],
     "additionalProperties": False,
@@ -269,12 +283,27 @@ SUBMISSION: Schema = {
     "additionalProperties": TEXT,
 }
 
+LEAD_NAME = {"type": ["string", "null"], "maxLength": NAME_MAX}
+OWNER = {
+    "type": ["string", "null"],
+    "maxLength": EMAIL_MAX,
+    "description": "The email of a user of the account; null for nobody.",
+}
+
 PERSON_EDIT: Schema = {
     "type": "object",
     "properties": {
-        name: {"type": ["string", "null"], "maxLength": bound}
-        for name, _, bound in STANDARD_FIELDS
-        if name != "email"
+        **{
+            name: {"type": ["string", "null"], "maxLength": bound}
+            for name, _, bound in STANDARD_FIELDS
+            if name != "email"
+        },
+        "lead_status": {
+            **LEAD_NAME,
+            "description": "A lead status's name (any case); 422 when the company's category "
+            "has no lead status (the kept value is read-only).",
+        },
+        "owner": OWNER,
     },
     "minProperties": 1,
     "additionalProperties": False,
@@ -377,6 +406,9 @@ COMPANY: Schema = {
     "properties": {
         **_COMPANY_COMMON,
         "source": NULLABLE_TOUCH,
+        "category": NULLABLE_STRING,
+        "category_group": NULLABLE_STRING,
+        "owner": {"type": ["string", "null"], "description": "The owner's email."},
         "submissions_count": {"type": "integer", "minimum": 0},
         "persons": {
             "type": "array",
@@ -389,10 +421,52 @@ COMPANY: Schema = {
         "name",
         "created_at",
         "source",
+        "category",
+        "category_group",
+        "owner",
         "persons_count",
         "submissions_count",
         "persons",
     ],
+    "additionalProperties": False,
+}
+
+COMPANY_EDIT: Schema = {
+    "type": "object",
+    "properties": {"category": LEAD_NAME, "owner": OWNER},
+    "minProperties": 1,
+    "additionalProperties": False,
+}
+
+
+def _named_items(extra: Schema) -> Schema:
+    return {
+        "type": "array",
+        "items": {
+            "type": "object",
+            "properties": {"name": {"type": "string"}, "active": {"type": "boolean"}, **extra},
+            "required": ["name", "active", *extra],
+            "additionalProperties": False,
+        },
+    }
+
+
+CATEGORIES: Schema = {
+    "type": "object",
+    "properties": {
+        "groups": _named_items(
+            {"lead_status_enabled": {"type": "boolean"}, "categories": _named_items({})}
+        ),
+        "default_category": NULLABLE_STRING,
+    },
+    "required": ["groups", "default_category"],
+    "additionalProperties": False,
+}
+
+LEAD_STATUSES: Schema = {
+    "type": "object",
+    "properties": {"items": _named_items({})},
+    "required": ["items"],
     "additionalProperties": False,
 }
 
@@ -684,6 +758,35 @@ PATHS: dict[str, dict[str, Schema]] = {
             security=BEARER,
             ok=(200, json_ok("The company.", COMPANY, no_store=True)),
             errors=(401, 404),
+        ),
+        "patch": operation(
+            "Change a company's category (a name, any case; null for none) or owner; the "
+            "change is in the category history",
+            tag="leads",
+            parameters=(path_param("company_id", "The company's id."),),
+            body={"application/json": {"schema": COMPANY_EDIT}},
+            security=BEARER,
+            ok=(200, json_ok("The changed company.", COMPANY, no_store=True)),
+            errors=(400, 401, 404, 413, 415, 422, 503),
+        ),
+    },
+    "/api/v1/categories": {
+        "get": operation(
+            "The category groups in order, each with its categories, and the category of "
+            "companies created by a form submission",
+            tag="leads",
+            security=BEARER,
+            ok=(200, json_ok("The categories.", CATEGORIES, no_store=True)),
+            errors=(401,),
+        )
+    },
+    "/api/v1/lead-statuses": {
+        "get": operation(
+            "The lead statuses in order (a new lead starts at the first active one)",
+            tag="leads",
+            security=BEARER,
+            ok=(200, json_ok("The lead statuses.", LEAD_STATUSES, no_store=True)),
+            errors=(401,),
         )
     },
     "/api/v1/leads": {
@@ -952,6 +1055,9 @@ UNDOCUMENTED: dict[str, str] = {
     "/app/{tenant}/deals/{deal_id}/edit": "the app: a deal's change (a form post, 303)",
     "/app/{tenant}/pipeline": "the app: open deals by stage (HTML)",
     "/app/{tenant}/pipeline-setup": "the app: the pipeline's stages and currency (HTML)",
+    "/app/{tenant}/lead-setup": "the app: categories, groups and lead statuses (HTML, posts)",
+    "/app/{tenant}/persons/{person_id}/lead": "the app: a person's lead status and owner (post)",
+    "/app/{tenant}/companies/{company_id}/lead": "the app: a company's category and owner (post)",
 }
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ingest.clock import utcnow
-from ingest.domain import person_keys
+from ingest.domain import leads, person_keys
 from ingest.domain.privacy import without_private_params
 from ingest.domain.touch import (
     Touch,
@@ -133,7 +133,9 @@ def record(
             if touches.first_touch is touches.conversion
             else _insert_touch(conn, tenant_id, touches.first_touch)
         )
-        company_id = company_for(conn, tenant_id, clean.company, conversion_id, now)
+        company_id = company_for(
+            conn, tenant_id, clean.company, conversion_id, now, categorize=True
+        )
         conn.execute(
             "INSERT INTO persons (tenant_id, person_id, email, first_name, last_name,"
             " company_id, first_touch_id, lead_creation_touch_id, created_at,"
@@ -160,12 +162,15 @@ def record(
                 *person_keys.touch_keys(touches.conversion),
             ),
         )
+        leads.start_person(conn, tenant_id, person_id, company_id, now)
     else:
         person_id = person["person_id"]
         created = False
         # An existing person's card is not overwritten by what a form says; only blanks
         # are filled. Their sources stay as they were: this submission adds a conversion.
-        company_id = person["company_id"] or company_for(conn, tenant_id, clean.company, None, now)
+        company_id = person["company_id"] or company_for(
+            conn, tenant_id, clean.company, None, now, categorize=True
+        )
         conn.execute(
             "UPDATE persons SET first_name = COALESCE(first_name, ?),"
             " last_name = COALESCE(last_name, ?), company_id = ?"
@@ -178,6 +183,9 @@ def record(
             or company_id != person["company_id"]
         ):
             person_keys.refresh(conn, tenant_id, person_id)
+        if company_id != person["company_id"]:
+            # A person without a company gets one: a lead now, if its category says so.
+            leads.start_person(conn, tenant_id, person_id, company_id, now)
 
     conn.execute(
         "INSERT INTO submissions (tenant_id, submission_id, form_id, person_id,"
@@ -219,8 +227,11 @@ def company_for(
     name: str | None,
     source_touch_id: str | None,
     now: str,
+    *,
+    categorize: bool = False,
 ) -> str | None:
-    """The id of the tenant's company of that name, created (with the source) if new."""
+    """The id of the tenant's company of that name, created (with the source) if new; with
+    ``categorize`` (a submission's), a new one gets the tenant's default category."""
     if not name:
         return None
     key = company_key(name)
@@ -235,6 +246,8 @@ def company_for(
         " created_at) VALUES (?, ?, ?, ?, ?, ?)",
         (tenant_id, company_id, name, key, source_touch_id, now),
     )
+    if categorize:
+        leads.new_company(conn, tenant_id, company_id, now)
     return company_id
 
 

@@ -34,9 +34,15 @@ COPIED = (
     "api_keys",
     "tenant_origins",
     "forms",
+    "category_groups",
+    "categories",
+    "lead_statuses",
     "touches",
     "companies",
     "persons",
+    # Their user ids (who changed it, owners) name the source's users: see users below.
+    "lead_status_history",
+    "category_history",
     "submissions",
     "submission_touches",
     "sessions",
@@ -59,7 +65,9 @@ NOT_COPIED = {
     "users": "accounts of the app are the service's, not a tenant's (one may belong to several"
     " tenants, and the target may have the email already): create them on the target with"
     " leadsource user create|update",
-    "memberships": "they name users, which are not copied (see users)",
+    "memberships": "they name users, which are not copied (see users); the owners and the"
+    " history's users of copied persons and companies keep the source's user ids, shown as"
+    " nobody until the same accounts exist on the target",
     "service_secrets": "the target's own (a copied session key would let one database's"
     " sessions into the other)",
 }

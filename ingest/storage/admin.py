@@ -11,7 +11,7 @@ from ingest.clock import utcnow
 from ingest.domain import form_fields
 from ingest.domain.validation import strip_controls
 from ingest.edge.tracker import script_options
-from ingest.storage import Connection, IntegrityError, api_keys, stages
+from ingest.storage import Connection, IntegrityError, api_keys, lead_setup, stages
 from ingest.storage.reads import (
     FORM_SQL,
     ORIGINS_SQL,
@@ -86,6 +86,7 @@ def create_tenant(
         raise StoreError(f"tenant {tenant_id!r} already exists") from None
     _set_origins(conn, tenant_id, origins)
     stages.insert_default_stages(conn, tenant_id, utcnow())
+    lead_setup.create_defaults(conn, tenant_id)
     return api_keys.create_key(conn, tenant_id, api_keys.DEFAULT)[1]
 
 

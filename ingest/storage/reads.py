@@ -165,6 +165,9 @@ def get_person(conn: Connection, tenant_id: str, person_id: str) -> dict[str, An
 
 
 def _person(conn: Connection, tenant_id: str, row: Any) -> dict[str, Any]:
+    from ingest.storage.leads import person_lead  # it writes with this module's ids
+
+    lead = person_lead(conn, tenant_id, row["person_id"]) or {}
     company = None
     if row["company_id"]:
         c = conn.execute(
@@ -192,6 +195,10 @@ def _person(conn: Connection, tenant_id: str, row: Any) -> dict[str, Any]:
         "first_touch": get_touch(conn, tenant_id, row["first_touch_id"]),
         "lead_creation": get_touch(conn, tenant_id, row["lead_creation_touch_id"]),
         "company": company,
+        # Kept when the company's category has no lead status (then not editable).
+        "lead_status": lead.get("lead_status"),
+        "lead_status_editable": bool(lead.get("lead_status_editable")),
+        "owner": lead.get("owner"),
         "submissions": [
             {
                 "id": s["submission_id"],

@@ -25,7 +25,8 @@ from ingest.domain.accounts import ADMIN
 from ingest.domain.channels import CHANNELS
 from ingest.errors import BadRequest, NotFound, Unavailable, ValidationFailed
 from ingest.storage import WriterClosed, people
-from ingest.webapp import access
+from ingest.storage import leads as lead_store
+from ingest.webapp import access, leads
 from ingest.webapp.access import Member
 from ingest.webapp.render import render
 
@@ -211,6 +212,7 @@ async def person_card(
     status: int = 200,
 ) -> Response:
     card = await _card(request, member)
+    lead = await request.state.db.read(lead_store.person_view, member.tenant_id, card["id"])
     if values is None:
         values = {
             "first_name": card["first_name"] or "",
@@ -228,6 +230,8 @@ async def person_card(
             "may_erase": member.may(*ERASERS),
             "flash": pop_flash(request),
             **await deals_of_card(request, member, person_id=card["id"]),
+            "lead": lead,
+            "lead_flash": leads.pop_flash(request),
         },
         viewer=member,
         status=status,

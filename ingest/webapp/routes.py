@@ -26,6 +26,7 @@ from ingest.webapp import (
     deals,
     forms,
     imports,
+    leads,
     links,
     live,
     pages,
@@ -71,6 +72,14 @@ PAGES: tuple[Page, ...] = (
     Page("users/role", users.change_role, ADMINS, methods=("POST",)),
     Page("users/remove", users.remove, ADMINS, methods=("POST",)),
     Page(
+        "lead-setup",
+        leads.setup_page,
+        ADMINS,
+        "Lead setup",
+        "Company categories and their groups, lead statuses, the category of new companies.",
+        methods=("GET", "POST"),
+    ),
+    Page(
         "forms",
         forms.index,
         MARKETING,
@@ -106,6 +115,8 @@ PAGES: tuple[Page, ...] = (
     Page("persons/{person_id}", persons.person_card, EVERYONE),
     # Names and companies are CRM data every role works with, sales included.
     Page("persons/{person_id}/edit", persons.person_edit, EVERYONE, methods=("POST",)),
+    # Lead status and owner: sales work leads, marketers and admins too.
+    Page("persons/{person_id}/lead", leads.person_lead, EVERYONE, methods=("POST",)),
     # Privacy requests (export, erasure) are the administrator's.
     Page("persons/{person_id}/export", persons.person_export, ADMINS),
     Page("persons/{person_id}/erase", persons.person_erase, ADMINS, methods=("GET", "POST")),
@@ -144,6 +155,7 @@ PAGES: tuple[Page, ...] = (
         "Bring in contacts you already have from a CSV file, with a dry run first.",
         methods=("GET", "POST"),
     ),
+    Page("companies/{company_id}/lead", leads.company_lead, EVERYONE, methods=("POST",)),
 )
 
 NAV: tuple[access.NavItem, ...] = tuple(
