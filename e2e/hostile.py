@@ -28,6 +28,9 @@ VARIANTS = {
     "script": "</script><script>__xss('{id}')</script><!--';__xss('{id}');\u2028//",
     "url": "javascript:__xss('{id}')//<svg onload=alert('{id}')>",
 }
+# For fields of at most 60 characters (a pipeline stage's name): both quotes, a tag and a
+# script string in one, 37 characters plus twice its id.
+SHORT = "\"'><svg onload=__xss('{id}')>';__xss('{id}')//"
 # Addresses for link-ish fields: each runs when followed, and logs the console marker (made
 # by running code: the text of the payload itself does not contain it).
 MARKER = "LS-XSS"
@@ -57,7 +60,8 @@ INJECTED = """({ours, strict}) => {
     'defer', 'autocomplete', 'content', 'open', 'target', 'download', 'step', 'novalidate',
     'lang', 'http-equiv', 'charset', 'disabled', 'selected', 'checked', 'datetime',
     'maxlength', 'data-label', 'data-copy', 'data-count', 'data-code', 'data-live', 'data-id',
-    'enctype', 'accept'];
+    'enctype', 'accept', 'label', 'min', 'max', 'minlength', 'inputmode', 'pattern',
+    'data-total', 'data-stage', 'data-deal'];
   for (const el of document.querySelectorAll(tags)) {
     if (ours && el.tagName === 'SCRIPT' && el.src.startsWith(ours + '/')) continue;
     if (strict && ['LINK', 'SCRIPT'].includes(el.tagName)
@@ -96,6 +100,11 @@ MISSING = """(values) => {
 
 def payload(variant: str, name: str) -> str:
     return VARIANTS[variant].replace("{id}", f"{variant}:{name}")
+
+
+def short(name: str) -> str:
+    """``SHORT`` with the id ``short:<name>``."""
+    return SHORT.replace("{id}", f"short:{name}")
 
 
 def linkish(name: str) -> list[str]:

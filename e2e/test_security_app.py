@@ -2,9 +2,11 @@
 field carries a payload (a person per variant of ``hostile.VARIANTS``, each sending a page
 view and two submissions through the public endpoints, as utm.js and a hosted form send
 them), and whose marketer typed hostile text too (form names, labels and options, links,
-campaigns, an origin, an invited email). A signed-in admin then opens every page of
-``ingest/webapp/routes.PAGES`` in Chromium, and the CSV, the privacy export and the JSON API
-are read.
+campaigns, an origin, an invited email). The admin adds hostile names to the setup too
+(API keys, a lead status, a category group and category, a pipeline stage, a salesperson's
+email as owner), and makes and edits a deal with a hostile title from each hostile person's
+card. A signed-in admin then opens every page of ``ingest/webapp/routes.PAGES`` in Chromium
+(and "Your account"), and the CSV, the privacy export and the JSON API are read.
 
 On each page the detector proves nothing ran or was injected (``strict``: every element and
 attribute must be one our templates write), and every payload of a field the page shows is
@@ -33,7 +35,7 @@ from ingest.domain.touch import CLICK_IDS, SCRIPT_SLOTS, UTM_KEYS
 from ingest.webapp.routes import PAGES
 
 from .conftest import Service, Site
-from .hostile import VARIANTS, Detector, linkish, missing, payload, post_natively
+from .hostile import VARIANTS, Detector, linkish, missing, payload, post_natively, short
 from .test_app import sign_in
 
 AT = 1_760_000_000_000  # 2025-10-09, ms: the touches' times, a minute apart
@@ -275,7 +277,9 @@ def test_every_app_page_shows_hostile_values_as_text(
     assert response is not None and response.ok
     walk.check("account list", [tenant])
     api_key = settings_pages(walk)
-    users_pages(walk)
+    crm = Crm(owner=users_pages(walk))
+    lead_setup_page(walk, crm)
+    pipeline_setup_page(walk, crm)
     walk.open("forms", [payload(v, "form") for v in VARIANTS])
     for variant, form in forms.items():
         walk.open(f"forms/{form['id']}", form_texts(variant, options[variant], thanks.get(variant)))
@@ -288,11 +292,13 @@ def test_every_app_page_shows_hostile_values_as_text(
     walk.open("live", live_texts)
     persons_pages(walk, people)
     ids = {v: api_checks(service, api_key, person) for v, person in people.items()}
-    companies_pages(walk, people, ids)
-    for variant, (person_id, _) in ids.items():
-        card_pages(walk, people[variant], person_id)
+    companies_pages(walk, people, ids, crm)
+    deals = {v: card_pages(walk, people[v], person_id, crm) for v, (person_id, _) in ids.items()}
+    pipeline_pages(walk, people, crm, deals)
+    deals_pages(walk, people, crm)
     erase(walk, people["url"], ids["url"])
     import_page(walk, tmp_path)
+    account_page(walk)
 
     # Every page of the app was opened (GET) and every form of it sent (POST).
     pages = {(method, p.path) for p in PAGES for method in p.methods}
@@ -428,12 +434,35 @@ def settings_pages(walk: Walk) -> str:
         walk.check("settings, transfer", [])
     page.get_by_role("button", name="Save options").click()
     walk.check("settings, options", [])
-    page.get_by_role("button", name="Make a new API key").click()
-    walk.check("settings, new key", [])
-    return page.locator("#new-key").input_value()
+    # Named keys: a name too long is refused and shown again as typed; one with a hostile
+    # name is made, listed literally and revoked (confirmed first); another is for the API.
+    name_field = page.get_by_label("Make a new key, named after what will use it")
+    too_long = payload("script", "key") + "x" * 100
+    name_field.evaluate("(input, value) => { input.value = value; }", too_long)  # no maxlength
+    page.get_by_role("button", name="Make key").click()
+    expect(page.locator("#key-name-error")).to_contain_text("1-100 characters")
+    walk.check("settings, key name refused", [too_long])
+    revoked = payload("markup", "key")
+    used = payload("attribute", "key")
+    for name in (revoked, used):
+        name_field.fill(name)
+        page.get_by_role("button", name="Make key").click()
+        expect(page.get_by_role("status")).to_have_text("A new API key was made.")
+        walk.check("settings, new key", [name])
+        assert page.locator("#new-key-box label").inner_text() == (
+            f"Your new API key “{name}” (shown only this once: copy it now)"
+        )
+    key = page.locator("#new-key").input_value()
+    row = page.locator("#key-list tr", has_text=revoked)
+    row.get_by_text("Revoke…").click()
+    row.get_by_role("button", name=f"Revoke “{revoked}”").click()
+    expect(page.get_by_role("status")).to_have_text("The API key was revoked: it no longer works.")
+    expect(page.locator("#key-list tr", has_text=revoked)).to_contain_text("Revoked")
+    walk.check("settings, key revoked", [revoked, used])
+    return key
 
 
-def users_pages(walk: Walk) -> None:
+def users_pages(walk: Walk) -> str:
     page = walk.page
     email = email_of("markup", "invite")
     walk.open("users", [])
@@ -450,6 +479,14 @@ def users_pages(walk: Walk) -> None:
     row.get_by_role("button", name=f"Remove {email}").click()
     expect(page.get_by_role("status")).to_have_text("The user was removed from this account.")
     walk.check("users, removed", [])
+    # A salesperson who stays: the owner of the hostile leads and deals.
+    owner = email_of("attribute", "owner")
+    page.get_by_label("Email").fill(owner)
+    page.get_by_label("Role", exact=True).select_option("sales")
+    page.get_by_role("button", name="Invite").click()
+    expect(page.get_by_role("status")).to_have_text("The user was added.")
+    walk.check("users, owner invited", [owner])
+    return owner
 
 
 def links_pages(walk: Walk) -> None:
@@ -576,20 +613,34 @@ def import_page(walk: Walk, tmp: Path) -> None:
     walk.check("import: done", [])
 
 
-def companies_pages(walk: Walk, people: dict[str, Visitor], ids: dict) -> None:
+def companies_pages(walk: Walk, people: dict[str, Visitor], ids: dict, crm: Crm) -> None:
     names = [shown_as(p.fields["company"]) for p in people.values()]
     walk.open("companies", names + [s for p in people.values() for s in summary(p.latest)])
     q = payload("url", "companies.q")
     walk.open("companies?" + urllib.parse.urlencode({"q": q}), [q])
+    page = walk.page
     for p in people.values():
         company_id = ids[p.variant][1]
         walk.open(
             f"companies/{urllib.parse.quote(company_id)}",
             [shown_as(p.fields["company"]), p.email, *facts(p.latest)],
         )
+        if p.variant != "markup":
+            continue
+        # This company gets the hostile category (of the hostile group, with lead status)
+        # and the hostile owner; the history names both categories.
+        page.locator("#category").select_option(label=crm.category)
+        page.locator("#company-lead select[name=owner]").select_option(label=crm.owner)
+        page.locator("#company-lead").get_by_role("button", name="Save").click()
+        expect(page.locator("#lead-flash")).to_have_text("Saved the category and owner.")
+        walk.check("company card, category changed", [crm.category, crm.owner])
+        history = page.locator("#category-history li").first
+        expect(history).to_contain_text(f"Lead → {crm.category}")
 
 
-def card_pages(walk: Walk, p: Visitor, person_id: str) -> None:
+def card_pages(walk: Walk, p: Visitor, person_id: str, crm: Crm) -> str:
+    """The person's card: its lead status and owner changed, its name and company edited, a
+    deal made from it and edited, the privacy export; the deal's id."""
     page = walk.page
     path = f"persons/{urllib.parse.quote(person_id)}"
     shown = [p.email, p.fields["first_name"], p.fields["last_name"]]
@@ -601,6 +652,17 @@ def card_pages(walk: Walk, p: Visitor, person_id: str) -> None:
     walk.open(path, shown)
     # No address that runs became a link (the detector looks at every href too).
     assert page.locator("a[href^='javascript' i], a[href^='data' i]").count() == 0
+
+    # The lead: the hostile status and owner; the history names both statuses.
+    page.locator("#lead-status").select_option(label=crm.status)
+    page.locator("#lead select[name=owner]").select_option(label=crm.owner)
+    page.get_by_role("button", name="Update lead").click()
+    expect(page.locator("#lead-flash")).to_have_text("Saved the lead status and owner.")
+    lead = [crm.status, crm.owner]
+    if p.variant == "markup":  # its company has the hostile category (companies_pages)
+        lead += [crm.category, crm.group]
+    walk.check("person card, lead updated", lead)
+    expect(page.locator("#status-history li").first).to_contain_text(f"Open → {crm.status}")
 
     # The edit, refused (too long) and shown again as typed, then saved with a new company.
     long_name = payload(p.variant, "edit.first") + "x" * 100
@@ -614,18 +676,39 @@ def card_pages(walk: Walk, p: Visitor, person_id: str) -> None:
     expect(page.locator("#flash")).to_have_text("Saved.")
     company = shown_as(payload(p.variant, "edit.company"))
     walk.check("person card after the edit", [payload(p.variant, "edit.first"), company])
+
+    # A deal from the card ("New deal"), refused once (a hostile amount, shown again as
+    # typed), then saved with a new title and amount.
+    deal_id, title = new_deal(walk, p, crm)
+    edited = payload(p.variant, "deal.edit")
+    amount = payload(p.variant, "amount")
+    page.locator("#edit input[name=title]").fill(edited)
+    page.locator("#edit input[name=amount]").fill(amount)
+    page.locator("#save-deal").click()
+    expect(page.get_by_role("alert")).to_contain_text("Some fields need fixing.")
+    walk.check("deal edit refused", [edited, amount, title])
+    page.locator("#edit input[name=amount]").fill("99.50")
+    page.locator("#save-deal").click()
+    expect(page.locator("#flash")).to_have_text("Saved.")
+    walk.check("deal card after the edit", [edited, "99.50", crm.owner])
+    # The person's card lists the deal, and so does (once) the company's, the edit's.
     if p.variant == "markup":
-        page.get_by_role("link", name=company).click()
-        walk.check("company made by the edit", [company, p.email])
+        page.locator("#facts a[href*='/companies/']").click()
+        walk.check("company made by the edit, with a deal", [company, p.email, edited])
+        page.locator("#company-persons a[href*='/persons/']").click()
+    else:
+        page.locator("#facts a[href*='/persons/']").click()
+    walk.check("person card with a deal", [edited, crm.status, company])
 
     # The privacy export: the download's JSON has every value exactly.
     export = walk.fetch(f"{path}/export").json()
     text = json.dumps(export, ensure_ascii=False)
     for value in (p.email, payload(p.variant, "edit.first"), p.fields["last_name"]):
         assert json.dumps(value, ensure_ascii=False) in text, value
-    for value in (*facts(p.first), p.fields["f_text"], p.fields["extra_note"]):
+    for value in (*facts(p.first), p.fields["f_text"], p.fields["extra_note"], shown_as(edited)):
         assert json.dumps(value, ensure_ascii=False) in text, value
     walk.open(f"{path}/erase", [p.email])
+    return deal_id
 
 
 def erase(walk: Walk, p: Visitor, ids: tuple[str, str]) -> None:
@@ -634,6 +717,174 @@ def erase(walk: Walk, p: Visitor, ids: tuple[str, str]) -> None:
     page.locator("#confirm-erase").click()
     expect(page.locator("#flash")).to_contain_text("Erased")
     walk.check("persons after an erasure", [p.email])
+
+
+# -- leads and deals -------------------------------------------------------------------------
+
+
+@dataclass
+class Crm:
+    """The hostile names the admin gave the lead setup and the pipeline, and the owner of
+    the leads and deals (a salesperson with a hostile email)."""
+
+    owner: str
+    status: str = ""
+    group: str = ""
+    category: str = ""
+    stage: str = ""
+
+
+def lead_setup_page(walk: Walk, crm: Crm) -> None:
+    """A lead status, a group with lead status and a category in it, each with a hostile
+    name; the status again, refused."""
+    page = walk.page
+    walk.open("lead-setup", [])
+    added = page.locator("#flash")
+    page.get_by_label("New lead status").fill(payload("markup", "status"))
+    page.get_by_role("button", name="Add status").click()
+    expect(added).to_have_text("Added.")
+    crm.status = shown_as(payload("markup", "status"))
+    walk.check("lead setup, status added", [crm.status])
+    page.get_by_label("New group").fill(payload("attribute", "group"))
+    page.get_by_label("with lead status").check()
+    page.get_by_role("button", name="Add group").click()
+    expect(added).to_have_text("Added.")
+    crm.group = shown_as(payload("attribute", "group"))
+    walk.check("lead setup, group added", [crm.status, crm.group])
+    group = page.locator(".lead-group").last
+    expect(group.locator(".badge")).to_have_text("lead status")
+    group.locator(".add-row input[name=name]").fill(payload("script", "category"))
+    group.get_by_role("button", name="Add category").click()
+    expect(added).to_have_text("Added.")
+    crm.category = shown_as(payload("script", "category"))
+    walk.check("lead setup, category added", [crm.status, crm.group, crm.category])
+    page.get_by_label("New lead status").fill(payload("markup", "status"))
+    page.get_by_role("button", name="Add status").click()
+    expect(page.get_by_role("alert")).to_contain_text("There is a lead status called")
+    walk.check("lead setup, status refused", [crm.status, crm.group, crm.category])
+
+
+def pipeline_setup_page(walk: Walk, crm: Crm) -> None:
+    """A stage with a hostile name (60 characters at most: ``short``); the same again,
+    refused."""
+    page = walk.page
+    walk.open("pipeline-setup", [])
+    crm.stage = short("stage")
+    for refused in (False, True):
+        page.locator("#new-name").fill(crm.stage)
+        page.locator("#new-prob").fill("35")
+        page.get_by_role("button", name="Add stage").click()
+        if refused:
+            expect(page.locator("#setup-error")).to_contain_text("There is already a stage")
+        else:
+            expect(page.locator("#flash")).to_have_text("Saved.")
+        walk.check("pipeline setup", [crm.stage])
+    assert page.locator("#stages input[name=name]").last.input_value() == crm.stage
+
+
+def new_deal(walk: Walk, p: Visitor, crm: Crm) -> tuple[str, str]:
+    """A deal with a hostile title and owner, from the person's card; (id, title)."""
+    page = walk.page
+    page.locator("#deals #new-deal").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("New deal")
+    walk.check("new deal", [p.email, crm.owner, crm.stage])
+    title = payload(p.variant, "deal")
+    page.locator("#deal-title-input").fill(title)
+    page.locator("#deal-amount-input").fill("1234.50")
+    page.locator("#new-deal-form select[name=owner]").select_option(label=crm.owner)
+    page.get_by_role("button", name="Create deal").click()
+    expect(page.locator("#flash")).to_have_text("Deal created.")
+    company = shown_as(payload(p.variant, "edit.company"))  # the card's edit made it
+    shown = [title, p.email, company, crm.owner, *summary(p.latest)]
+    walk.check("deal card", shown)
+    return urllib.parse.urlsplit(page.url).path.rsplit("/", 1)[1], title
+
+
+def deal_shown(p: Visitor) -> list[str]:
+    """What the deals list and the pipeline show of a person's deal."""
+    return [payload(p.variant, "deal.edit"), p.email, shown_as(payload(p.variant, "edit.company"))]
+
+
+def pipeline_pages(walk: Walk, people: dict[str, Visitor], crm: Crm, deals: dict) -> None:
+    """The board; the markup deal moved to the hostile stage, the attribute deal won; a
+    hostile filter; the moved deal's history."""
+    page = walk.page
+    every = [crm.stage, crm.owner]
+    for p in people.values():
+        every += [*deal_shown(p), *summary(p.latest)]
+    walk.open("pipeline", every)
+    card = page.locator(".deal-card", has_text=payload("markup", "deal.edit"))
+    card.locator("select[name=stage]").select_option(label=crm.stage)
+    card.get_by_role("button", name="Move").click()
+    expect(page.locator("#flash")).to_have_text("Saved.")
+    column = page.locator("section.column").last
+    expect(column.locator(".deal-card")).to_have_count(1)
+    walk.check("pipeline, moved", [crm.stage, *deal_shown(people["markup"])])
+    assert column.locator(".deal-link").inner_text() == payload("markup", "deal.edit")
+    card = page.locator(".deal-card", has_text=payload("attribute", "deal.edit"))
+    card.get_by_role("button", name="Won").click()
+    expect(page.locator("#flash")).to_have_text("Saved.")
+    expect(page.locator(".deal-card")).to_have_count(len(people) - 1)
+    walk.check("pipeline, won", [crm.stage])
+    p = people["script"]
+    query = {"owner": crm.owner, "lead_creation_source": p.latest["utm_source"]}
+    walk.open("pipeline?" + urllib.parse.urlencode(query), [*query.values(), *deal_shown(p)])
+    assert page.locator(".deal-card").count() == 1
+    walk.open(
+        f"deals/{urllib.parse.quote(deals['markup'])}",
+        [crm.stage, payload("markup", "deal.edit"), people["markup"].email],
+    )
+
+
+def deals_pages(walk: Walk, people: dict[str, Visitor], crm: Crm) -> None:
+    """The list; hostile filters in the address, matching each deal, then nothing."""
+    page = walk.page
+    every = [crm.owner, crm.stage]
+    for p in people.values():
+        every += [*deal_shown(p), *summary(p.latest)]
+    walk.open("deals", every)
+    for p in people.values():
+        query = {
+            "lead_creation_source": p.latest["utm_source"],
+            "lead_creation_medium": p.latest["utm_medium"],
+            "lead_creation_campaign": p.latest["utm_campaign"],
+            "owner": crm.owner,
+        }
+        if p.variant == "markup":
+            query["stage"] = crm.stage
+        walk.open("deals?" + urllib.parse.urlencode(query), [*query.values(), *deal_shown(p)])
+        assert page.locator("#deals-list tbody tr").count() == 1
+    # Nobody matches: the values come back in the filter form (the ids in hidden fields).
+    query = {
+        "stage": short("f.stg"),
+        "person_id": payload("url", "f.pid"),
+        "company_id": short("f.cid"),
+        "lead_creation_medium": payload("markup", "deals.medium"),
+        "lead_creation_campaign": payload("script", "deals.campaign"),
+        "sort": "title",
+    }
+    shown = [v for k, v in query.items() if k not in ("stage", "sort")]
+    walk.open("deals?" + urllib.parse.urlencode(query), shown)
+    expect(page.locator("#empty")).to_have_text("No deal matches these filters.")
+    status = urllib.parse.urlencode({"status": payload("url", "status")})
+    walk.open("deals?" + status, [], status=400)
+
+
+def account_page(walk: Walk) -> None:
+    """Your account, from the header's link: a wrong (hostile) current password refused."""
+    page = walk.page
+    walk.open("", [])
+    page.get_by_role("link", name="Your account").click()
+    expect(page).to_have_url(walk.service.url + "/app/account")
+    walk.check("your account", [])
+    page.get_by_label("Current password").fill(payload("markup", "password"))
+    for label in ("New password", "Repeat the new password"):
+        page.get_by_label(label, exact=True).fill(payload("attribute", "password"))
+    page.get_by_role("button", name="Change password").click()
+    expect(page.locator("#current_password-error")).to_have_text(
+        "That is not your current password."
+    )
+    walk.check("your account, wrong password", [])
 
 
 # -- the JSON API ----------------------------------------------------------------------------
