@@ -27,6 +27,7 @@ NAV = {
         "Companies",
         "Deals",
         "Pipeline",
+        "Board",
         "Import",
     ],  # fmt: skip
     "marketer": [
@@ -38,9 +39,10 @@ NAV = {
         "Companies",
         "Deals",
         "Pipeline",
+        "Board",
         "Import",
     ],  # fmt: skip
-    "sales": ["Home", "Persons", "Companies", "Deals", "Pipeline"],
+    "sales": ["Home", "Persons", "Companies", "Deals", "Pipeline", "Board"],
 }
 FORBIDDEN = {"admin": None, "marketer": "settings", "sales": "forms"}
 

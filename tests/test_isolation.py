@@ -96,6 +96,8 @@ ROUTES = {
     "/app/{tenant}/deals/{deal_id}/edit": APP_TENANT,
     "/app/{tenant}/pipeline": APP_TENANT,
     "/app/{tenant}/pipeline-setup": APP_TENANT,
+    "/app/{tenant}/board": APP_TENANT,
+    "/app/{tenant}/board/move": APP_TENANT,
     "/app/{tenant}/lead-setup": APP_TENANT,
     "/app/{tenant}/persons/{person_id}/lead": APP_TENANT,
     "/app/{tenant}/companies/{company_id}/lead": APP_TENANT,

@@ -1055,6 +1055,8 @@ UNDOCUMENTED: dict[str, str] = {
     "/app/{tenant}/deals/{deal_id}/edit": "the app: a deal's change (a form post, 303)",
     "/app/{tenant}/pipeline": "the app: open deals by stage (HTML)",
     "/app/{tenant}/pipeline-setup": "the app: the pipeline's stages and currency (HTML)",
+    "/app/{tenant}/board": "the app: leads by status, filtered, a page per column (HTML)",
+    "/app/{tenant}/board/move": "the app: a lead's status from the board (a form post, 303)",
     "/app/{tenant}/lead-setup": "the app: categories, groups and lead statuses (HTML, posts)",
     "/app/{tenant}/persons/{person_id}/lead": "the app: a person's lead status and owner (post)",
     "/app/{tenant}/companies/{company_id}/lead": "the app: a company's category and owner (post)",

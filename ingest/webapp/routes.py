@@ -22,6 +22,7 @@ from ingest.webapp import (
     access,
     account,
     auth,
+    board,
     companies,
     deals,
     forms,
@@ -147,6 +148,15 @@ PAGES: tuple[Page, ...] = (
         "Open deals by stage: move them along, mark them won or lost.",
     ),
     Page("pipeline-setup", pipeline.setup, ADMINS, methods=("GET", "POST")),
+    # The lead board: every role works lead statuses, as on the person card.
+    Page(
+        "board",
+        board.board,
+        EVERYONE,
+        "Board",
+        "Leads by status: drag them along, or move them with each card's form.",
+    ),
+    Page("board/move", board.move, EVERYONE, methods=("POST",)),
     Page(
         "import",
         imports.page,
