@@ -105,12 +105,15 @@ def generate(
     seed: int | None = None,
     now: datetime | None = None,
     batch: int | None = None,
+    submissions_per_person: float | None = None,
 ) -> dict[str, Any]:
     """Write ``persons`` persons' generated history; returns what was written and how fast."""
     if not 1 <= persons <= MAX_PERSONS:
         raise StoreError(f"--persons must be 1-{MAX_PERSONS:,}")
     if not 1 <= days <= 3650:
         raise StoreError("--days must be 1-3650")
+    if submissions_per_person is not None and not 1 <= submissions_per_person <= 20:
+        raise StoreError("--submissions-per-person must be 1-20")
     seed = random.SystemRandom().getrandbits(32) if seed is None else seed
     now = now or datetime.now(UTC)
     started = time.perf_counter()
@@ -118,7 +121,15 @@ def generate(
     with storage.migrated(db_url) as conn:
         storage.for_bulk_writes(conn)
         tenant, form = tenant_and_form(conn, tenant_id)
-        history = History(tenant, form, persons=persons, days=days, seed=seed, now=now)
+        history = History(
+            tenant,
+            form,
+            persons=persons,
+            days=days,
+            seed=seed,
+            now=now,
+            submissions_per_person=submissions_per_person,
+        )
         chunks = _chunks(tenant, form, history, batch or BATCH)
         if persons >= PARALLEL_FROM:
             chunks = _in_another_process(chunks)
@@ -139,6 +150,7 @@ def generate(
         **counts,
         "seconds": round(seconds, 2),
         "persons_per_second": round(counts["persons"] / seconds) if seconds else None,
+        "submissions_per_second": round(counts["submissions"] / seconds) if seconds else None,
     }
 
 
@@ -189,7 +201,14 @@ def cmd_generate(args: Any) -> None:
     from ingest.config import Settings
 
     settings = Settings.from_env(db_path=args.db)
-    result = generate(settings.db_path, args.tenant, args.persons, days=args.days, seed=args.seed)
+    result = generate(
+        settings.db_path,
+        args.tenant,
+        args.persons,
+        days=args.days,
+        seed=args.seed,
+        submissions_per_person=args.submissions_per_person,
+    )
     print(json.dumps(result, indent=2))
 
 
@@ -208,5 +227,12 @@ def add_command(sub: Any, with_db: Callable[[Any], None]) -> None:
         "--days", type=int, default=DEFAULT_DAYS, help=f"spread over (default {DEFAULT_DAYS})"
     )
     gen.add_argument("--seed", type=int, help="the same seed, the same history (default random)")
+    gen.add_argument(
+        "--submissions-per-person",
+        type=float,
+        metavar="MEAN",
+        help="the mean number of submissions a person sends (1-20): returning persons come"
+        " back with new touches at random until now (default: about 1.3, a fifth return)",
+    )
     with_db(gen)
     gen.set_defaults(func=cmd_generate)
