@@ -6,11 +6,12 @@
 The file is made by ``leadsource generate`` (``--submissions-per-person 3``), or reused as it
 is when it already holds the tenant. A user signs in through the sign-in form, then every case
 is requested 2 times to warm up and 20 times timed, one after another on one keep-alive
-connection: the persons list's first page without a filter, with each filter the code offers
-(``PERSON_FILTERS``, a common and a rare value taken from the data), the form, a week of
-creation dates, free text, each sort in both directions (``PERSON_SORTS``), the second page;
-20 person cards; the live view; the companies list in each sort and a company card; the
-CSV's first chunk. The verdict is the median against the issue's 100 ms.
+connection: the persons list's first page without a filter; with each filter the code offers
+(``PERSON_FILTERS``: a common and a rare value taken from the data, and one no person has),
+the form, a week of creation dates, free text; in each sort, both directions
+(``PERSON_SORTS``); the second page; 20 person cards; the live view; the companies list in
+each sort and a company card; the CSV's first chunk. The verdict is the median against the
+issue's 100 ms.
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ WARMUPS = 2
 TIMED = 20
 SAMPLE = 3000  # persons read to choose realistic filter values, words and cards
 USER = "bench@example.com"
+NONE = "none-such"
 
 
 # -- the data --------------------------------------------------------------------------------
@@ -229,6 +231,8 @@ def cases(data: Sample, browser: Browser) -> list[Case]:
         found.append(Case(f"filter {name}={common} (common)", [_persons(**{name: common})]))
         if rare != common:
             found.append(Case(f"filter {name}={rare} (rare)", [_persons(**{name: rare})]))
+        # A value of no one (a campaign not yet run): the whole tenant, if scanned for it.
+        found.append(Case(f"filter {name}=none-such (no person)", [_persons(**{name: NONE})]))
     found.append(Case("filter form (the tenant's form)", [_persons(form=data.form_id)]))
     days = sorted(r["created_at"][:10] for r in data.rows)
     end = date.fromisoformat(days[len(days) // 2])
