@@ -64,7 +64,10 @@ NONE = "none-such"
 def prepare(db: str, persons: int) -> bool:
     """The tenant's data in ``db``: reused when the file holds the tenant, else generated.
     Returns whether this run generated it."""
+    started = time.perf_counter()
     with storage.migrated(db) as conn:
+        if (seconds := time.perf_counter() - started) > 1:
+            print(f"migrated {db} in {seconds:.0f} s")
         try:
             admin.get_tenant(conn, TENANT)
         except StoreError:

@@ -3,6 +3,11 @@
 -- The live view (ingest/storage/activity.py): the latest submissions, newest first, read by
 -- walking this index backwards; without it every submission of the tenant was sorted.
 CREATE INDEX submissions_by_time ON submissions (tenant_id, submitted_at, submission_id);
+-- ... which SQLite would then take for a person's submissions in time order (reads.py, the
+-- erasure), since it gives the tie-break too: so the person's index gets the tie-break.
+CREATE INDEX submissions_by_person_time
+    ON submissions (tenant_id, person_id, submitted_at, submission_id);
+DROP INDEX submissions_by_person;
 
 -- A company card lists its persons by creation: with the company alone in the index, SQLite
 -- walked the whole tenant by creation date to avoid sorting a handful of rows. This index
