@@ -9,9 +9,9 @@ is requested 2 times to warm up and 20 times timed, one after another on one kee
 connection: the persons list's first page without a filter; with each filter the code offers
 (``PERSON_FILTERS``: a common and a rare value taken from the data, and one no person has),
 the form, a week of creation dates, free text; in each sort, both directions
-(``PERSON_SORTS``); the second page; 20 person cards; the live view; the companies list in
-each sort and a company card; the CSV's first chunk. The verdict is the median against the
-issue's 100 ms.
+(``PERSON_SORTS``); the second page; 20 person cards; the live view; the forms list; the
+companies list in each sort and a company card; the CSV's first chunk. The verdict is the
+median against the issue's 100 ms.
 """
 
 from __future__ import annotations
@@ -263,6 +263,7 @@ def cases(data: Sample, browser: Browser) -> list[Case]:
     cards = [f"/app/{TENANT}/persons/{r['person_id']}" for r in data.rows[: WARMUPS + TIMED]]
     found.append(Case(f"person card ({TIMED} different persons)", cards))
     found.append(Case("live view", [f"/app/{TENANT}/live"]))
+    found.append(Case("forms list (7- and 30-day counts)", [f"/app/{TENANT}/forms"]))
     for sort in COMPANY_SORTS:
         for spelled in (sort, f"-{sort}"):
             path = f"/app/{TENANT}/companies?sort={urllib.parse.quote(spelled)}"
