@@ -25,6 +25,8 @@ from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_
 from ingest.ops.site import create_site_app
 from tests.servers import free_port, serving
 
+from .hostile import hostile  # noqa: F401  (the security suites' fixture)
+
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("LEADSOURCE_CHROMIUM", "/usr/bin/chromium")
 # Chromium's background services try to reach Google; this machine has no such network.

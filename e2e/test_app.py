@@ -15,9 +15,32 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from .conftest import Service
 
 NAV = {
-    "admin": ["Home", "Settings", "Users", "Forms", "Links", "Live", "Persons", "Companies"],
-    "marketer": ["Home", "Forms", "Links", "Live", "Persons", "Companies"],
-    "sales": ["Home", "Persons", "Companies"],
+    "admin": [
+        "Home",
+        "Settings",
+        "Users",
+        "Lead setup",
+        "Forms",
+        "Links",
+        "Live",
+        "Persons",
+        "Companies",
+        "Deals",
+        "Pipeline",
+        "Import",
+    ],  # fmt: skip
+    "marketer": [
+        "Home",
+        "Forms",
+        "Links",
+        "Live",
+        "Persons",
+        "Companies",
+        "Deals",
+        "Pipeline",
+        "Import",
+    ],  # fmt: skip
+    "sales": ["Home", "Persons", "Companies", "Deals", "Pipeline"],
 }
 FORBIDDEN = {"admin": None, "marketer": "settings", "sales": "forms"}
 

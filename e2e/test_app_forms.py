@@ -1,12 +1,14 @@
 """The marketer's forms and links pages in Chromium: a marketer builds a form with a number
 field and a choice, publishes it and takes its embed code and hosted link; builds a campaign
 link (seeing its channel and a warning), saves it, follows it to the site, sends the
-embedded form, and sees the link's new person. Screenshots of both pages, desktop and phone,
+embedded form, and sees it arrive in the live view (no reload), its card's sources, and the
+link's new person. Screenshots of both pages, desktop and phone,
 go to ``$LEADSOURCE_SCREENSHOTS`` (default: the test's temporary directory)."""
 
 from __future__ import annotations
 
 import os
+import re
 import uuid
 from pathlib import Path
 
@@ -88,7 +90,12 @@ def test_app_marketer_publishes_a_form_and_a_link_that_brings_a_person(
     link = row.locator("input").input_value()
     assert link.startswith(pages_site.url + "/page.html?") and "utm_source=newsletter" in link
 
-    # A visitor follows it and sends the embedded form: the link counts a new person.
+    # The live view is open while a visitor follows the link and sends the embedded form.
+    live = ctx.new_page()
+    live.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    live.goto(f"{app}/live")
+    expect(live.locator("#live-status")).to_contain_text("Updates every")
+    live.evaluate("window.notReloaded = true")
     visitor = browser.new_context().new_page()
     visitor.goto(link)
     visitor.locator("#ls-email").fill("lead@example.com")
@@ -98,6 +105,19 @@ def test_app_marketer_publishes_a_form_and_a_link_that_brings_a_person(
     assert service.person(tenant.api_key, "lead@example.com")["first_touch"]["campaign"] == (
         "spring_sale"
     )
+    # It arrives in the live view without a reload, marked new, with its sources...
+    arrived = live.locator(".live-item", has_text="lead@example.com")
+    expect(arrived).to_have_class(re.compile(r"\bfresh\b"), timeout=15_000)
+    expect(arrived).to_contain_text("new person")
+    expect(arrived).to_contain_text("newsletter")
+    assert live.evaluate("window.notReloaded") is True
+    # ...and its card shows the first touch and lead creation the link gave.
+    arrived.get_by_role("link", name="lead@example.com").click()
+    for section in ("#first-touch", "#lead-creation"):
+        expect(live.locator(section)).to_contain_text("newsletter")
+        expect(live.locator(section)).to_contain_text("spring_sale")
+        expect(live.locator(section)).to_contain_text("Email")  # the channel
+    live.close()
     page.reload()
     expect(page.locator("#links tbody tr").first.locator("[data-count=new_persons]")).to_have_text(
         "1"

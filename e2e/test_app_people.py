@@ -124,6 +124,13 @@ def test_an_admin_erases_a_person_after_confirming(
     page.goto(f"{service.url}/app/{people}/persons?q=ingrid%40fjord")
     sign_in(page, email, password)
     page.get_by_role("link", name="ingrid@fjord.example").click()
+    # First the export a privacy request asks for: everything stored about her, as JSON.
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Export").click()
+    exported = json.loads(Path(download.value.path()).read_text())
+    assert exported["person"]["email"] == "ingrid@fjord.example"
+    assert [s["person_id"] for s in exported["submissions"]] == [exported["person"]["person_id"]]
+    assert {t["source"] for t in exported["touches"]} >= {"linkedin", "facebook"}
     page.get_by_role("link", name="Erase").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Erase ingrid@fjord.example?")
     page.get_by_role("button", name="Erase ingrid@fjord.example").click()
@@ -132,3 +139,27 @@ def test_an_admin_erases_a_person_after_confirming(
     page.get_by_label("Search by email, name or company").fill("ingrid@fjord")
     page.get_by_role("button", name="Search").click()
     expect(page.locator("#empty")).to_be_visible()
+
+
+def test_a_forged_form_is_refused_and_changes_nothing(
+    service: Service,
+    people: str,
+    app_context: BrowserContext,  # noqa: F811
+):
+    """A post whose CSRF token is not the session's (a page of another site posting to the
+    app, say) gets 403 and leaves the person as it was."""
+    email, password = new_user(service, people, "sales")
+    page = app_context.new_page()
+    page.goto(f"{service.url}/app/{people}/persons?q=ingrid%40fjord")
+    sign_in(page, email, password)
+    page.get_by_role("link", name="ingrid@fjord.example").click()
+    card = page.url
+    edit = page.locator("form", has=page.get_by_label("Last name"))
+    edit.locator("input[name=csrf_token]").evaluate("input => input.value = 'forged'")
+    page.get_by_label("Last name").fill("Forged")
+    with page.expect_response(lambda r: r.request.method == "POST") as posted:
+        page.get_by_role("button", name="Save").click()
+    assert posted.value.status == 403
+    expect(page.locator("body")).to_contain_text("form")  # the refusal page says what to do
+    page.goto(card)
+    expect(page.get_by_label("Last name")).to_have_value("Dahl")

@@ -16,90 +16,25 @@ import json
 import sqlite3
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page
+from playwright.sync_api import BrowserContext
 
 from ingest.domain.touch import CLICK_IDS, UTM_KEYS
 
-from .conftest import TOUCH_SLOTS, Service, Site
-
-# Every context a value can land in: element content, a quoted or unquoted attribute, inline
-# script, a URL. Each stays under the smallest bound (100 characters) with its id.
-VARIANTS = {
-    "markup": "\"'><img src=x onerror=__xss('{id}')><script>__xss('{id}')</script>",
-    "attribute": "x\" autofocus onfocus=\"__xss('{id}')\" y=' onmouseover=alert('{id}') '",
-    "script": "</script><script>__xss('{id}')</script><!--';__xss('{id}');\u2028//",
-    "url": "javascript:__xss('{id}')//<svg onload=alert('{id}')>",
-}
-VISIBLE = ("first_name", "last_name", "company", "note")
-CHROME = (
-    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
-    "Chrome/130.0.0.0 Safari/537.36"
+from .conftest import Service, Site
+from .hostile import (
+    CHROME,
+    VARIANTS,
+    Detector,
+    payload,
+    post_natively,
+    script_touch,
 )
 
-# Elements and attributes none of our pages has: one of them in the DOM is an injection,
-# whether or not it managed to run.
-INJECTED = """(ours) => {
-  const found = [];
-  for (const el of document.querySelectorAll('script, img, svg, iframe, object, embed')) {
-    if (ours && el.tagName === 'SCRIPT' && el.src.startsWith(ours + '/')) continue;
-    found.push(el.outerHTML.slice(0, 120));
-  }
-  for (const el of document.querySelectorAll('*')) {
-    for (const attr of el.attributes) {
-      const url = ['href', 'src', 'action', 'formaction'].includes(attr.name);
-      if (attr.name.startsWith('on') || attr.name === 'autofocus'
-          || (url && /^\\s*javascript:/i.test(attr.value))) {
-        found.push(el.tagName + ' ' + attr.name + '=' + attr.value.slice(0, 80));
-      }
-    }
-  }
-  return found;
-}"""
-
-
-def payload(variant: str, name: str) -> str:
-    return VARIANTS[variant].replace("{id}", f"{variant}:{name}")
-
-
-@dataclass
-class Detector:
-    """What ran: ``__xss`` calls (an exposed binding, so it reaches every frame) and
-    dialogs, each with the id the payload carried."""
-
-    ran: list[str] = field(default_factory=list)
-
-    def check(self, page: Page, view: str, *, scripts_from: str = "") -> None:
-        """``scripts_from``: the service whose scripts a customer's page loads."""
-        injected = page.evaluate(INJECTED, scripts_from)
-        assert not self.ran, f"{view}: script ran for {self.ran}"
-        assert not injected, f"{view}: elements or attributes injected: {injected}"
-
-
-@pytest.fixture
-def hostile(browser: Browser) -> Iterator[tuple[BrowserContext, Detector]]:
-    detector = Detector()
-    # The User-Agent is hostile too (shaped like a browser, so page views are not dropped).
-    agent = f"{CHROME} {payload('markup', 'user_agent')}"
-    context = browser.new_context(bypass_csp=True, user_agent=agent)
-    context.expose_binding("__xss", lambda source, id_: detector.ran.append(str(id_)))
-
-    def on_page(page: Page) -> None:
-        def on_dialog(dialog: Any) -> None:
-            detector.ran.append(f"dialog {dialog.message}")
-            dialog.dismiss()
-
-        page.on("dialog", on_dialog)
-
-    context.on("page", on_page)
-    context.set_default_timeout(10_000)
-    yield context, detector
-    context.close()
-    assert not detector.ran, f"script ran for {detector.ran}"
+VISIBLE = ("first_name", "last_name", "company", "note")
 
 
 @dataclass
@@ -127,20 +62,6 @@ def _target(service: Service, variant: str, tag: str) -> Target:
     return Target(tenant_id, created["api_key"], form, variant)
 
 
-def _touch(variant: str, prefix: str) -> list[Any]:
-    """A touch in utm.js's array form with a payload in every text slot."""
-    slots: list[Any] = []
-    for name in TOUCH_SLOTS:
-        if name == "at":
-            slots.append(1_790_000_000_000)
-        elif name in ("landing_page", "referrer"):
-            value = urllib.parse.quote(payload(variant, f"{prefix}.{name}"), safe="")
-            slots.append(f"https://site.example/?utm_content={value}")
-        else:
-            slots.append(payload(variant, f"{prefix}.{name}"))
-    return slots
-
-
 def _persons(service: Service, target: Target, email: str) -> list[dict[str, Any]]:
     return service.persons(target.api_key, email)
 
@@ -152,7 +73,7 @@ def test_hosted_form_thanks_and_api(
     context, detector = hostile
     target = _target(service, variant, "hosted")
     campaign = {key: payload(variant, key) for key in (*UTM_KEYS, *CLICK_IDS)}
-    handed = json.dumps([_touch(variant, "_ls.first"), _touch(variant, "_ls.latest")])
+    handed = json.dumps([script_touch(variant, "_ls.first"), script_touch(variant, "_ls.latest")])
     query = urllib.parse.urlencode({**campaign, "_ls": handed})
     referrer = "https://ref.example/?utm_term=" + urllib.parse.quote(
         payload(variant, "referrer"), safe=""
@@ -218,28 +139,6 @@ def _submission_fields(service: Service, target: Target) -> dict[str, str]:
     return json.loads(rows[-1][0])
 
 
-# A page of the visitor's browser that posts a native form to the service, as a customer's
-# site or an attacker's would: what comes back is shown in the browser.
-POSTING_PAGE = """<!doctype html><meta charset="utf-8"><form method="post" action="{action}">
-{inputs}<button id="send">Send</button></form>"""
-
-
-def _post_natively(page: Page, action: str, values: dict[str, str]) -> None:
-    inputs = "".join(
-        f'<input type="hidden" name="{_attr(name)}" value="{_attr(value)}">'
-        for name, value in values.items()
-    )
-    page.set_content(POSTING_PAGE.format(action=_attr(action), inputs=inputs))
-    with page.expect_navigation():
-        page.click("#send")
-
-
-def _attr(value: str) -> str:
-    return (
-        value.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;")
-    )
-
-
 @pytest.mark.parametrize("variant", list(VARIANTS))
 def test_error_pages_that_show_the_form_again(
     hostile: tuple[BrowserContext, Detector], service: Service, variant: str
@@ -251,9 +150,9 @@ def test_error_pages_that_show_the_form_again(
         **{name: payload(variant, name) for name in VISIBLE},
         **{key: payload(variant, key) for key in (*UTM_KEYS, *CLICK_IDS)},
         "extra_field": payload(variant, "extra_field"),
-        "ls_first_touch": json.dumps(_touch(variant, "ls_first_touch")),
+        "ls_first_touch": json.dumps(script_touch(variant, "ls_first_touch")),
         "ls_latest_touch": json.dumps({"utm_source": payload(variant, "ls_latest_touch")}),
-        "ls_touches": json.dumps([_touch(variant, "ls_touches")]),
+        "ls_touches": json.dumps([script_touch(variant, "ls_touches")]),
         "ls_landing_page": "https://site.example/?utm_id="
         + urllib.parse.quote(payload(variant, "ls_landing_page"), safe=""),
         "ls_referrer": "https://ref.example/?utm_id="
@@ -263,7 +162,7 @@ def test_error_pages_that_show_the_form_again(
 
     # 422: an email that is not one (and hostile), everything else kept in the page.
     bad_email = payload(variant, "email").replace("@", "")
-    _post_natively(page, action, {**sent, "email": bad_email, "ls_submission_id": "sec-422-id"})
+    post_natively(page, action, {**sent, "email": bad_email, "ls_submission_id": "sec-422-id"})
     detector.check(page, "422 form")
     assert page.input_value("input[name=email]") == bad_email
     for name in VISIBLE:
@@ -273,9 +172,9 @@ def test_error_pages_that_show_the_form_again(
 
     # 409: the same submission id with other content, the form again with a new id.
     email = f"{variant}@errors.example"
-    _post_natively(page, action, {**sent, "email": email, "ls_submission_id": "sec-409-id"})
+    post_natively(page, action, {**sent, "email": email, "ls_submission_id": "sec-409-id"})
     detector.check(page, "thank-you page")
-    _post_natively(
+    post_natively(
         page, action, {**sent, "email": "other-" + email, "ls_submission_id": "sec-409-id"}
     )
     detector.check(page, "409 form")

@@ -15,9 +15,12 @@ from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
 from ingest import storage
-from ingest.api import companies, openapi
+from ingest.api import companies, lead_setup, leads, openapi
+from ingest.api import deals as deals_api
 from ingest.api import persons as api
+from ingest.api.key_uses import KeyUses
 from ingest.config import Settings
+from ingest.domain import money
 from ingest.edge import collect, forms, limits, tracker
 from ingest.edge.middleware import Edge
 from ingest.edge.settings_cache import SettingsCache
@@ -53,6 +56,8 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_clock)
         limiter.start()
         sightings = Sightings(database, settings.public_origin)
         sightings.start()
+        key_uses = KeyUses(database)
+        key_uses.start()
         metrics.watch(database, limiter)
         app.state.db = database
         app.state.limiter = limiter
@@ -66,8 +71,10 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_clock)
                 "settings_cache": SettingsCache(settings.settings_cache_ms),
                 "app_secret": app_secret,
                 "sightings": sightings,
+                "key_uses": key_uses,
             }
         finally:
+            await key_uses.stop()
             await sightings.close()
             await limiter.close()  # its last counts go through the database
             await database.close()
@@ -88,7 +95,15 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_clock)
         ),
         Route("/api/v1/persons/{person_id}/export", api.export_person),
         Route("/api/v1/companies", companies.list_companies),
-        Route("/api/v1/companies/{company_id}", companies.get_company),
+        Route(
+            "/api/v1/companies/{company_id}",
+            lead_setup.company,
+            methods=["GET", "HEAD", "PATCH"],
+        ),
+        Route("/api/v1/categories", lead_setup.list_categories),
+        Route("/api/v1/lead-statuses", lead_setup.list_statuses),
+        Route("/api/v1/leads", leads.create_lead, methods=["POST"]),
+        *deals_api.ROUTES,
         Route("/healthz", api.health),
         Route("/metrics", metrics_endpoint),
         Route(openapi.OPENAPI_PATH, openapi.serve),
@@ -115,6 +130,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_clock)
     app.router.redirect_slashes = False
     app.state.templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
     app.state.templates.env.globals["static_url"] = static_url
+    app.state.templates.env.filters["money"] = money.display
     app.state.settings = settings
     app.state.metrics = metrics
     return app

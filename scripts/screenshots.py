@@ -16,7 +16,7 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
-OUT = ROOT / "docs" / "screenshots"
+OUT = Path(os.environ.get("LEADSOURCE_SCREENSHOTS", ROOT / "docs" / "screenshots"))
 CHROMIUM = os.environ.get("LEADSOURCE_CHROMIUM", "/usr/bin/chromium")
 # Page paths under /app/{tenant}/, and the file each is saved as.
 PAGES = {
@@ -27,6 +27,8 @@ PAGES = {
     "live": "live",
     "persons": "persons",
     "companies": "companies",
+    "deals": "deals",
+    "pipeline": "pipeline",
 }
 
 
@@ -64,6 +66,10 @@ def main() -> None:
             if person and person.count():
                 person.first.click()
                 page.screenshot(path=str(OUT / "person.png"))
+            deal = page.goto(base + "deals") and page.locator("a[href*='/deals/deal_']")
+            if deal and deal.count():
+                deal.first.click()
+                page.screenshot(path=str(OUT / "deal.png"), full_page=True)
             browser.close()
         print(f"saved to {OUT}")
     finally:

@@ -4,12 +4,15 @@ sign-in that follows (on both engines)."""
 from __future__ import annotations
 
 import json
+import threading
 
 import pytest
 from argon2 import PasswordHasher
 
+from ingest import storage
 from ingest.domain import accounts
 from ingest.ops.cli import main
+from ingest.storage.reads import StoreError
 
 from .conftest import rows, sign_in
 
@@ -129,3 +132,54 @@ def test_a_weaker_hash_is_upgraded_at_sign_in(make_user, client, db_url, monkeyp
     assert stronger != weak and "m=16,t=2" in stronger
     # Not a password change: the session stays valid.
     assert client.get("/app/acme/").status_code == 200
+
+
+def test_two_admins_demoting_each_other_at_once_leave_one_admin(cli, db_url, backend):
+    """Each demotion is its own transaction, as two app processes would run them: the second
+    must see the first's result (on PostgreSQL the admins' rows are locked), never both
+    succeed and leave the account without an admin. On PostgreSQL both transactions are
+    open before either counts the admins; on SQLite the write lock orders them from BEGIN,
+    so they only start together."""
+    ids = {}
+    for name in ("ann", "bea"):
+        _, out, _ = cli(
+            "user", "create", f"{name}@x.example", "--tenant", "acme", "--role", "admin"
+        )
+        ids[name] = out["user_id"]
+    for _ in range(10):
+        for name in ids:
+            cli("user", "update", f"{name}@x.example", "--tenant", "acme", "--role", "admin")
+        outcomes = race(db_url, backend, ids)
+        admins = rows(db_url, "SELECT user_id FROM memberships WHERE tenant_id = ? AND role = ?",
+                      "acme", "admin")  # fmt: skip
+        assert len(admins) == 1, outcomes
+        assert sorted(outcomes) == ["The account needs at least one admin.", "demoted"]
+
+
+def race(db_url: str, backend: str, ids: dict[str, str]) -> list[str]:
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def demote(user: str, by: str) -> None:
+        def job(conn):
+            if backend == "postgres":
+                barrier.wait(timeout=10)
+            return accounts.change_role(conn, "acme", ids[user], "marketer", ids[by])
+
+        if backend != "postgres":
+            barrier.wait(timeout=10)
+        try:
+            storage.transaction(db_url, job)
+            outcomes.append("demoted")
+        except StoreError as error:
+            outcomes.append(str(error))
+
+    threads = [
+        threading.Thread(target=demote, args=("ann", "bea")),
+        threading.Thread(target=demote, args=("bea", "ann")),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return outcomes

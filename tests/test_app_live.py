@@ -4,6 +4,7 @@ words when campaign data is missing; the latest visits."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -63,7 +64,10 @@ def test_submissions_show_their_data_points_and_what_is_missing(client, marketer
     page = client.get(LIVE)
     assert page.status_code == 200
     text = page.text
-    assert 'http-equiv="refresh"' in text
+    # live.js polls; without scripts the page reloads itself instead.
+    assert '<noscript><meta http-equiv="refresh"' in text
+    assert re.search(r'<script src="/app/-/static/live\.[0-9a-f]+\.js" defer>', text)
+    assert 'data-live="3"' in text
     assert "ada@example.com" in text and "bob@example.com" in text
     ada = text[text.index("ada@example.com") :]
     assert "linkedin" in ada and "facebook" in ada

@@ -39,6 +39,10 @@ def test_tenant_create_prints_id_and_key(cli):
         ]
         # Only a hash of the key is stored.
         assert out["api_key"] not in str(conn.execute("SELECT * FROM tenants").fetchall())
+        assert conn.execute("SELECT name, created_by FROM api_keys").fetchall() == [
+            ("default", None)
+        ]
+        assert out["api_key"] not in str(conn.execute("SELECT * FROM api_keys").fetchall())
 
 
 def test_tenant_create_twice_fails_clearly(cli):

@@ -41,7 +41,9 @@ GLOBAL_TABLES = {
     "service_secrets": "the service's generated keys (the app's session key)",
 }
 CROSS_TENANT_INDEXES = {
-    ("tenants", "api_key_hash"): "which tenant owns this API key",
+    ("api_keys", "key_hash"): "which tenant owns this API key",
+    # Read no more since 0012 (api_keys); kept, as SQLite cannot drop a UNIQUE column.
+    ("tenants", "api_key_hash"): "unused: 'unused:' and the tenant id",
     ("memberships", "user_id"): "which tenants a signed-in user belongs to",
 }
 
@@ -76,7 +78,9 @@ def test_every_table_carries_tenant_id_first_in_its_key(tmp_path):
 
 TENANT_TABLES = re.compile(
     r"\b(tenant_origins|forms|touches|companies|persons|submissions|submission_touches"
-    r"|sessions|pageviews|rate_counters|memberships|script_sightings)\b",
+    r"|sessions|pageviews|rate_counters|memberships|script_sightings|api_keys"
+    r"|deals|deal_history|pipeline_stages"
+    r"|category_groups|categories|lead_statuses|lead_status_history|category_history)\b",
     re.IGNORECASE,
 )
 
@@ -119,6 +123,34 @@ def test_every_query_is_scoped_by_tenant(make_tenant, settings):
         ).json()["items"][0]
         client.get(f"/api/v1/persons/{person['id']}", headers=tenant.auth)
         client.get("/api/v1/persons", headers=tenant.auth)
+        deal = client.post(
+            "/api/v1/deals",
+            json={"person_id": person["id"], "title": "t", "amount": "5", "status": "open"},
+            headers=tenant.auth,
+        ).json()
+        client.patch(f"/api/v1/deals/{deal['id']}", json={"stage": "Proposal"}, headers=tenant.auth)
+        client.get(f"/api/v1/deals/{deal['id']}", headers=tenant.auth)
+        client.get(
+            "/api/v1/deals",
+            params={"stage": "proposal", "owner": "x@example.com", "lead_creation_source": "a"},
+            headers=tenant.auth,
+        )
+        client.get("/api/v1/pipeline-stages", headers=tenant.auth)
+        # Leads: a status and an owner, a company's category, the setup's lists.
+        response = client.patch(
+            f"/api/v1/persons/{person['id']}",
+            json={"lead_status": "Contacting", "owner": None},
+            headers=tenant.auth,
+        )
+        assert response.status_code == 200, response.text
+        response = client.patch(
+            f"/api/v1/companies/{person['company']['id']}",
+            json={"category": "Customer"},
+            headers=tenant.auth,
+        )
+        assert response.status_code == 200, response.text
+        client.get("/api/v1/categories", headers=tenant.auth)
+        client.get("/api/v1/lead-statuses", headers=tenant.auth)
 
     checked = [
         s
@@ -134,6 +166,12 @@ def test_every_query_is_scoped_by_tenant(make_tenant, settings):
         "pageviews",
         "rate_counters",
         "script_sightings",
+        "api_keys",
+        "deals",
+        "deal_history",
+        "pipeline_stages",
+        "lead_status_history",
+        "category_history",
     ):
         assert any(table in s for s in checked), f"the journey never touched {table}"
     unscoped = [s for s in checked if "tenant_id" not in s]

@@ -65,7 +65,9 @@ def test_each_type_checks_its_value():
     assert form_fields.check(spec["news"], "yes") == ("yes", None)
     assert form_fields.check(spec["news"], "") == (None, None)
     assert form_fields.check(spec["site"], "www.example.com") == ("www.example.com", None)
-    assert form_fields.check(spec["site"], "javascript:alert(1)")[1]
+    assert form_fields.check(spec["site"], "example.com:8080/x") == ("example.com:8080/x", None)
+    for address in ("javascript:alert(1)", "javascript:alert(1.5)//", "JavaScript:x('a.b')//"):
+        assert form_fields.check(spec["site"], address)[1], address
     assert form_fields.check(spec["phone"], "+47 22 33 44 55") == ("+47 22 33 44 55", None)
     assert form_fields.check(spec["phone"], "call me")[1]
 

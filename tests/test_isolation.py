@@ -14,22 +14,29 @@ import pytest
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
+from ingest import storage
 from ingest.app import create_app
+from ingest.domain import stages as stage_rules
 
-from .conftest import Tenant, csrf_of, person, sign_in
+from .conftest import Tenant, csrf_of, person, rows, sign_in
 from .test_collect import CHROME
 
 # How each route is scoped. A new route fails test_every_route_is_classified until it is
 # added here (and, if it takes an id or a tenant, exercised by the matrix below).
 PERSON_BY_ID = "a person id, scoped by the bearer key"
 COMPANY_BY_ID = "a company id, scoped by the bearer key"
+DEAL_BY_ID = "a deal id, scoped by the bearer key"
+DEAL_LIST = "the bearer key's tenant; a new deal names a person of that tenant"
 BY_KEY = "the bearer key's tenant"
+WRITE_BY_KEY = "writes to the bearer key's tenant"
+SETUP_BY_KEY = "the bearer key's tenant's lead setup (names it chose, no persons)"
 TENANT_PATH = "the tenant in the path"
 FORM_PATH = "the tenant and the form in the path"
 UNSCOPED = "no tenant data"
 OPERATOR = "the operator's metrics token, no tenant data"
 APP_PUBLIC = "the app's sign-in, sign-out, root redirect and static files: no tenant data"
 APP_USER = "the signed-in user's own tenants"
+APP_ACCOUNT = "the signed-in user's own account (password): no tenant data"
 APP_TENANT = "the tenant in the path, for its signed-in members, by role"
 
 ROUTES = {
@@ -38,6 +45,12 @@ ROUTES = {
     "/api/v1/persons/{person_id}/export": PERSON_BY_ID,
     "/api/v1/companies": BY_KEY,
     "/api/v1/companies/{company_id}": COMPANY_BY_ID,
+    "/api/v1/leads": WRITE_BY_KEY,
+    "/api/v1/deals": DEAL_LIST,
+    "/api/v1/deals/{deal_id}": DEAL_BY_ID,
+    "/api/v1/pipeline-stages": BY_KEY,
+    "/api/v1/categories": SETUP_BY_KEY,
+    "/api/v1/lead-statuses": SETUP_BY_KEY,
     "/t/{tenant_id}/utm.js": TENANT_PATH,
     "/t/{tenant_id}/utm-debug.js": TENANT_PATH,
     "/t/{tenant_id}/collect": TENANT_PATH,
@@ -51,12 +64,14 @@ ROUTES = {
     "/app/logout": APP_PUBLIC,
     "/app/-/static/{name}": APP_PUBLIC,
     "/app/": APP_USER,
+    "/app/account": APP_ACCOUNT,
     "/app/{tenant}/": APP_TENANT,
     "/app/{tenant}/settings": APP_TENANT,
     "/app/{tenant}/settings/transfer": APP_TENANT,
     "/app/{tenant}/settings/origins": APP_TENANT,
     "/app/{tenant}/settings/script": APP_TENANT,
-    "/app/{tenant}/settings/api-key": APP_TENANT,
+    "/app/{tenant}/settings/api-keys": APP_TENANT,
+    "/app/{tenant}/settings/api-keys/{key_id}/revoke": APP_TENANT,
     "/app/{tenant}/users": APP_TENANT,
     "/app/{tenant}/users/invite": APP_TENANT,
     "/app/{tenant}/users/role": APP_TENANT,
@@ -74,6 +89,16 @@ ROUTES = {
     "/app/{tenant}/persons/{person_id}/export": APP_TENANT,
     "/app/{tenant}/persons/{person_id}/erase": APP_TENANT,
     "/app/{tenant}/companies/{company_id}": APP_TENANT,
+    "/app/{tenant}/import": APP_TENANT,
+    "/app/{tenant}/deals": APP_TENANT,
+    "/app/{tenant}/deals/new": APP_TENANT,
+    "/app/{tenant}/deals/{deal_id}": APP_TENANT,
+    "/app/{tenant}/deals/{deal_id}/edit": APP_TENANT,
+    "/app/{tenant}/pipeline": APP_TENANT,
+    "/app/{tenant}/pipeline-setup": APP_TENANT,
+    "/app/{tenant}/lead-setup": APP_TENANT,
+    "/app/{tenant}/persons/{person_id}/lead": APP_TENANT,
+    "/app/{tenant}/companies/{company_id}/lead": APP_TENANT,
 }
 
 
@@ -110,13 +135,16 @@ class World:
     b_person: str
     a_company: str
     b_company: str
+    a_key: str = ""  # the key id of tenant-a's API key
+    a_deal: str = ""
+    b_deal: str = ""
 
 
 MARK_A, MARK_B = "marker-of-tenant-a", "marker-of-tenant-b"
 
 
 @pytest.fixture
-def world(client, make_tenant) -> World:
+def world(client, make_tenant, settings) -> World:
     a = make_tenant("tenant-a")
     b = make_tenant("tenant-b")
     for tenant, mark in ((a, MARK_A), (b, MARK_B)):
@@ -131,7 +159,32 @@ def world(client, make_tenant) -> World:
         )
         assert response.status_code == 201, response.text
     a_card, b_card = person(client, a, "same@example.com"), person(client, b, "same@example.com")
-    return World(a, b, a_card["id"], b_card["id"], a_card["company"]["id"], b_card["company"]["id"])
+    (a_key,) = rows(a.db_path, "SELECT key_id FROM api_keys WHERE tenant_id = ?", a.tenant_id)
+    found = World(
+        a,
+        b,
+        a_card["id"],
+        b_card["id"],
+        a_card["company"]["id"],
+        b_card["company"]["id"],
+        a_key["key_id"],
+    )
+    # A deal and a pipeline stage of each tenant, named by its marker.
+    for tenant, card, mark, name in ((a, a_card, MARK_A, "a_deal"), (b, b_card, MARK_B, "b_deal")):
+        storage.transaction(
+            settings.db_path,
+            lambda conn, t=tenant, m=mark: stage_rules.add_stage(
+                conn, tenant_id=t.tenant_id, name=m, probability=10, now="2026-01-01T00:00:00.000Z"
+            ),
+        )
+        response = client.post(
+            "/api/v1/deals",
+            json={"person_id": card["id"], "title": mark, "amount": "10", "status": "open"},
+            headers=tenant.auth,
+        )
+        assert response.status_code == 201, response.text
+        setattr(found, name, response.json()["id"])
+    return found
 
 
 KEYS = {
@@ -176,8 +229,9 @@ def test_company_routes(client, world, settings):
     for path, method in cases:
         a_url = path.replace("{company_id}", world.a_company)
         b_url = path.replace("{company_id}", world.b_company)
-        own = _send(client, method, a_url, world.a.auth)
-        assert own.status_code == 200 and MARK_A in own.text and MARK_B not in own.text
+        if method == "GET":
+            own = _send(client, method, a_url, world.a.auth)
+            assert own.status_code == 200 and MARK_A in own.text and MARK_B not in own.text
         for url, auth in ((b_url, world.a.auth), (a_url, world.b.auth)):
             response = _send(client, method, url, auth)
             assert response.status_code == 404, (method, url, response.text)
@@ -205,6 +259,67 @@ def test_person_edit_with_another_tenants_id_changes_nothing(client, world):
         assert card["first_name"] == mark and card["company"]["name"] == mark
 
 
+def test_deal_routes(client, world, settings):
+    """Another tenant's deal id with one's own key, one's own with another's key: 404,
+    whatever the method and body; no key or a wrong one: 401. Neither deal changes."""
+    cases = scoped(settings, DEAL_BY_ID)
+    assert cases
+    change = {"status": "won", "amount": "99", "title": "changed"}
+    for path, method in cases:
+        a_url = path.replace("{deal_id}", world.a_deal)
+        b_url = path.replace("{deal_id}", world.b_deal)
+        own = _send(client, method, a_url, world.a.auth)
+        if method == "GET":
+            assert own.status_code == 200 and MARK_A in own.text and MARK_B not in own.text
+        for url, auth in ((b_url, world.a.auth), (a_url, world.b.auth)):
+            body = {"json": change} if method == "PATCH" else {}
+            response = client.request(method, url, headers=auth, **body)
+            assert response.status_code == 404, (method, url, response.text)
+            assert response.json()["error"]["code"] == "not_found"
+            assert MARK_A not in response.text and MARK_B not in response.text
+        for name, headers in KEYS.items():
+            response = _send(client, method, a_url, headers)
+            assert response.status_code == 401, (method, path, name)
+            assert MARK_A not in response.text
+    for tenant, deal_id, mark in ((world.a, world.a_deal, MARK_A), (world.b, world.b_deal, MARK_B)):
+        deal = client.get(f"/api/v1/deals/{deal_id}", headers=tenant.auth).json()
+        assert (deal["title"], deal["status"], deal["amount"]) == (mark, "open", "10.00")
+
+
+def test_deal_list_and_create(client, world, settings):
+    """The list shows one's own deals only (filtered by the other's person or company too);
+    a new deal for another tenant's person is 404 and stores nothing."""
+    cases = scoped(settings, DEAL_LIST)
+    assert sorted(method for _, method in cases) == ["GET", "POST"]
+    for tenant, own, other, other_person, other_company in (
+        (world.a, MARK_A, MARK_B, world.b_person, world.b_company),
+        (world.b, MARK_B, MARK_A, world.a_person, world.a_company),
+    ):
+        response = client.get("/api/v1/deals", headers=tenant.auth)
+        assert response.status_code == 200
+        assert own in response.text and other not in response.text
+        for params in ({"person_id": other_person}, {"company_id": other_company}):
+            response = client.get("/api/v1/deals", params=params, headers=tenant.auth)
+            assert response.json() == {"items": [], "next_cursor": None}
+        response = client.post(
+            "/api/v1/deals",
+            json={"person_id": other_person, "title": "cross", "amount": 1, "status": "won"},
+            headers=tenant.auth,
+        )
+        assert response.status_code == 404, response.text
+        assert own not in response.text and other not in response.text
+    for name, headers in KEYS.items():
+        for method in ("GET", "POST"):
+            response = _send(client, method, "/api/v1/deals", headers)
+            assert response.status_code == 401, (method, name)
+            assert MARK_A not in response.text and MARK_B not in response.text
+    for tenant in (world.a, world.b):
+        titles = [
+            d["title"] for d in client.get("/api/v1/deals", headers=tenant.auth).json()["items"]
+        ]
+        assert "cross" not in titles
+
+
 def test_key_scoped_routes(client, world, settings):
     cases = scoped(settings, BY_KEY)
     assert cases
@@ -220,6 +335,45 @@ def test_key_scoped_routes(client, world, settings):
             response = _send(client, method, path, headers)
             assert response.status_code == 401, (method, path, name)
             assert MARK_A not in response.text and MARK_B not in response.text
+
+
+def test_key_scoped_writes(client, world, settings):
+    """A lead sent with one tenant's key reaches that tenant's person only; no key or a wrong
+    one is 401 and stores nothing."""
+    cases = scoped(settings, WRITE_BY_KEY)
+    assert cases
+    lead = {"email": "same@example.com", "via": "chat"}
+    for path, method in cases:
+        for name, headers in KEYS.items():
+            response = client.request(method, path, json=lead, headers=headers)
+            assert response.status_code == 401, (method, path, name)
+        response = client.request(method, path, json=lead, headers=world.a.auth)
+        assert response.status_code == 201, response.text
+        assert response.json()["person_id"] == world.a_person
+    a = client.get(f"/api/v1/persons/{world.a_person}", headers=world.a.auth).json()
+    b = client.get(f"/api/v1/persons/{world.b_person}", headers=world.b.auth).json()
+    assert len(a["submissions"]) == 1 + len(cases)
+    assert len(b["submissions"]) == 1
+
+
+def test_setup_routes_answer_ones_own_setup(client, world, settings, db_url):
+    """Each tenant sees its own names (tenant-b renamed a status); no key or a wrong one:
+    401."""
+    from ingest import storage
+    from ingest.storage import lead_setup
+
+    storage.transaction(
+        db_url, lambda conn: lead_setup.rename(conn, "tenant-b", "status", "sts_open", MARK_B)
+    )
+    cases = scoped(settings, SETUP_BY_KEY)
+    assert cases
+    for path, method in cases:
+        own = _send(client, method, path, world.a.auth)
+        assert own.status_code == 200 and MARK_B not in own.text, (method, path)
+        assert MARK_B in _send(client, method, path, world.b.auth).text or "categories" in path
+        for name, headers in KEYS.items():
+            response = _send(client, method, path, headers)
+            assert response.status_code == 401, (method, path, name)
 
 
 def test_form_routes(client, world, settings):
@@ -320,6 +474,8 @@ def app_url(path: str, tenant_id: str, world: World) -> str:
         "person_id": world.a_person,
         "form_id": world.a.form_id,
         "company_id": world.a_company,
+        "key_id": world.a_key,
+        "deal_id": world.a_deal,
     }
     for name in re.findall(r"{(\w+)}", path):
         assert name in params, f"give tests/test_isolation.py's app_url a value for {{{name}}}"
@@ -403,6 +559,24 @@ def test_app_user_pages_show_only_ones_own_tenants(client, app_world, settings):
         assert response.status_code == 200
         assert app_world.b.tenant_id in response.text
         assert app_world.a.tenant_id not in response.text
+
+
+def test_app_account_pages_show_no_tenant_data(client, app_world, settings):
+    """The user's own account: sign-in needed, nothing of any tenant shown, a post without
+    the form token refused."""
+    cases = [
+        (p, m) for p, kind in ROUTES.items() if kind == APP_ACCOUNT for m in routes(settings)[p]
+    ]
+    assert cases
+    for path, method in cases:
+        client.cookies.clear()
+        response = client.request(method, path, follow_redirects=False)
+        assert response.status_code == 303 and response.headers["location"].startswith("/app/login")
+        as_user(client, B_ADMIN)
+        response = client.request(method, path, follow_redirects=False)
+        assert response.status_code == (200 if method == "GET" else 403), (method, path)
+        for secret in (MARK_A, MARK_B, app_world.a.tenant_id, "marketer@a.example"):
+            assert secret not in response.text, (path, secret)
 
 
 def test_app_public_routes_carry_no_tenant_data(client, app_world, settings):

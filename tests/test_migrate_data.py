@@ -102,6 +102,21 @@ def source(tmp_path, clock) -> Iterator[tuple[TestClient, dict[str, Tenant]]]:
             ls_latest_touch=touch_json("google", "cpc", "brand"),
         )
         submit(client, acme, "colleague@acme.example", company="Acme Shared AS")
+        # A deal with its history (stages come with the tenant).
+        ingrid = client.get(
+            "/api/v1/persons", params={"email": "ingrid@fjord.example"}, headers=acme.auth
+        ).json()["items"][0]
+        deal = client.post(
+            "/api/v1/deals",
+            json={
+                "person_id": ingrid["id"],
+                "title": "Fjord «rollout»",
+                "amount": "1234.56",
+                "status": "open",
+            },  # fmt: skip
+            headers=acme.auth,
+        ).json()
+        client.patch(f"/api/v1/deals/{deal['id']}", json={"status": "won"}, headers=acme.auth)
         other = tenants["other-tenant"]
         submit(client, other, "ingrid@fjord.example", ls_visitor_id="visitor-laptop-01")
         assert beacon(client, other, FACEBOOK, visitor="visitor-laptop-01").status_code == 204

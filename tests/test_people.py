@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import uuid
 from dataclasses import replace
 from datetime import date, timedelta
 
@@ -135,6 +136,83 @@ def test_filters(client, acme):
     assert emails(client, acme, first_touch_source="LinkedIn") == []  # exact values
     # A filter value with wildcard characters is not a pattern.
     assert emails(client, acme, first_touch_source="%") == []
+
+
+# First-touch and lead-creation channels of PEOPLE, by GA4's rules (domain/channels.py).
+FIRST_CHANNELS = {
+    "anna@alpha.example": "Organic Social",
+    "bo@beta.example": "Organic Social",
+    "carl@gamma.example": "Paid Search",
+    "dorte@delta.example": "Email",
+    "erik@alpha.example": "Organic Social",
+    "100pct@x.example": "Paid Social",
+    "pct@x.example": "Paid Search",
+    "back@x.example": "Paid Search",
+    "=cmd@x.example": "Paid Other",
+}
+LEAD_CHANNELS = {
+    **FIRST_CHANNELS,
+    "bo@beta.example": "Paid Social",  # facebook / paid_social
+    "dorte@delta.example": "Paid Search",  # google / paid_social: a search engine, paid
+}
+
+
+def test_channel_filters(client, acme):
+    for channel in set(FIRST_CHANNELS.values()):
+        expected = {email for email, c in FIRST_CHANNELS.items() if c == channel}
+        assert set(emails(client, acme, first_touch_channel=channel)) == expected, channel
+    for channel in set(LEAD_CHANNELS.values()):
+        expected = {email for email, c in LEAD_CHANNELS.items() if c == channel}
+        assert set(emails(client, acme, lead_creation_channel=channel)) == expected, channel
+    assert emails(client, acme, first_touch_channel="Direct") == []
+    assert emails(client, acme, first_touch_channel="") == []  # everyone has a first touch
+    assert set(
+        emails(client, acme, first_touch_channel="Paid Search", lead_creation_channel="Paid Search")
+    ) == {"carl@gamma.example", "pct@x.example", "back@x.example"}
+    # The summaries (the app's list, the CSV) carry the stored channels too.
+    with storage.connect(acme.db_path) as conn:
+        page = people.search_persons(conn, "acme", people.PersonQuery(limit=200))
+    for item in page.items:
+        assert item["first_touch"]["channel"] == FIRST_CHANNELS[item["email"]]
+        assert item["lead_creation"]["channel"] == LEAD_CHANNELS[item["email"]]
+
+
+@pytest.mark.parametrize("value", ["paid search", "Paid", "x" * 300])
+def test_a_channel_not_in_the_list_is_400(client, acme, value):
+    response = client.get(
+        "/api/v1/persons", params={"first_touch_channel": value}, headers=acme.auth
+    )
+    assert response.status_code == 400, response.text
+    assert "first_touch_channel" in response.json()["error"]["message"]
+
+
+def test_sort_by_channel(client, acme):
+    for sort, channels in (
+        ("first_touch_channel", FIRST_CHANNELS),
+        ("lead_creation_channel", LEAD_CHANNELS),
+    ):
+        for descending in (False, True):
+            spelled = f"-{sort}" if descending else sort
+            order = [p["email"] for p in walk(client, acme, sort=spelled, limit=2)]
+            assert sorted(order) == sorted(channels)
+            # Each channel's persons together, the channels in the engine's order of their
+            # names (collations may differ from Python's on spaces and case, not on these).
+            runs = [channels[e] for e in order]
+            seen = [c for i, c in enumerate(runs) if i == 0 or runs[i - 1] != c]
+            assert len(seen) == len(set(seen)), runs
+            first_letters = [c[0] for c in seen]
+            assert first_letters == sorted(first_letters, reverse=descending)
+
+
+def test_a_person_without_touches_has_no_channel(client, make_tenant):
+    tenant = make_tenant("notransfer", utm_transfer=False)
+    response = client.post(
+        tenant.form_path,
+        json={"email": "x@y.example", "ls_first_touch": touch_json("google", "cpc", "b")},
+    )
+    assert response.status_code == 201, response.text
+    assert emails(client, tenant, first_touch_channel="") == ["x@y.example"]
+    assert emails(client, tenant, lead_creation_channel="") == ["x@y.example"]
 
 
 def test_form_and_created_filters(client, acme, make_tenant, settings):
@@ -469,6 +547,86 @@ def test_migration_fills_the_copies_of_older_persons(tmp_path):
         "spring",
     )
     assert (row["lc_source"], row["lc_medium"], row["lc_campaign"]) == ("facebook", "cpc", "")
+
+
+@pytest.fixture
+def old_database(backend, tmp_path, request):
+    """A new database of either engine with the migrations before ``version`` applied:
+    ``old_database(13)`` gives (url, a function applying the rest)."""
+    from ingest.storage import migrations
+
+    made = []
+
+    def make(version: int) -> str:
+        if backend == "sqlite":
+            url = str(tmp_path / f"old{version}.db")
+        else:
+            server = request.getfixturevalue("postgres_database").rsplit("/", 1)[0]
+            name = f"leadsource_old_{uuid.uuid4().hex[:12]}"
+            with storage.connect(f"{server}/postgres") as conn:
+                conn.execute(f"CREATE DATABASE {name}")
+            made.append((server, name))
+            url = f"{server}/{name}"
+        dialect = storage.dialect_of(url)
+        with storage.connect(url) as conn:
+            conn.execute(migrations._SCHEMA_MIGRATIONS)
+            for number, name_, body in migrations.migrations():
+                if number < version:
+                    migrations._apply(conn, number, name_, body, dialect)
+        return url
+
+    yield make
+    for server, name in made:
+        with storage.connect(f"{server}/postgres") as conn:
+            conn.execute(f"DROP DATABASE {name} WITH (FORCE)")
+
+
+def test_migration_fills_the_channels_of_older_persons(old_database):
+    url = old_database(13)
+    gclid = json.dumps({"gclid": "g-1"})
+    touches = [
+        # touch_id, source, medium, campaign, click_ids, referrer
+        ("t1", "linkedin", "social", "spring", None, None),
+        ("t2", "facebook", "cpc", None, None, None),
+        ("t3", "(direct)", "(none)", None, None, None),
+        ("t4", "google", "organic", None, gclid, None),  # a Google ad click: Paid Search
+        ("t5", "newsletter", "email", "may", None, None),
+    ]
+    persons = [
+        # person_id, first touch, lead creation (None: no touch, or a touch not stored)
+        ("p1", "t1", "t2"),
+        ("p2", "t3", "t3"),
+        ("p3", "t4", None),
+        ("p4", None, "gone"),
+    ]
+    # More persons than a batch of the fill, with one touch pair each.
+    many = [(f"q{i:05d}", "t5", "t1") for i in range(12_000)]
+    with storage.connect(url) as conn:
+        conn.execute(
+            "INSERT INTO tenants (tenant_id, api_key_hash, created_at) VALUES ('t', 'h', 'x')"
+        )
+        conn.executemany(
+            "INSERT INTO touches (tenant_id, touch_id, source, medium, campaign, click_ids,"
+            " referrer, at) VALUES ('t', ?, ?, ?, ?, ?, ?, 'x')",
+            touches,
+        )
+        conn.executemany(
+            "INSERT INTO persons (tenant_id, person_id, email, first_touch_id,"
+            " lead_creation_touch_id, created_at) VALUES ('t', ?, ?, ?, ?, 'x')",
+            [(p, f"{p}@x.example", ft, lc) for p, ft, lc in persons + many],
+        )
+        assert storage.migrate(conn)[0] == 13
+        found = {
+            row[0]: (row[1], row[2])
+            for row in conn.execute(
+                "SELECT person_id, ft_channel, lc_channel FROM persons WHERE tenant_id = 't'"
+            ).fetchall()
+        }
+    assert found["p1"] == ("Organic Social", "Paid Social")
+    assert found["p2"] == ("Direct", "Direct")
+    assert found["p3"] == ("Paid Search", "")
+    assert found["p4"] == ("", "")
+    assert {found[p] for p, _, _ in many} == {("Email", "Organic Social")}
 
 
 def test_json_of_a_page_is_plain(client, acme):

@@ -113,6 +113,61 @@ def test_the_list_searches_filters_sorts_and_pages(client, people):
     )
 
 
+def test_the_list_filters_and_sorts_by_channel(client, people):
+    # ingrid: linkedin / paid_social first (Paid Social), facebook / paid_social at lead
+    # creation (Paid Social); bo: google / cpc (Paid Search); carl: no touch (no channel).
+    sign_in(client, "sales@acme.example")
+    page = client.get("/app/acme/persons").text
+    # A menu of the channel names, "Any" first and chosen.
+    menu = re.search(r'<select name="first_touch_channel">(.*?)</select>', page, re.S).group(1)
+    assert re.findall(r"<option[^>]*>([^<]+)</option>", menu)[:4] == [
+        "Any",
+        "Direct",
+        "Cross-network",
+        "Paid Shopping",
+    ]
+    assert '<option value="" selected>Any</option>' in menu
+    assert '<td data-label="First-touch channel">Paid Search</td>' in page
+
+    def listed(query: str) -> list[str]:
+        response = client.get(f"/app/acme/persons?{query}")
+        assert response.status_code == 200, response.text
+        return emails(response.text)
+
+    assert listed("first_touch_channel=Paid+Search") == ["bo@example.com"]
+    assert listed("first_touch_channel=Direct") == []
+    assert listed("lead_creation_channel=Paid+Social") == ["ingrid@fjord.example"]
+    # The form as a browser sends it with "Any": no filter.
+    assert len(listed("first_touch_channel=&lead_creation_channel=&q=")) == 3
+    chosen = client.get("/app/acme/persons?first_touch_channel=Paid+Search").text
+    assert '<option value="Paid Search" selected>Paid Search</option>' in chosen
+    assert '<option value="" selected>' not in chosen.split('name="lead_creation_channel"')[0]
+    # Sortable headers; the column's own header turns the order around.
+    assert listed("sort=first_touch_channel") == [
+        "carl@example.com",
+        "bo@example.com",
+        "ingrid@fjord.example",
+    ]
+    assert listed("sort=-lead_creation_channel") == [
+        "ingrid@fjord.example",
+        "bo@example.com",
+        "carl@example.com",
+    ]
+    ascending = client.get("/app/acme/persons?sort=first_touch_channel").text
+    assert html.escape("/app/acme/persons?sort=-first_touch_channel") in ascending
+    assert 'aria-sort="ascending"><a href' in ascending
+    # The CSV carries the channels.
+    csv_text = client.get("/app/acme/persons.csv?sort=email").content.decode("utf-8-sig")
+    header, bo = csv_text.splitlines()[:2]
+    cells = dict(zip(header.split(","), bo.split(","), strict=False))
+    assert cells["first_touch_channel"] == "Paid Search"
+    assert cells["lead_creation_channel"] == "Paid Search"
+    # A channel not in the menu is a readable 400.
+    response = client.get("/app/acme/persons?first_touch_channel=Paid")
+    assert response.status_code == 400
+    assert "first_touch_channel must be one of" in response.text
+
+
 def test_a_bad_sort_is_a_readable_400(client, people):
     sign_in(client, "sales@acme.example")
     response = client.get("/app/acme/persons?sort=password")

@@ -9,7 +9,7 @@ from starlette.responses import JSONResponse, Response
 from ingest.api import queries
 from ingest.api.persons import NO_STORE, tenant_of_key
 from ingest.errors import BadRequest, NotFound
-from ingest.storage import people
+from ingest.storage import leads, people
 
 
 async def list_companies(request: Request) -> Response:
@@ -25,7 +25,7 @@ async def list_companies(request: Request) -> Response:
 async def get_company(request: Request) -> Response:
     tenant_id = await tenant_of_key(request)
     company = await request.state.db.read(
-        people.get_company, tenant_id, request.path_params["company_id"]
+        leads.company_card, tenant_id, request.path_params["company_id"]
     )
     if company is None:
         raise NotFound("No such company.")

@@ -15,11 +15,18 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from ingest.api.deals_schema import DEAL_SCHEMAS, STAGE
 from ingest.domain.channels import CHANNELS
+from ingest.domain.submissions import LEAD_VIA
 from ingest.domain.touch import CLICK_IDS, MAX_URL, MAX_VALUE, UTM_KEYS
 from ingest.domain.validation import EMAIL_MAX, STANDARD_FIELDS
 from ingest.edge.collect import PAGE_ADDRESS
+from ingest.storage.deals import DEAL_SORTS
+from ingest.storage.deals import SOURCE_FILTERS as DEAL_SOURCE_FILTERS
+from ingest.storage.deals import STATUSES as DEAL_STATUSES
+from ingest.storage.lead_setup import NAME_MAX
 from ingest.storage.people import (
+    CHANNEL_FILTERS,
     COMPANY_SORTS,
     MAX_PAGE,
     PERSON_FILTERS,
@@ -37,7 +44,7 @@ TENANT_PATTERN = "^[a-z0-9][a-z0-9_-]{0,62}$"
 # (status, code, description): the one shape of ingest/errors.py, a code per status.
 ERRORS: dict[int, tuple[tuple[str, ...], str]] = {
     400: (("bad_request",), "The request could not be read (body, parameters or `Host`)."),
-    401: (("unauthorized",), "No API key, or not a valid one."),
+    401: (("unauthorized",), "No API key, or not a valid one (unknown or revoked)."),
     403: (("forbidden", "form_not_published"), "Origin not allowed, or form not published."),
     404: (("not_found",), "No such tenant, form, person or company (for this key's tenant)."),
     409: (("conflict",), "The submission id was already used with other content."),
@@ -169,13 +176,31 @@ PERSON: Schema = {
                 {"type": "null"},
             ]
         },
+        "lead_status": {
+            "type": ["string", "null"],
+            "description": "The lead status's name; kept (and read-only) when the company's "
+            "category has no lead status.",
+        },
+        "lead_status_editable": {
+            "type": "boolean",
+            "description": "The company's category is in a group with lead status enabled.",
+        },
+        "owner": {"type": ["string", "null"], "description": "The owner's email."},
         "submissions": {
             "type": "array",
             "items": {
                 "type": "object",
                 "properties": {
                     "id": {"type": "string"},
-                    "form_id": {"type": "string"},
+                    "form_id": {
+                        "type": ["string", "null"],
+                        "description": "The form; null for a lead sent through the API.",
+                    },
+                    "via": {
+                        "type": "string",
+                        "enum": ["form", *LEAD_VIA],
+                        "description": "How the lead came.",
+                    },
                     "submitted_at": {"type": "string"},
                     "conversion": NULLABLE_TOUCH,
                     "touches": {
@@ -184,7 +209,7 @@ PERSON: Schema = {
                         "items": {"$ref": "#/components/schemas/Touch"},
                     },
                 },
-                "required": ["id", "form_id", "submitted_at", "conversion", "touches"],
+                "required": ["id", "form_id", "via", "submitted_at", "conversion", "touches"],
                 "additionalProperties": False,
             },
         },
@@ -198,6 +223,9 @@ PERSON: Schema = {
         "first_touch",
         "lead_creation",
         "company",
+        "lead_status",
+        "lead_status_editable",
+        "owner",
         "submissions",
     ],
     "additionalProperties": False,
@@ -215,19 +243,22 @@ def _bounded(bound: int) -> Schema:
     return {**TEXT, "maxLength": bound}
 
 
+EMAIL_INPUT: Schema = {
+    "type": "string",
+    "maxLength": EMAIL_MAX,
+    "pattern": r"^[^@\s<>\"(),;:\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069"
+    r"\ufeff]+@[^@\s<>\"(),;:\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069"
+    r"\ufeff]+\.[^@\s<>\"(),;:.\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069"
+    r"\ufeff]{2,}$",
+}
+
+
 SUBMISSION: Schema = {
     "type": "object",
     "description": "The visitor's answers and what utm.js adds. The form's own custom fields "
     "(bounded by the form) and up to 30 other simply named fields are kept as well.",
     "properties": {
-        "email": {
-            "type": "string",
-            "maxLength": EMAIL_MAX,
-            "pattern": r"^[^@\s<>\"(),;:\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069"
-            r"\ufeff]+@[^@\s<>\"(),;:\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069"
-            r"\ufeff]+\.[^@\s<>\"(),;:.\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069"
-            r"\ufeff]{2,}$",
-        },
+        "email": EMAIL_INPUT,
         **{name: _bounded(bound) for name, _, bound in STANDARD_FIELDS if name != "email"},
         "ls_submission_id": {
             "type": ["string", "null"],
@@ -252,14 +283,55 @@ SUBMISSION: Schema = {
     "additionalProperties": TEXT,
 }
 
+LEAD_NAME = {"type": ["string", "null"], "maxLength": NAME_MAX}
+OWNER = {
+    "type": ["string", "null"],
+    "maxLength": EMAIL_MAX,
+    "description": "The email of a user of the account; null for nobody.",
+}
+
 PERSON_EDIT: Schema = {
     "type": "object",
     "properties": {
-        name: {"type": ["string", "null"], "maxLength": bound}
-        for name, _, bound in STANDARD_FIELDS
-        if name != "email"
+        **{
+            name: {"type": ["string", "null"], "maxLength": bound}
+            for name, _, bound in STANDARD_FIELDS
+            if name != "email"
+        },
+        "lead_status": {
+            **LEAD_NAME,
+            "description": "A lead status's name (any case); 422 when the company's category "
+            "has no lead status (the kept value is read-only).",
+        },
+        "owner": OWNER,
     },
     "minProperties": 1,
+    "additionalProperties": False,
+}
+
+LEAD: Schema = {
+    "type": "object",
+    "description": "A lead from a chat widget, another system or an import: recorded by the "
+    "rules of a form submission. Its first touch is the oldest of `touches`, its lead creation "
+    "and conversion the latest one that is not direct.",
+    "properties": {
+        "email": EMAIL_INPUT,
+        **{
+            name: {"type": ["string", "null"], "maxLength": bound}
+            for name, _, bound in STANDARD_FIELDS[1:]
+        },
+        "via": {"type": "string", "enum": list(LEAD_VIA), "default": "api"},
+        "touches": {
+            "type": "array",
+            "description": "The visitor's touches, oldest first, as utm.js gives them "
+            "(`Leadsource.touches().history`): objects of `utm_*`, click ids, `landing_page`, "
+            "`referrer` and `at`, or the script's arrays. Entries that are not touches are "
+            "dropped, as on forms.",
+            "items": {},
+        },
+        "submission_id": {"type": "string", "pattern": "^[A-Za-z0-9_-]{8,64}$"},
+    },
+    "required": ["email"],
     "additionalProperties": False,
 }
 
@@ -334,6 +406,9 @@ COMPANY: Schema = {
     "properties": {
         **_COMPANY_COMMON,
         "source": NULLABLE_TOUCH,
+        "category": NULLABLE_STRING,
+        "category_group": NULLABLE_STRING,
+        "owner": {"type": ["string", "null"], "description": "The owner's email."},
         "submissions_count": {"type": "integer", "minimum": 0},
         "persons": {
             "type": "array",
@@ -346,10 +421,52 @@ COMPANY: Schema = {
         "name",
         "created_at",
         "source",
+        "category",
+        "category_group",
+        "owner",
         "persons_count",
         "submissions_count",
         "persons",
     ],
+    "additionalProperties": False,
+}
+
+COMPANY_EDIT: Schema = {
+    "type": "object",
+    "properties": {"category": LEAD_NAME, "owner": OWNER},
+    "minProperties": 1,
+    "additionalProperties": False,
+}
+
+
+def _named_items(extra: Schema) -> Schema:
+    return {
+        "type": "array",
+        "items": {
+            "type": "object",
+            "properties": {"name": {"type": "string"}, "active": {"type": "boolean"}, **extra},
+            "required": ["name", "active", *extra],
+            "additionalProperties": False,
+        },
+    }
+
+
+CATEGORIES: Schema = {
+    "type": "object",
+    "properties": {
+        "groups": _named_items(
+            {"lead_status_enabled": {"type": "boolean"}, "categories": _named_items({})}
+        ),
+        "default_category": NULLABLE_STRING,
+    },
+    "required": ["groups", "default_category"],
+    "additionalProperties": False,
+}
+
+LEAD_STATUSES: Schema = {
+    "type": "object",
+    "properties": {"items": _named_items({})},
+    "required": ["items"],
     "additionalProperties": False,
 }
 
@@ -442,6 +559,16 @@ def query_param(name: str, description: str, bound: int) -> Schema:
     }
 
 
+def channel_param(name: str) -> Schema:
+    return {
+        "name": name,
+        "in": "query",
+        "description": "Persons whose touch is in this channel (GA4's default channel group);"
+        " empty: persons without that touch.",
+        "schema": {"type": "string", "enum": [*CHANNELS, ""]},
+    }
+
+
 def date_param(name: str, description: str) -> Schema:
     return {
         "name": name,
@@ -505,7 +632,9 @@ PATHS: dict[str, dict[str, Schema]] = {
                 *(
                     query_param(name, "Persons whose touch has exactly this value.", MAX_VALUE)
                     for name in PERSON_FILTERS
+                    if name not in CHANNEL_FILTERS
                 ),
+                *(channel_param(name) for name in CHANNEL_FILTERS),
                 query_param("form", "Persons with a submission on this form (its id).", 64),
                 date_param("created_from", "Created on or after this day (UTC)."),
                 date_param("created_to", "Created on or before this day (UTC)."),
@@ -561,6 +690,7 @@ PATHS: dict[str, dict[str, Schema]] = {
                             "person_id": {"type": "string"},
                             "company": {"type": ["string", "null"]},
                             "company_sources_cleared": {"type": "integer", "minimum": 0},
+                            "deals_unlinked": {"type": "integer", "minimum": 0},
                             "deleted": {
                                 "type": "object",
                                 "additionalProperties": {"type": "integer", "minimum": 0},
@@ -628,6 +758,61 @@ PATHS: dict[str, dict[str, Schema]] = {
             security=BEARER,
             ok=(200, json_ok("The company.", COMPANY, no_store=True)),
             errors=(401, 404),
+        ),
+        "patch": operation(
+            "Change a company's category (a name, any case; null for none) or owner; the "
+            "change is in the category history",
+            tag="leads",
+            parameters=(path_param("company_id", "The company's id."),),
+            body={"application/json": {"schema": COMPANY_EDIT}},
+            security=BEARER,
+            ok=(200, json_ok("The changed company.", COMPANY, no_store=True)),
+            errors=(400, 401, 404, 413, 415, 422, 503),
+        ),
+    },
+    "/api/v1/categories": {
+        "get": operation(
+            "The category groups in order, each with its categories, and the category of "
+            "companies created by a form submission",
+            tag="leads",
+            security=BEARER,
+            ok=(200, json_ok("The categories.", CATEGORIES, no_store=True)),
+            errors=(401,),
+        )
+    },
+    "/api/v1/lead-statuses": {
+        "get": operation(
+            "The lead statuses in order (a new lead starts at the first active one)",
+            tag="leads",
+            security=BEARER,
+            ok=(200, json_ok("The lead statuses.", LEAD_STATUSES, no_store=True)),
+            errors=(401,),
+        )
+    },
+    "/api/v1/leads": {
+        "post": operation(
+            "Add a lead that came by chat, another system or an import, with its touches",
+            tag="submissions",
+            body={"application/json": {"schema": {"$ref": "#/components/schemas/Lead"}}},
+            security=BEARER,
+            ok=(
+                201,
+                json_ok(
+                    "Stored (committed), or a retry of a stored lead (`created_person` false).",
+                    {
+                        "type": "object",
+                        "properties": {
+                            "person_id": {"type": "string"},
+                            "submission_id": {"type": "string"},
+                            "created_person": {"type": "boolean"},
+                        },
+                        "required": ["person_id", "submission_id", "created_person"],
+                        "additionalProperties": False,
+                    },
+                    no_store=True,
+                ),
+            ),
+            errors=(400, 401, 409, 413, 415, 422, 503),
         )
     },
     "/t/{tenant_id}/forms/{form_id}": {
@@ -727,6 +912,103 @@ PATHS: dict[str, dict[str, Schema]] = {
     },
 }
 
+# -- deals (ingest/api/deals.py) -----------------------------------------------------------
+
+DEAL_PATHS: dict[str, dict[str, Schema]] = {
+    "/api/v1/deals": {
+        "get": operation(
+            "Deals of the key's tenant: filters (lead-creation source too), sorts, keyset pages",
+            tag="deals",
+            parameters=(
+                {
+                    "name": "status",
+                    "in": "query",
+                    "schema": {"type": "string", "enum": list(DEAL_STATUSES)},
+                },
+                query_param("stage", "Deals in the stage of this name (any case).", 60),
+                query_param(
+                    "owner", "Deals of the user with this email; empty: without owner.", EMAIL_MAX
+                ),
+                query_param("person_id", "Deals of this person.", 64),
+                query_param("company_id", "Deals of this company.", 64),
+                *(
+                    query_param(
+                        name, "Deals whose person's lead creation has this value.", MAX_VALUE
+                    )
+                    for name in DEAL_SOURCE_FILTERS
+                ),
+                date_param("created_from", "Created on or after this day (UTC)."),
+                date_param("created_to", "Created on or before this day (UTC)."),
+                date_param("closed_from", "Closed on or after this day (UTC)."),
+                date_param("closed_to", "Closed on or before this day (UTC)."),
+                sort_param(DEAL_SORTS, "-created_at"),
+                CURSOR_PARAM,
+                LIMIT_PARAM,
+            ),
+            security=BEARER,
+            ok=(200, json_ok("A page of deals.", page_of("DealSummary"), no_store=True)),
+            errors=(400, 401),
+        ),
+        "post": operation(
+            "Create a deal for a person (won or lost without `closed_at` closes it now); a "
+            "person of another tenant is 404",
+            tag="deals",
+            body={"application/json": {"schema": {"$ref": "#/components/schemas/DealNew"}}},
+            security=BEARER,
+            ok=(
+                201,
+                json_ok("The new deal.", {"$ref": "#/components/schemas/Deal"}, no_store=True),
+            ),
+            errors=(400, 401, 404, 413, 415, 422, 503),
+        ),
+    },
+    "/api/v1/deals/{deal_id}": {
+        "get": operation(
+            "One deal with its history (another tenant's id is 404)",
+            tag="deals",
+            parameters=(path_param("deal_id", "The deal's id."),),
+            security=BEARER,
+            ok=(200, json_ok("The deal.", {"$ref": "#/components/schemas/Deal"}, no_store=True)),
+            errors=(401, 404),
+        ),
+        "patch": operation(
+            "Change a deal's status, stage, amount, owner, title, expected close or `closed_at`"
+            " (won or lost without `closed_at` closes it now; reopening clears it)",
+            tag="deals",
+            parameters=(path_param("deal_id", "The deal's id."),),
+            body={"application/json": {"schema": {"$ref": "#/components/schemas/DealChange"}}},
+            security=BEARER,
+            ok=(
+                200,
+                json_ok("The changed deal.", {"$ref": "#/components/schemas/Deal"}, no_store=True),
+            ),
+            errors=(400, 401, 404, 413, 415, 422, 503),
+        ),
+    },
+    "/api/v1/pipeline-stages": {
+        "get": operation(
+            "The pipeline's stages of the key's tenant, in order",
+            tag="deals",
+            security=BEARER,
+            ok=(
+                200,
+                json_ok(
+                    "Every stage, active or not.",
+                    {
+                        "type": "object",
+                        "properties": {"items": {"type": "array", "items": STAGE}},
+                        "required": ["items"],
+                        "additionalProperties": False,
+                    },
+                    no_store=True,
+                ),
+            ),
+            errors=(401,),
+        )
+    },
+}
+PATHS.update(DEAL_PATHS)
+
 # Every route of the app is either described here or named below (not JSON).
 OPENAPI_PATH = "/api/v1/openapi.json"
 DOCUMENTED = frozenset(PATHS) | {OPENAPI_PATH}
@@ -738,6 +1020,7 @@ UNDOCUMENTED: dict[str, str] = {
     # The marketer's app (ingest/webapp/): HTML pages for signed-in users, not an API.
     "/app": "a redirect to the app's list of accounts",
     "/app/": "the app: the signed-in user's accounts (HTML)",
+    "/app/account": "the app: the signed-in user's password change (HTML and its form post)",
     "/app/login": "the app's sign-in page and form (HTML)",
     "/app/logout": "the app's sign-out (a form post, 303 to the sign-in page)",
     "/app/-/static/{name}": "the app's stylesheet and scripts, fingerprinted",
@@ -746,8 +1029,10 @@ UNDOCUMENTED: dict[str, str] = {
     "/app/{tenant}/settings/transfer": "the app: UTM data transfer on or off (a form post)",
     "/app/{tenant}/settings/origins": "the app: add or remove an allowed origin (a form post)",
     "/app/{tenant}/settings/script": "the app: the script's options (a form post)",
-    "/app/{tenant}/settings/api-key": "the app: a new API key (a form post)",
+    "/app/{tenant}/settings/api-keys": "the app: a new named API key (a form post)",
+    "/app/{tenant}/settings/api-keys/{key_id}/revoke": "the app: revoke an API key (a form post)",
     "/app/{tenant}/users": "the app: the tenant's users (HTML)",
+    "/app/{tenant}/import": "the app: importing contacts from a CSV file (HTML, multipart posts)",
     "/app/{tenant}/users/invite": "the app: invite a user (a form post)",
     "/app/{tenant}/users/role": "the app: change a member's role (a form post)",
     "/app/{tenant}/users/remove": "the app: remove a member (a form post)",
@@ -764,6 +1049,15 @@ UNDOCUMENTED: dict[str, str] = {
     "/app/{tenant}/persons/{person_id}/export": "the app: a person's export (a JSON download)",
     "/app/{tenant}/persons/{person_id}/erase": "the app: a person's erasure, confirmed (HTML)",
     "/app/{tenant}/companies/{company_id}": "the app: a company's card (HTML)",
+    "/app/{tenant}/deals": "the app: deals, with totals (HTML)",
+    "/app/{tenant}/deals/new": "the app: a new deal (HTML, a form post)",
+    "/app/{tenant}/deals/{deal_id}": "the app: a deal's card and history (HTML)",
+    "/app/{tenant}/deals/{deal_id}/edit": "the app: a deal's change (a form post, 303)",
+    "/app/{tenant}/pipeline": "the app: open deals by stage (HTML)",
+    "/app/{tenant}/pipeline-setup": "the app: the pipeline's stages and currency (HTML)",
+    "/app/{tenant}/lead-setup": "the app: categories, groups and lead statuses (HTML, posts)",
+    "/app/{tenant}/persons/{person_id}/lead": "the app: a person's lead status and owner (post)",
+    "/app/{tenant}/companies/{company_id}/lead": "the app: a company's category and owner (post)",
 }
 
 
@@ -790,9 +1084,11 @@ def document(base_url: str) -> Schema:
                 "Touch": TOUCH,
                 "Person": PERSON,
                 "PersonEdit": PERSON_EDIT,
+                "Lead": LEAD,
                 "CompanySummary": COMPANY_SUMMARY,
                 "Submission": SUBMISSION,
                 "PageView": PAGE_VIEW,
+                **DEAL_SCHEMAS,
                 **error_schemas,
             },
             "securitySchemes": {

@@ -11,22 +11,22 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from ingest.api import queries
+from ingest.api.bodies import json_object
 from ingest.clock import utcnow
-from ingest.domain import erasure
+from ingest.domain import erasure, leads
 from ingest.domain import persons as domain
-from ingest.domain.validation import load_json
-from ingest.edge.bodies import read_body
 from ingest.errors import (
     BadRequest,
     NotFound,
     Unauthorized,
     Unavailable,
-    UnsupportedMediaType,
 )
-from ingest.storage import Connection, WriterClosed, people
+from ingest.storage import WriterClosed, api_keys, people
 from ingest.storage import reads as store
 
-EDIT_BODY_MAX = 4096
+# The largest valid change (every field at its bound, each character an escaped astral one)
+# is about 9 KB.
+EDIT_BODY_MAX = 16 * 1024
 # Answers with personal data stay out of shared and browser caches.
 NO_STORE = {"Cache-Control": "no-store"}
 
@@ -35,9 +35,13 @@ async def tenant_of_key(request: Request) -> str:
     scheme, _, key = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not key.strip():
         raise Unauthorized("Send your API key as 'Authorization: Bearer <key>'.")
-    tenant_id = await request.state.db.read(store.tenant_for_api_key, key.strip())
-    if tenant_id is None:
+    owner = await request.state.db.read(api_keys.key_owner, key.strip())
+    if owner is None:
         raise Unauthorized("That API key is not valid.")
+    tenant_id, key_id, revoked = owner
+    if revoked:
+        raise Unauthorized("That API key was revoked. Ask an administrator for another.")
+    request.state.key_uses.note(tenant_id, key_id, request.state.clock())
     return tenant_id
 
 
@@ -71,28 +75,41 @@ async def get_person(request: Request) -> Response:
     return JSONResponse(person, headers=NO_STORE)
 
 
+LEAD_FIELDS = ("lead_status", "owner")
+
+
 async def update_person(request: Request) -> Response:
     """Change a person's name or company (JSON object of ``first_name``, ``last_name``,
-    ``company``; null or blank clears); answers the whole person."""
+    ``company``; null or blank clears), lead status (a name) and owner (an email, null for
+    nobody); answers the whole person. All of it or nothing, in one job."""
     tenant_id = await tenant_of_key(request)
     person_id = request.path_params["person_id"]
     # Another tenant's id is 404 whatever the body says.
     if not await request.state.db.read(people.person_exists, tenant_id, person_id):
         raise NotFound("No such person.")
-    if not request.headers.get("content-type", "").startswith("application/json"):
-        raise UnsupportedMediaType("Send the change as application/json.")
-    body = await read_body(request, EDIT_BODY_MAX, "The change is too large.")
-    try:
-        data = load_json(body)
-    except (ValueError, RecursionError):
-        raise BadRequest("The body must be a JSON object.") from None
-    changes = domain.validate_update(data)
-    job = functools.partial(
-        domain.update, tenant_id=tenant_id, person_id=person_id, changes=changes, now=utcnow()
-    )
+    data = await json_object(request, EDIT_BODY_MAX, "change")
+    lead = leads.read_body(data, LEAD_FIELDS)
+    rest = {k: v for k, v in data.items() if k not in LEAD_FIELDS}
+    changes = domain.validate_update(rest) if rest or not lead else {}
+    now = utcnow()
+
+    def job(conn: Any) -> None:
+        if changes:
+            domain.update(conn, tenant_id=tenant_id, person_id=person_id, changes=changes, now=now)
+        if lead:
+            # The API key acts for no user: its changes are the system's in the history.
+            leads.change_person(
+                conn,
+                tenant_id=tenant_id,
+                person_id=person_id,
+                **leads.by_name(conn, tenant_id, lead),
+                user_id=None,
+                now=now,
+            )
+
     try:
         await request.state.db.write(job)
-    except domain.PersonNotFound:
+    except (domain.PersonNotFound, leads.PersonNotFound):
         raise NotFound("No such person.") from None
     except WriterClosed:
         raise Unavailable("The service is shutting down; please try again.") from None
@@ -139,9 +156,5 @@ async def erase_person(request: Request) -> Response:
 
 
 async def health(request: Request) -> Response:
-    await request.state.db.read(_ping)
+    await request.state.db.read(store.ping)
     return JSONResponse({"ok": True})
-
-
-def _ping(conn: Connection) -> None:
-    conn.execute("SELECT 1").fetchone()

@@ -9,10 +9,12 @@ import re
 from collections.abc import Mapping
 from datetime import date
 
+from ingest.domain.channels import CHANNELS
 from ingest.domain.touch import MAX_VALUE
 from ingest.domain.validation import EMAIL_MAX
 from ingest.errors import BadRequest
 from ingest.storage.people import (
+    CHANNEL_FILTERS,
     MAX_PAGE,
     PERSON_FILTERS,
     SEARCH_MAX,
@@ -62,6 +64,9 @@ def person_query(params: Mapping[str, str]) -> PersonQuery:
     for name in PERSON_FILTERS:
         value = _text(params, name, MAX_VALUE)
         if value is not None:
+            if name in CHANNEL_FILTERS and value not in ("", *CHANNELS):
+                # A misspelt channel would answer an empty list, as if nobody came that way.
+                raise BadRequest(f"{name} must be one of {', '.join(CHANNELS)} (or empty).")
             filters[name] = value
     return PersonQuery(
         q=_text(params, "q", SEARCH_MAX) or None,

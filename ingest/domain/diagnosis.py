@@ -37,7 +37,15 @@ def reasons(
         ]
     found = []
     conversion = submission.get("conversion")
-    if submission.get("history", 0) == 0:
+    via = submission.get("via") or "form"
+    if via == "import":
+        return []  # an existing contact brought in from a file: no visit to explain
+    if via != "form" and submission.get("history", 0) == 0:
+        found.append(
+            f"Sent by an integration ({via}) without the visitor's touches. A chat widget on"
+            " your site can pass them on from the script (window.Leadsource)."
+        )
+    elif submission.get("history", 0) == 0:
         landing = (conversion or {}).get("landing_page") or ""
         if landing.lower().startswith(own_origin.lower()) and "/forms/" in landing:
             referrer = (conversion or {}).get("referrer") or ""

@@ -4,7 +4,8 @@ A person's footprint is: their ``persons`` row; their submissions with the value
 typed; every touch those point at (first touch, lead creation, conversions, and the touch
 history in ``submission_touches``); the page-view sessions and page views of the visitor ids
 their submissions carried (utm.js's ``ls_visitor_id``); and their company, which is erased
-only when no other person belongs to it. Export and erase work from the same footprint, so
+only when no other person belongs to it; their lead status history, and their company's
+category history when the company goes with them. Export and erase work from the same footprint, so
 what one shows is exactly what the other deletes.
 
 Touches are never shared between submissions (each submission inserts its own), so deleting
@@ -29,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ingest.clock import utcnow
-from ingest.storage import POSTGRES, Connection, dialect_of_connection
+from ingest.storage import POSTGRES, Connection, deals, dialect_of_connection
 from ingest.storage.reads import StoreError
 
 EXPORT_FORMAT = "leadsource.person/1"
@@ -42,11 +43,16 @@ PERSONAL_TABLES = (
     "touches",
     "sessions",
     "pageviews",
+    # The person's lead status changes; their company's category changes go with the company.
+    "lead_status_history",
+    "category_history",
 )
 
 NO_PERSONAL_DATA = {
     "schema_migrations": "migration versions, names and times",
-    "tenants": "the customer's settings and a hash of its API key",
+    "tenants": "the customer's settings",
+    # created_by is the admin who made the key (a user of the customer), not a lead.
+    "api_keys": "hashes of the customer's API keys, their names, who made them and when",
     "tenant_origins": "the customer's website origins",
     "forms": "form definitions: names, field labels, thank-you pages",
     # A hash of a client address is pseudonymous, but these rows name no person and cannot
@@ -65,6 +71,16 @@ NO_PERSONAL_DATA = {
     # The origin is the customer's own website's (or what a Referer claimed), never a
     # visitor's page address: no path, no query, no visitor or person id.
     "script_sightings": "origins of websites that loaded the tenant's utm.js, and when",
+    # A deal is the customer's own sales record (its amounts, stages and dates are the
+    # business's books, not the lead's data): erasure keeps it but removes its person (and
+    # the company when that goes too), so nothing in it leads back to them; an export lists
+    # the person's deals. A title naming the person is the customer's to edit.
+    "deals": "the customer's sales records: kept, their link to the erased person removed",
+    "pipeline_stages": "the customer's pipeline stages and their probabilities",
+    "deal_history": "changes of a deal's stage, status and amount, by the customer's users",
+    "category_groups": "the customer's names for groups of company categories",
+    "categories": "the customer's names for company categories",
+    "lead_statuses": "the customer's names for lead statuses",
 }
 
 # JSON text columns, returned as JSON values in an export.
@@ -88,6 +104,8 @@ class Footprint:
     history: list[dict[str, Any]] = field(default_factory=list)  # submission_touches rows
     touch_ids: list[str] = field(default_factory=list)
     visitor_ids: list[str] = field(default_factory=list)
+    status_history: list[dict[str, Any]] = field(default_factory=list)
+    category_history: list[dict[str, Any]] = field(default_factory=list)  # the company's
 
     @property
     def person_id(self) -> str:
@@ -142,6 +160,14 @@ def footprint(conn: Connection, tenant_id: str, person_id: str) -> Footprint:
     touch_ids += [h["touch_id"] for h in found.history]
     found.touch_ids = _unique(touch_ids)
     found.visitor_ids = _unique(s["visitor_id"] for s in found.submissions)
+    found.status_history = [
+        _row(r)
+        for r in conn.execute(
+            "SELECT * FROM lead_status_history WHERE tenant_id = ? AND person_id = ?"
+            " ORDER BY at, history_id",
+            (tenant_id, person_id),
+        )
+    ]
     if person["company_id"]:
         company = conn.execute(
             "SELECT * FROM companies WHERE tenant_id = ? AND company_id = ?",
@@ -155,6 +181,14 @@ def footprint(conn: Connection, tenant_id: str, person_id: str) -> Footprint:
                 (tenant_id, person["company_id"], person_id),
             ).fetchone()
             found.company_shared = other is not None
+            found.category_history = [
+                _row(r)
+                for r in conn.execute(
+                    "SELECT * FROM category_history WHERE tenant_id = ? AND company_id = ?"
+                    " ORDER BY at, history_id",
+                    (tenant_id, person["company_id"]),
+                )
+            ]
     return found
 
 
@@ -194,6 +228,9 @@ def export(conn: Connection, tenant_id: str, person_id: str) -> dict[str, Any]:
         "visitor_ids": found.visitor_ids,
         "sessions": [_row(r) for r in sessions],
         "pageviews": [_row(r) for r in pageviews],
+        "deals": deals.deals_of_person_rows(conn, tenant_id, person_id),
+        "lead_status_history": found.status_history,
+        "category_history": found.category_history,
     }
 
 
@@ -233,15 +270,29 @@ def _erase(conn: Connection, found: Footprint) -> dict[str, Any]:
         "DELETE FROM submissions WHERE tenant_id = ? AND person_id = ?",
         (tenant_id, found.person_id),
     ).rowcount
+    counts["lead_status_history"] = conn.execute(
+        "DELETE FROM lead_status_history WHERE tenant_id = ? AND person_id = ?",
+        (tenant_id, found.person_id),
+    ).rowcount
     counts["persons"] = conn.execute(
         "DELETE FROM persons WHERE tenant_id = ? AND person_id = ?",
         (tenant_id, found.person_id),
     ).rowcount
+    erased_company = (
+        found.company["company_id"]
+        if found.company is not None and not found.company_shared
+        else None
+    )
+    deals_kept = deals.forget_person(conn, tenant_id, found.person_id, erased_company)
     company = "none"
     if found.company is not None:
         if found.company_shared:
             company = "kept"
         else:
+            counts["category_history"] = conn.execute(
+                "DELETE FROM category_history WHERE tenant_id = ? AND company_id = ?",
+                (tenant_id, found.company["company_id"]),
+            ).rowcount
             counts["companies"] = conn.execute(
                 "DELETE FROM companies WHERE tenant_id = ? AND company_id = ?",
                 (tenant_id, found.company["company_id"]),
@@ -266,6 +317,7 @@ def _erase(conn: Connection, found: Footprint) -> dict[str, Any]:
         "person_id": found.person_id,
         "company": company,
         "company_sources_cleared": sources_cleared,
+        "deals_unlinked": deals_kept,
         "deleted": counts,
     }
 

@@ -111,10 +111,8 @@ def check(spec: dict[str, Any], value: str) -> tuple[str | None, str | None]:
         return None, (f"{label} is required." if spec.get("required") else None)
     if kind == "email" and not _EMAIL.match(value):
         return None, f"{label}: enter an email address, like name@example.com."
-    if kind == "url":
-        parts = urlsplit(value if "://" in value else "https://" + value)
-        if parts.scheme not in ("http", "https") or "." not in parts.netloc:
-            return None, f"{label}: enter a web address, like https://www.example.com."
+    if kind == "url" and "." not in _web_host(value):
+        return None, f"{label}: enter a web address, like https://www.example.com."
     if kind == "number" and not _NUMBER.match(value.replace(" ", "")):
         return None, f"{label}: enter a number."
     if kind == "tel" and not _TEL.match(value):
@@ -122,3 +120,17 @@ def check(spec: dict[str, Any], value: str) -> tuple[str | None, str | None]:
     if kind == "select" and value not in spec.get("options", ()):
         return None, f"{label}: choose one of the options."
     return value, None
+
+
+def _web_host(value: str) -> str:
+    """The host of an http(s) address as a visitor types it (``www.example.com/x`` too), or
+    "". ``javascript:alert(1.5)//`` read with ``https://`` in front is host "javascript" and
+    port "alert(1.5)": not an address, though its text after the colon has a dot."""
+    parts = urlsplit(value if "://" in value else "https://" + value)
+    if parts.scheme not in ("http", "https"):
+        return ""
+    try:
+        parts.port  # noqa: B018  (raises for a port that is not a number)
+    except ValueError:
+        return ""
+    return parts.hostname or ""

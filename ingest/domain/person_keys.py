@@ -1,6 +1,7 @@
-"""The copies a person carries for the persons list (migration 0009): lower-cased name, the
-company's folded name, one search text, and the source, medium and campaign of the first
-touch and of the lead creation, each '' for none.
+"""The copies a person carries for the persons list (migrations 0009 and 0013): lower-cased
+name, the company's folded name, one search text, and the source, medium, campaign and
+channel (GA4's default channel group, ``domain/channels.py``) of the first touch and of the
+lead creation, each '' for none.
 
 A sort on a joined column cannot walk an index, so the list sorts and filters by these; they
 are computed here only, for a new person (``submissions.record``) and a changed one (a
@@ -10,6 +11,7 @@ folded in Python, as the search text is, so both engines fold it alike.
 
 from __future__ import annotations
 
+from ingest.domain.channels import channel
 from ingest.domain.touch import Touch
 from ingest.domain.validation import company_key
 from ingest.storage import Connection
@@ -27,11 +29,21 @@ def keys(
     )
 
 
-def touch_keys(touch: Touch | None) -> tuple[str, str, str]:
-    """Source, medium and campaign of a touch, '' for none."""
+def touch_keys(touch: Touch | None) -> tuple[str, str, str, str]:
+    """Source, medium, campaign and channel of a touch, '' for none (``TOUCH_COLUMNS``)."""
     if touch is None:
-        return ("", "", "")
-    return (touch.source or "", touch.medium or "", touch.campaign or "")
+        return ("", "", "", "")
+    return (
+        touch.source or "",
+        touch.medium or "",
+        touch.campaign or "",
+        channel(touch.source, touch.medium, touch.campaign, touch.click_ids, touch.referrer),
+    )
+
+
+# The person columns ``touch_keys`` fills, for the first touch (``ft_``) and the lead
+# creation (``lc_``).
+TOUCH_COLUMNS = ("source", "medium", "campaign", "channel")
 
 
 def refresh(conn: Connection, tenant_id: str, person_id: str) -> None:

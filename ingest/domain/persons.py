@@ -67,7 +67,8 @@ def update(
             params.append(changes[name])
     if "company" in changes:
         sets.append("company_id = ?")
-        params.append(company_for(conn, tenant_id, changes["company"], None, now))
+        # A new company gets the tenant's category of new companies, as a submission's does.
+        params.append(company_for(conn, tenant_id, changes["company"], None, now, categorize=True))
     conn.execute(
         f"UPDATE persons SET {', '.join(sets)} WHERE tenant_id = ? AND person_id = ?",
         (*params, tenant_id, person_id),

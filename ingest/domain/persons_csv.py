@@ -42,10 +42,12 @@ COLUMNS = (
     "first_touch_source",
     "first_touch_medium",
     "first_touch_campaign",
+    "first_touch_channel",
     "first_touch_at",
     "lead_creation_source",
     "lead_creation_medium",
     "lead_creation_campaign",
+    "lead_creation_channel",
     "lead_creation_at",
 )
 
@@ -70,10 +72,12 @@ def row(person: dict[str, Any]) -> list[str]:
         ft.get("source"),
         ft.get("medium"),
         ft.get("campaign"),
+        ft.get("channel"),
         ft.get("at"),
         lc.get("source"),
         lc.get("medium"),
         lc.get("campaign"),
+        lc.get("channel"),
         lc.get("at"),
     )
     return [neutralise(v) for v in values]

@@ -15,16 +15,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ingest.clock import iso_time
-from ingest.storage import Connection, in_transaction
-from ingest.storage.reads import StoreError
+from ingest.storage import Connection, in_transaction, visits
 
 BATCH = 5000
-
-# (table, key column, time column): what ages out, and by which time.
-_AGING = (
-    ("sessions", "session_id", "last_seen_at"),
-    ("pageviews", "pageview_id", "at"),
-)
 
 
 @dataclass(frozen=True)
@@ -36,44 +29,9 @@ class Pruned:
     pageviews: int
 
 
-def tenants_to_prune(conn: Connection, tenant_id: str | None) -> list[tuple[str, int | None]]:
-    """(tenant, retention days) for one tenant, or every tenant that has a retention."""
-    if tenant_id is not None:
-        row = conn.execute(
-            "SELECT tenant_id, retention_days FROM tenants WHERE tenant_id = ?", (tenant_id,)
-        ).fetchone()
-        if row is None:
-            raise StoreError(f"no tenant {tenant_id!r}")
-        return [(row[0], row[1])]
-    # The one statement that is not one tenant's: choosing which tenants to visit.
-    return [
-        (row[0], row[1])
-        for row in conn.execute(
-            "SELECT tenant_id, retention_days FROM tenants WHERE retention_days IS NOT NULL"
-            " ORDER BY tenant_id"
-        )
-    ]
-
-
-def count_old(conn: Connection, tenant_id: str, cutoff: str) -> dict[str, int]:
-    counts = {}
-    for table, _, column in _AGING:
-        (counts[table],) = conn.execute(
-            f"SELECT count(*) FROM {table} WHERE tenant_id = ? AND {column} < ?",
-            (tenant_id, cutoff),
-        ).fetchone()
-    return counts
-
-
 def delete_old_batch(conn: Connection, tenant_id: str, cutoff: str, table: str) -> int:
     """Delete up to ``BATCH`` of the tenant's rows of ``table`` older than the cutoff."""
-    key, column = next((k, c) for t, k, c in _AGING if t == table)
-    cursor = conn.execute(
-        f"DELETE FROM {table} WHERE tenant_id = ? AND {key} IN"
-        f" (SELECT {key} FROM {table} WHERE tenant_id = ? AND {column} < ? LIMIT ?)",
-        (tenant_id, tenant_id, cutoff, BATCH),
-    )
-    return cursor.rowcount
+    return visits.delete_older(conn, tenant_id, cutoff, table, BATCH)
 
 
 def prune(
@@ -90,16 +48,16 @@ def prune(
         return _in_transaction(conn, work)
 
     results = []
-    for tenant, days in run(lambda: tenants_to_prune(conn, tenant_id)):
+    for tenant, days in run(lambda: visits.retention_of(conn, tenant_id)):
         if days is None:
             results.append(Pruned(tenant, None, None, 0, 0))
             continue
         cutoff = iso_time(now - timedelta(days=days))
         if dry_run:
-            counts = run(lambda t=tenant, c=cutoff: count_old(conn, t, c))
+            counts = run(lambda t=tenant, c=cutoff: visits.count_older(conn, t, c))
         else:
             counts = {}
-            for table, _, _ in _AGING:
+            for table, _, _ in visits.AGING:
                 counts[table] = 0
                 while deleted := run(
                     lambda t=tenant, c=cutoff, tb=table: delete_old_batch(conn, t, c, tb)

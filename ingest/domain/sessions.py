@@ -29,7 +29,7 @@ from ingest.domain.touch import (
     source_columns,
     without_campaign,
 )
-from ingest.storage import Connection
+from ingest.storage import Connection, visits
 from ingest.storage.reads import new_id
 
 SESSION_GAP = timedelta(minutes=30)
@@ -67,23 +67,13 @@ def record_pageview(
     params = params_from_url(url) if utm_transfer else {}
     campaign_key = json.dumps(params, sort_keys=True, ensure_ascii=False) if params else None
 
-    latest = conn.execute(
-        "SELECT session_id, campaign_key, last_seen_at, views FROM sessions"
-        " WHERE tenant_id = ? AND visitor_id = ? ORDER BY started_at DESC, session_id DESC"
-        " LIMIT 1",
-        (tenant_id, view.visitor_id),
-    ).fetchone()
+    latest = visits.latest_session(conn, tenant_id, view.visitor_id)
 
     if latest is not None and _continues(latest, view.at, campaign_key):
         session_id = latest["session_id"]
         stored = latest["views"] < MAX_VIEWS_PER_SESSION
         # Past the cap the session still stays alive, so the next view does not open a new one.
-        conn.execute(
-            "UPDATE sessions SET views = views + ?,"
-            " last_seen_at = CASE WHEN last_seen_at > ? THEN last_seen_at ELSE ? END"
-            " WHERE tenant_id = ? AND session_id = ?",
-            (int(stored), at, at, tenant_id, session_id),
-        )
+        visits.extend_session(conn, tenant_id, session_id, at, int(stored))
         if not stored:
             return Recorded(session_id, False, False)
         new_session = False
@@ -93,28 +83,18 @@ def record_pageview(
         session_id = new_id("ses")
         new_session = True
         touch = _arrival(params, url, view.referrer, view.at) if utm_transfer else None
-        conn.execute(
-            "INSERT INTO sessions (tenant_id, session_id, visitor_id, is_new_visitor,"
-            " campaign_key, source, medium, campaign, term, content, utm_id, click_ids,"
-            " landing_page, referrer, started_at, last_seen_at, views)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
-            (
-                tenant_id,
-                session_id,
-                view.visitor_id,
-                int(latest is None),
-                campaign_key,
-                *source_columns(touch),
-                at,
-                at,
-            ),
+        visits.insert_session(
+            conn,
+            tenant_id=tenant_id,
+            session_id=session_id,
+            visitor_id=view.visitor_id,
+            is_new_visitor=latest is None,
+            campaign_key=campaign_key,
+            source=source_columns(touch),
+            at=at,
         )
 
-    conn.execute(
-        "INSERT INTO pageviews (tenant_id, pageview_id, session_id, visitor_id, url, at)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
-        (tenant_id, new_id("pv"), session_id, view.visitor_id, url, at),
-    )
+    visits.insert_pageview(conn, tenant_id, new_id("pv"), session_id, view.visitor_id, url, at)
     return Recorded(session_id, new_session, True)
 
 
@@ -122,12 +102,8 @@ def _sessions_today(conn: Connection, tenant_id: str, view: PageView, bound: int
     """Whether the visitor started ``bound`` sessions in the 24 hours before this view."""
     if bound <= 0:
         return False
-    (started,) = conn.execute(
-        "SELECT count(*) FROM (SELECT 1 FROM sessions WHERE tenant_id = ? AND visitor_id = ?"
-        " AND started_at > ? LIMIT ?) AS recent",
-        (tenant_id, view.visitor_id, iso_time(view.at - timedelta(days=1)), bound),
-    ).fetchone()
-    return started >= bound
+    since = iso_time(view.at - timedelta(days=1))
+    return visits.sessions_started_since(conn, tenant_id, view.visitor_id, since, bound) >= bound
 
 
 def _continues(session: Any, at: datetime, campaign_key: str | None) -> bool:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ingest.clock import utcnow
-from ingest.domain import person_keys
+from ingest.domain import leads, person_keys
 from ingest.domain.privacy import without_private_params
 from ingest.domain.touch import (
     Touch,
@@ -33,6 +33,9 @@ from ingest.domain.validation import CleanSubmission, company_key
 from ingest.errors import Conflict
 from ingest.storage import Connection
 from ingest.storage.reads import new_id
+
+# How a lead that is not a form's came (``POST /api/v1/leads``); a form's is ``"form"``.
+LEAD_VIA = ("chat", "api", "import")
 
 
 @dataclass(frozen=True)
@@ -89,10 +92,13 @@ def record(
     utm_transfer: bool,
     visitor_id: str | None = None,
     now: str | None = None,
+    via: str = "form",
 ) -> Recorded:
     """``visitor_id`` is utm.js's random id of the browser that sent it (validated), kept so
     the person's page-view sessions can be found to export or erase them. ``now`` is the
-    time it is recorded at (default: the clock's; ``leadsource generate`` passes its own)."""
+    time it is recorded at (default: the clock's; ``leadsource generate`` passes its own).
+    ``via`` is how the lead came: ``form`` (``form_id`` names it), or ``chat``, ``api`` or
+    ``import`` through the API (``form_id`` is ``""``)."""
     digest = content_hash(form_id, clean)
     existing = conn.execute(
         "SELECT person_id, content_hash FROM submissions WHERE tenant_id = ? AND submission_id = ?",
@@ -127,13 +133,15 @@ def record(
             if touches.first_touch is touches.conversion
             else _insert_touch(conn, tenant_id, touches.first_touch)
         )
-        company_id = company_for(conn, tenant_id, clean.company, conversion_id, now)
+        company_id = company_for(
+            conn, tenant_id, clean.company, conversion_id, now, categorize=True
+        )
         conn.execute(
             "INSERT INTO persons (tenant_id, person_id, email, first_name, last_name,"
             " company_id, first_touch_id, lead_creation_touch_id, created_at,"
             " name_key, company_key, search_key, ft_source, ft_medium, ft_campaign,"
-            " lc_source, lc_medium, lc_campaign)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " ft_channel, lc_source, lc_medium, lc_campaign, lc_channel)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 tenant_id,
                 person_id,
@@ -154,12 +162,15 @@ def record(
                 *person_keys.touch_keys(touches.conversion),
             ),
         )
+        leads.start_person(conn, tenant_id, person_id, company_id, now)
     else:
         person_id = person["person_id"]
         created = False
         # An existing person's card is not overwritten by what a form says; only blanks
         # are filled. Their sources stay as they were: this submission adds a conversion.
-        company_id = person["company_id"] or company_for(conn, tenant_id, clean.company, None, now)
+        company_id = person["company_id"] or company_for(
+            conn, tenant_id, clean.company, None, now, categorize=True
+        )
         conn.execute(
             "UPDATE persons SET first_name = COALESCE(first_name, ?),"
             " last_name = COALESCE(last_name, ?), company_id = ?"
@@ -172,11 +183,14 @@ def record(
             or company_id != person["company_id"]
         ):
             person_keys.refresh(conn, tenant_id, person_id)
+        if company_id != person["company_id"]:
+            # A person without a company gets one: a lead now, if its category says so.
+            leads.start_person(conn, tenant_id, person_id, company_id, now)
 
     conn.execute(
         "INSERT INTO submissions (tenant_id, submission_id, form_id, person_id,"
-        " conversion_touch_id, fields, submitted_at, content_hash, visitor_id)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " conversion_touch_id, fields, submitted_at, content_hash, visitor_id, via)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             tenant_id,
             submission_id,
@@ -187,6 +201,7 @@ def record(
             now,
             digest,
             visitor_id,
+            via,
         ),
     )
     for position, touch in enumerate(touches.history):
@@ -212,8 +227,11 @@ def company_for(
     name: str | None,
     source_touch_id: str | None,
     now: str,
+    *,
+    categorize: bool = False,
 ) -> str | None:
-    """The id of the tenant's company of that name, created (with the source) if new."""
+    """The id of the tenant's company of that name, created (with the source) if new; with
+    ``categorize`` (a submission's), a new one gets the tenant's default category."""
     if not name:
         return None
     key = company_key(name)
@@ -228,6 +246,8 @@ def company_for(
         " created_at) VALUES (?, ?, ?, ?, ?, ?)",
         (tenant_id, company_id, name, key, source_touch_id, now),
     )
+    if categorize:
+        leads.new_company(conn, tenant_id, company_id, now)
     return company_id
 
 

@@ -25,12 +25,12 @@ from starlette.requests import Request
 from ingest.config import Settings
 from ingest.edge.flushing import Flushing
 from ingest.errors import AppError
-from ingest.storage import Connection, Database
+from ingest.storage import Database, rate_counters
 
 log = logging.getLogger("leadsource.limits")
 
 # (tenant_id, scope, subject, window_start); subject "*" is the tenant as a whole.
-Key = tuple[str, str, str, int]
+Key = rate_counters.Key
 TENANT = "*"
 SCOPES = ("submit", "form", "collect", "script", "login")
 # The tenant slot of the app's sign-in counters: a user signs in before any tenant is chosen,
@@ -72,33 +72,16 @@ class Counters(Protocol):
     async def close(self) -> None: ...
 
 
-def add_counts(conn: Connection, deltas: dict[Key, int], expired_before: int) -> dict[Key, int]:
-    """A writer job: add to the counters, return their totals, drop passed windows."""
-    totals: dict[Key, int] = {}
-    # In one order in every process, so two processes' flushes cannot deadlock on PostgreSQL.
-    for key, hits in sorted(deltas.items()):
-        row = conn.execute(
-            "INSERT INTO rate_counters (tenant_id, scope, subject, window_start, hits)"
-            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (tenant_id, scope, subject, window_start)"
-            " DO UPDATE SET hits = rate_counters.hits + excluded.hits RETURNING hits",
-            (*key, hits),
-        ).fetchone()
-        totals[key] = row[0]
-    for tenant_id in sorted({key[0] for key in deltas}):
-        conn.execute(
-            "DELETE FROM rate_counters WHERE tenant_id = ? AND window_start < ?",
-            (tenant_id, expired_before),
-        )
-    return totals
-
-
 class DatabaseCounters:
     def __init__(self, database: Database) -> None:
         self.database = database
 
     async def add(self, deltas: dict[Key, int], window: int) -> dict[Key, int]:
         oldest = min(key[3] for key in deltas)
-        return await self.database.write(lambda conn: add_counts(conn, deltas, oldest - window))
+        expired_before = oldest - window
+        return await self.database.write(
+            lambda conn: rate_counters.add_counts(conn, deltas, expired_before)
+        )
 
     async def close(self) -> None:
         pass

@@ -350,7 +350,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="OPTION[,OPTION...]",
         help=options_help + " (replaces the current list)",
     )
-    update.add_argument("--rotate-key", action="store_true", help="issue a new API key")
+    update.add_argument(
+        "--rotate-key",
+        action="store_true",
+        help="revoke every active API key and issue a new one, named default",
+    )
     update.add_argument(
         "--keep-param",
         action="append",

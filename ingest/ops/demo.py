@@ -19,10 +19,11 @@ from ingest import storage
 from ingest.config import REPO_ROOT, Settings
 from ingest.domain import accounts
 from ingest.edge import snippets
+from ingest.ops.demo_leads import work_leads
 from ingest.ops.generate import generate
 from ingest.storage import POSTGRES, Connection, admin, dialect_of
 from ingest.storage import accounts as accounts_store
-from ingest.storage.reads import Form, StoreError
+from ingest.storage.reads import Form, StoreError, tenant_exists
 
 DEMO_SITE = REPO_ROOT / "demo_site"
 TENANT = "demo"
@@ -50,7 +51,7 @@ def _free_tenant(conn: Connection) -> str:
     """``demo``, or the first of ``demo-2``, ``demo-3``... that no earlier demo took."""
     for n in range(1, MAX_DEMOS + 1):
         tenant_id = TENANT if n == 1 else f"{TENANT}-{n}"
-        if not conn.execute("SELECT 1 FROM tenants WHERE tenant_id = ?", (tenant_id,)).fetchone():
+        if not tenant_exists(conn, tenant_id):
             return tenant_id
     raise StoreError(f"{MAX_DEMOS} demo tenants on this database already; use another one")
 
@@ -104,6 +105,8 @@ def run_demo(*, db_path: str | None, host: str, port: int, site_port: int) -> No
         # Realistic history at once: persons from several campaigns and channels over the
         # last months, written by the same jobs as real submissions.
         made = generate(db_path, tenant_id, DEMO_PERSONS, seed=DEMO_SEED)
+        # Its leads worked: statuses moved on with their history, owners, a few customers.
+        work_leads(db_path, tenant_id, seed=DEMO_SEED)
     except StoreError as exc:
         raise SystemExit(f"leadsource: {exc}") from None
     context = {

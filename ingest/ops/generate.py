@@ -27,16 +27,19 @@ import multiprocessing
 import random
 import time
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ingest import storage
 from ingest.clock import iso_time
+from ingest.domain import deals as deal_rules
 from ingest.domain.sessions import PageView, record_pageview
 from ingest.domain.submissions import record
 from ingest.domain.validation import validate
 from ingest.ops.traffic import History, Post
 from ingest.storage import Connection, admin
+from ingest.storage import stages as stage_store
+from ingest.storage.deals import deal_candidates
 from ingest.storage.reads import Form, StoreError, Tenant
 
 BATCH = 2000  # jobs per transaction
@@ -143,6 +146,7 @@ def generate(
                     counts["persons"] += job.keywords["submission_id"].endswith("-0")
                 else:
                     counts["pageviews"] += 1
+        counts["deals"] = generate_deals(conn, tenant_id, seed=seed, now=now)
     seconds = time.perf_counter() - started
     return {
         "tenant_id": tenant_id,
@@ -154,6 +158,58 @@ def generate(
         "persons_per_second": round(counts["persons"] / seconds) if seconds else None,
         "submissions_per_second": round(counts["submissions"] / seconds) if seconds else None,
     }
+
+
+# -- deals -------------------------------------------------------------------------------
+
+DEAL_SHARE = 0.1  # of the tenant's persons, a deal each
+DEAL_TITLES = ("Pilot", "Annual licence", "Rollout", "Renewal", "Expansion", "Training")
+
+
+def generate_deals(
+    conn: Connection, tenant_id: str, *, seed: int, now: datetime, share: float = DEAL_SHARE
+) -> int:
+    """Deals for a share of the tenant's persons, through the rules' own job: created days to
+    weeks after the person, in every stage, some won or lost weeks later, as a sales team's
+    pipeline looks. The same seed picks the same persons and makes the same deals (ids from
+    the seed), so running it again adds nothing. Returns the deals made."""
+    rng = random.Random(f"deals-{seed}")
+    persons = deal_candidates(conn, tenant_id)
+    stages = [s.name for s in stage_store.stages(conn, tenant_id) if s.active]
+    if not stages:
+        return 0
+    made = 0
+    jobs = []
+    for person_id, created in persons:
+        if rng.random() >= share:
+            continue
+        start = datetime.fromisoformat(created.replace("Z", "+00:00"))
+        # Days to weeks after the person arrived, and never later than now.
+        opened = start + min(timedelta(days=rng.uniform(0.5, 21)), (now - start) * rng.random())
+        status = rng.choices(("open", "won", "lost"), weights=(6, 3, 2))[0]
+        closed = None
+        if status != "open":
+            wait = min(timedelta(days=rng.uniform(3, 45)), (now - opened) * rng.random())
+            closed = iso_time(opened + wait)
+        new = deal_rules.NewDeal(
+            person_id=person_id,
+            title=rng.choice(DEAL_TITLES),
+            amount=rng.choice((500, 1200, 2500, 4800, 9900, 15000, 32000)) * 100,
+            status=status,
+            stage=rng.choice(stages),
+            created_at=iso_time(opened),
+            closed_at=closed,
+            expected_close=(opened + timedelta(days=rng.randint(14, 90))).date().isoformat(),
+        )
+        deal_id = f"deal_gen_{seed:08x}_{person_id[-12:]}"
+        jobs.append(functools.partial(
+            deal_rules.create, tenant_id=tenant_id, new=new, now=iso_time(now), deal_id=deal_id
+        ))  # fmt: skip
+    for start in range(0, len(jobs), BATCH):
+        chunk = jobs[start : start + BATCH]
+        storage.in_transaction(conn, lambda c, chunk=chunk: [job(c) for job in chunk])
+        made += len(chunk)
+    return made
 
 
 def _chunks(

@@ -29,11 +29,20 @@ from ingest.storage.reads import StoreError
 # In the order they are written: tenants first, as every other table references them.
 COPIED = (
     "tenants",
+    # The same keys keep working on the target (only hashes are stored). created_by names a
+    # user of the source, which the target may not have: the page then says "a former user".
+    "api_keys",
     "tenant_origins",
     "forms",
+    "category_groups",
+    "categories",
+    "lead_statuses",
     "touches",
     "companies",
     "persons",
+    # Their user ids (who changed it, owners) name the source's users: see users below.
+    "lead_status_history",
+    "category_history",
     "submissions",
     "submission_touches",
     "sessions",
@@ -42,6 +51,11 @@ COPIED = (
     "campaign_values",
     "tracking_urls",
     "script_sightings",
+    # A deal's owner and its history's users are the source's user ids, and users are not
+    # copied (see users): on the target those deals show no owner and their changes no user.
+    "pipeline_stages",
+    "deals",
+    "deal_history",
 )
 
 NOT_COPIED = {
@@ -51,7 +65,9 @@ NOT_COPIED = {
     "users": "accounts of the app are the service's, not a tenant's (one may belong to several"
     " tenants, and the target may have the email already): create them on the target with"
     " leadsource user create|update",
-    "memberships": "they name users, which are not copied (see users)",
+    "memberships": "they name users, which are not copied (see users); the owners and the"
+    " history's users of copied persons and companies keep the source's user ids, shown as"
+    " nobody until the same accounts exist on the target",
     "service_secrets": "the target's own (a copied session key would let one database's"
     " sessions into the other)",
 }

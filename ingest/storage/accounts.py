@@ -12,6 +12,7 @@ from typing import Any
 
 from ingest.clock import utcnow
 from ingest.storage import Connection, IntegrityError
+from ingest.storage.dialect import for_update
 from ingest.storage.reads import StoreError, new_id
 
 
@@ -86,6 +87,21 @@ def set_password(conn: Connection, user_id: str, password_hash: str) -> None:
     )
 
 
+def change_password(conn: Connection, user_id: str, old_hash: str, new_hash: str) -> int | None:
+    """The user's own change in the app: stored only while the hash is still the one they
+    verified (None: it changed meanwhile). Ends every session issued before it; returns the
+    new session version, for the session that made the change to keep."""
+    cursor = conn.execute(
+        "UPDATE users SET password_hash = ?, password_changed_at = ?,"
+        " session_version = session_version + 1 WHERE user_id = ? AND password_hash = ?",
+        (new_hash, utcnow(), user_id, old_hash),
+    )
+    if cursor.rowcount == 0:
+        return None
+    row = conn.execute("SELECT session_version FROM users WHERE user_id = ?", (user_id,))
+    return row.fetchone()[0]
+
+
 def rehash_password(conn: Connection, user_id: str, old_hash: str, new_hash: str) -> None:
     """The same password under stronger hash parameters: sessions stay valid. Only when
     the hash is still the one verified, so a password change meanwhile wins."""
@@ -148,6 +164,12 @@ def role_in(conn: Connection, tenant_id: str, user_id: str) -> str | None:
 
 
 def admin_count(conn: Connection, tenant_id: str) -> int:
-    return conn.execute(
-        "SELECT count(*) FROM memberships WHERE tenant_id = ? AND role = ?", (tenant_id, "admin")
-    ).fetchone()[0]
+    """The tenant's admins, for a job about to demote or remove one. On PostgreSQL their rows
+    stay locked until the job commits: two admins demoting each other at once would each
+    count two and leave none; the second now waits and counts again. (On SQLite the write
+    lock orders the jobs already.)"""
+    rows = conn.execute(
+        "SELECT user_id FROM memberships WHERE tenant_id = ? AND role = ?" + for_update(conn),
+        (tenant_id, "admin"),
+    ).fetchall()
+    return len(rows)

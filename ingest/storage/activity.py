@@ -17,7 +17,7 @@ def latest_submissions(conn: Connection, tenant_id: str, limit: int = 25) -> lis
     touches of history the script sent with it."""
     limit = max(1, min(limit, LIMIT_MAX))
     rows = conn.execute(
-        "SELECT s.submission_id, s.form_id, s.person_id, s.submitted_at,"
+        "SELECT s.submission_id, s.form_id, s.via, s.person_id, s.submitted_at,"
         " s.conversion_touch_id, f.name AS form_name, p.email, p.created_at,"
         " p.first_touch_id, p.lead_creation_touch_id,"
         " (SELECT COUNT(*) FROM submission_touches h"
@@ -36,8 +36,9 @@ def latest_submissions(conn: Connection, tenant_id: str, limit: int = 25) -> lis
         found.append(
             {
                 "submission_id": row["submission_id"],
-                "form_id": row["form_id"],
+                "form_id": row["form_id"] or None,
                 "form_name": row["form_name"],
+                "via": row["via"],
                 "person_id": row["person_id"],
                 "email": row["email"],
                 "submitted_at": row["submitted_at"],

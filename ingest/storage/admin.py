@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import json
 import re
-import secrets
 from typing import Any
 
 from ingest.clock import utcnow
 from ingest.domain import form_fields
 from ingest.domain.validation import strip_controls
 from ingest.edge.tracker import script_options
-from ingest.storage import Connection, IntegrityError
+from ingest.storage import Connection, IntegrityError, api_keys, lead_setup, stages
 from ingest.storage.reads import (
     FORM_SQL,
     ORIGINS_SQL,
@@ -21,7 +20,6 @@ from ingest.storage.reads import (
     StoreError,
     Tenant,
     form_from_row,
-    hash_api_key,
     list_forms,
     new_id,
     tenant_from_rows,
@@ -29,10 +27,6 @@ from ingest.storage.reads import (
 
 TENANT_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 MAX_RETENTION_DAYS = 36500
-
-
-def _new_api_key() -> str:
-    return "ls_" + secrets.token_urlsafe(24)
 
 
 def get_tenant(conn: Connection, tenant_id: str) -> Tenant:
@@ -64,7 +58,8 @@ def create_tenant(
     options: list[str] | tuple[str, ...] = (),
     retention_days: int | None = None,
 ) -> str:
-    """Create a tenant and return its API key (shown once; only its hash is stored).
+    """Create a tenant and return its first API key, named "default" (shown once; only its
+    hash is stored).
     ``options`` are the optional parts of utm.js its sites get (``tracker.SCRIPT_OPTIONS``);
     ``retention_days`` how long its page views and sessions are kept (None: forever)."""
     options = script_options(options)
@@ -73,14 +68,13 @@ def create_tenant(
             "tenant id must be 1-63 characters of a-z, 0-9, '-' and '_', starting with a "
             "letter or digit"
         )
-    api_key = _new_api_key()
     try:
         conn.execute(
             "INSERT INTO tenants (tenant_id, api_key_hash, utm_transfer, keep_params,"
             " script_options, retention_days, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
             (
                 tenant_id,
-                hash_api_key(api_key),
+                "unused:" + tenant_id,  # read no more (migration 0012): the keys are api_keys
                 int(utm_transfer),
                 json.dumps(sorted(set(keep_params or []))),
                 ",".join(options),
@@ -91,7 +85,9 @@ def create_tenant(
     except IntegrityError:
         raise StoreError(f"tenant {tenant_id!r} already exists") from None
     _set_origins(conn, tenant_id, origins)
-    return api_key
+    stages.insert_default_stages(conn, tenant_id, utcnow())
+    lead_setup.create_defaults(conn, tenant_id)
+    return api_keys.create_key(conn, tenant_id, api_keys.DEFAULT)[1]
 
 
 def update_tenant(
@@ -106,7 +102,8 @@ def update_tenant(
     retention_days: int | None = None,
 ) -> tuple[Tenant, str | None]:
     """Change a tenant's settings. Returns the tenant as it now is, and the new API key
-    when ``rotate_key``. ``retention_days`` 0 keeps page views and sessions forever."""
+    when ``rotate_key`` (every active key revoked, a new "default" made: ``api_keys``).
+    ``retention_days`` 0 keeps page views and sessions forever."""
     get_tenant(conn, tenant_id)
     if retention_days is not None:
         conn.execute(
@@ -131,13 +128,7 @@ def update_tenant(
     if origins is not None:
         conn.execute("DELETE FROM tenant_origins WHERE tenant_id = ?", (tenant_id,))
         _set_origins(conn, tenant_id, origins)
-    api_key = None
-    if rotate_key:
-        api_key = _new_api_key()
-        conn.execute(
-            "UPDATE tenants SET api_key_hash = ? WHERE tenant_id = ?",
-            (hash_api_key(api_key), tenant_id),
-        )
+    api_key = api_keys.rotate_keys(conn, tenant_id) if rotate_key else None
     return get_tenant(conn, tenant_id), api_key
 
 

@@ -98,6 +98,13 @@ class PgConnection:
         return cursor
 
 
+def for_update(conn: Any) -> str:
+    """`` FOR UPDATE`` on PostgreSQL, where a job's reads may need to lock the rows its
+    decision rests on; nothing on SQLite, where a write job holds the database's one write
+    lock from its first statement."""
+    return " FOR UPDATE" if getattr(conn, "dialect", SQLITE) == POSTGRES else ""
+
+
 def tables(conn: Any) -> list[str]:
     """The database's own tables, sorted (for checks that must cover every table)."""
     if getattr(conn, "dialect", SQLITE) == POSTGRES:

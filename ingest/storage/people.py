@@ -39,28 +39,30 @@ PERSON_SORTS = {
     "first_touch_source": "ft_source",
     "first_touch_medium": "ft_medium",
     "first_touch_campaign": "ft_campaign",
+    "first_touch_channel": "ft_channel",
     "lead_creation_source": "lc_source",
     "lead_creation_medium": "lc_medium",
     "lead_creation_campaign": "lc_campaign",
+    "lead_creation_channel": "lc_channel",
 }
 # Filter name -> the person column it must equal ('' matches persons without that touch).
 # Each column has an index (tenant_id, column, created_at, person_id) besides its sort's
-# (migration 0014), so a filter in the default order reads its matches alone.
-# TODO(channels): filter and sort by channel once ``ingest/domain/channels.py`` lands: add
-# ``ft_channel``/``lc_channel`` columns (a migration with their indexes, filled for older rows
-# by a one-off Python pass, since the rules are not SQL), computed in
-# ``person_keys.touch_keys`` with the channel function, and name them here and in
-# PERSON_SORTS. Turning a channel into source/medium sets at query time is not an option: the
-# GA4 rules match medium by pattern and look at click ids, so the set depends on every
-# distinct value in the tenant.
+# (migrations 0014 and 0021), so a filter in the default order reads its matches alone.
+# A channel is GA4's default channel group of the touch (``domain/channels.py``), computed
+# when the person is written (migration 0013 for older ones): the rules match medium by
+# pattern and look at click ids, so it cannot become a set of sources and mediums at query
+# time.
 PERSON_FILTERS = {
     "first_touch_source": "ft_source",
     "first_touch_medium": "ft_medium",
     "first_touch_campaign": "ft_campaign",
+    "first_touch_channel": "ft_channel",
     "lead_creation_source": "lc_source",
     "lead_creation_medium": "lc_medium",
     "lead_creation_campaign": "lc_campaign",
+    "lead_creation_channel": "lc_channel",
 }
+CHANNEL_FILTERS = ("first_touch_channel", "lead_creation_channel")
 COMPANY_SORTS = {"name": "name_key", "created_at": "created_at"}
 SEARCH_MAX = 200
 
@@ -170,6 +172,8 @@ _PERSON_COLUMNS = ", ".join(
         "p.lead_creation_touch_id",
         *(f"ft.{k} AS ft_{k}" for k in _SUMMARY_TOUCH),
         *(f"lc.{k} AS lc_{k}" for k in _SUMMARY_TOUCH),
+        "p.ft_channel",
+        "p.lc_channel",
     )
 )
 _PERSON_JOINS = (
@@ -258,7 +262,10 @@ def person_summary(row: Any) -> dict[str, Any]:
 def _summary_touch(row: Any, prefix: str, touch_id: str | None) -> dict[str, Any] | None:
     if touch_id is None or row[f"{prefix}_at"] is None:
         return None
-    return {key: row[f"{prefix}_{key}"] for key in _SUMMARY_TOUCH}
+    return {
+        **{key: row[f"{prefix}_{key}"] for key in _SUMMARY_TOUCH},
+        "channel": row[f"{prefix}_channel"],
+    }
 
 
 def person_exists(conn: Connection, tenant_id: str, person_id: str) -> bool:

@@ -5,7 +5,6 @@ All SQL is parameterised and every statement is scoped by ``tenant_id``. Writes 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import secrets
 import time
@@ -24,10 +23,6 @@ def new_id(prefix: str) -> str:
     # Time first, so ids sort by creation; 40 random bits make collisions within a
     # millisecond negligible.
     return f"{prefix}_{int(time.time() * 1000):011x}{secrets.token_hex(5)}"
-
-
-def hash_api_key(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -89,19 +84,22 @@ def form_from_row(tenant_id: str, row: Any) -> Form:
     )
 
 
+def ping(conn: Connection) -> None:
+    """One round trip: the database answers (the health check)."""
+    conn.execute("SELECT 1").fetchone()
+
+
+def tenant_exists(conn: Connection, tenant_id: str) -> bool:
+    row = conn.execute("SELECT 1 FROM tenants WHERE tenant_id = ?", (tenant_id,)).fetchone()
+    return row is not None
+
+
 def get_tenant(conn: Connection, tenant_id: str) -> Tenant | None:
     row = conn.execute(TENANT_SQL, (tenant_id,)).fetchone()
     if row is None:
         return None
     origins = conn.execute(ORIGINS_SQL, (tenant_id,)).fetchall()
     return tenant_from_rows(row, origins)
-
-
-def tenant_for_api_key(conn: Connection, api_key: str) -> str | None:
-    row = conn.execute(
-        "SELECT tenant_id FROM tenants WHERE api_key_hash = ?", (hash_api_key(api_key),)
-    ).fetchone()
-    return None if row is None else row["tenant_id"]
 
 
 def get_form(conn: Connection, tenant_id: str, form_id: str) -> Form | None:
@@ -170,6 +168,9 @@ def get_person(conn: Connection, tenant_id: str, person_id: str) -> dict[str, An
 
 
 def _person(conn: Connection, tenant_id: str, row: Any) -> dict[str, Any]:
+    from ingest.storage.leads import person_lead  # it writes with this module's ids
+
+    lead = person_lead(conn, tenant_id, row["person_id"]) or {}
     company = None
     if row["company_id"]:
         c = conn.execute(
@@ -184,7 +185,7 @@ def _person(conn: Connection, tenant_id: str, row: Any) -> dict[str, Any]:
                 "source": get_touch(conn, tenant_id, c["source_touch_id"]),
             }
     subs = conn.execute(
-        "SELECT submission_id, form_id, submitted_at, conversion_touch_id FROM submissions"
+        "SELECT submission_id, form_id, via, submitted_at, conversion_touch_id FROM submissions"
         " WHERE tenant_id = ? AND person_id = ? ORDER BY submitted_at, submission_id",
         (tenant_id, row["person_id"]),
     ).fetchall()
@@ -197,10 +198,15 @@ def _person(conn: Connection, tenant_id: str, row: Any) -> dict[str, Any]:
         "first_touch": get_touch(conn, tenant_id, row["first_touch_id"]),
         "lead_creation": get_touch(conn, tenant_id, row["lead_creation_touch_id"]),
         "company": company,
+        # Kept when the company's category has no lead status (then not editable).
+        "lead_status": lead.get("lead_status"),
+        "lead_status_editable": bool(lead.get("lead_status_editable")),
+        "owner": lead.get("owner"),
         "submissions": [
             {
                 "id": s["submission_id"],
-                "form_id": s["form_id"],
+                "form_id": s["form_id"] or None,  # "" when it came by chat, api or import
+                "via": s["via"],
                 "submitted_at": s["submitted_at"],
                 "conversion": get_touch(conn, tenant_id, s["conversion_touch_id"]),
                 "touches": submission_touches(conn, tenant_id, s["submission_id"]),

@@ -19,18 +19,21 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, quote
 
-from starlette.datastructures import ImmutableMultiDict
+from starlette.datastructures import ImmutableMultiDict, UploadFile
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
+from starlette.types import Message
 
 from ingest.domain.accounts import ROLES
 from ingest.edge.bodies import read_body
-from ingest.errors import Forbidden, NotFound
+from ingest.errors import BadRequest, Forbidden, NotFound
 from ingest.storage import accounts as store
 from ingest.webapp.session import csrf_valid, signed_in_user_id
 
 LOGIN = "/app/login"
 MAX_FORM_BYTES = 64 * 1024
+MAX_UPLOAD_BYTES = 3 * 1024 * 1024  # a contact file (domain/importing.py) and its form
 SAFE_METHODS = ("GET", "HEAD")
 CSRF_FIELD = "csrf_token"
 
@@ -76,19 +79,53 @@ class SignInRequired(Exception):
 
 
 async def form(request: Request) -> ImmutableMultiDict[str, str]:
-    """The posted form (urlencoded, at most 64 KB), parsed once per request."""
+    """The posted form, parsed once per request: urlencoded (at most 64 KB), or multipart for
+    a page that takes a file (at most ``MAX_UPLOAD_BYTES``, one file: ``uploaded``)."""
     parsed = getattr(request.state, "app_form", None)
     if parsed is None:
-        body = await read_body(request, MAX_FORM_BYTES, "The form is too large.")
         content_type = request.headers.get("content-type", "")
-        pairs = (
-            parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
-            if content_type.startswith("application/x-www-form-urlencoded")
-            else []
-        )
-        parsed = ImmutableMultiDict(pairs)
+        files: dict[str, bytes] = {}
+        if content_type.startswith("multipart/form-data"):
+            parsed, files = await _multipart(request)
+        else:
+            body = await read_body(request, MAX_FORM_BYTES, "The form is too large.")
+            pairs = (
+                parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
+                if content_type.startswith("application/x-www-form-urlencoded")
+                else []
+            )
+            parsed = ImmutableMultiDict(pairs)
         request.state.app_form = parsed
+        request.state.app_files = files
     return parsed
+
+
+async def uploaded(request: Request, name: str) -> bytes | None:
+    """The content of the posted file ``name``, or None when none came."""
+    await form(request)
+    return request.state.app_files.get(name)
+
+
+async def _multipart(request: Request) -> tuple[ImmutableMultiDict[str, str], dict[str, bytes]]:
+    limit = MAX_UPLOAD_BYTES
+    body = await read_body(request, limit, f"The upload is too large (at most {limit >> 20} MB).")
+
+    async def replay() -> Message:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    pairs: list[tuple[str, str]] = []
+    files: dict[str, bytes] = {}
+    try:
+        # The parser reads a stream: give it the bounded body already read.
+        async with Request(request.scope, replay).form(max_files=1, max_fields=100) as parsed:
+            for key, value in parsed.multi_items():
+                if isinstance(value, UploadFile):
+                    files[key] = await value.read()
+                else:
+                    pairs.append((key, value))
+    except HTTPException as exc:  # Starlette's answer to a body its parser refuses
+        raise BadRequest(f"The upload could not be read ({exc.detail}).") from None
+    return ImmutableMultiDict(pairs), files
 
 
 async def check_csrf(request: Request) -> None:
@@ -125,7 +162,7 @@ Handler = Callable[..., Awaitable[Response]]
 
 
 def signed_in(handler: Callable[[Request, Viewer], Awaitable[Response]]) -> Handler:
-    """A page for any signed-in user (the list of their tenants, sign-out)."""
+    """A page for any signed-in user (the list of their tenants, their own account)."""
 
     @functools.wraps(handler)
     async def endpoint(request: Request) -> Response:

@@ -8,9 +8,11 @@ from starlette.responses import Response
 
 from ingest.api import queries
 from ingest.errors import BadRequest, NotFound
+from ingest.storage import leads as lead_store
 from ingest.storage import people
+from ingest.webapp import leads
 from ingest.webapp.access import Member
-from ingest.webapp.persons import NO_STORE, href, sort_columns
+from ingest.webapp.persons import NO_STORE, deals_of_card, href, sort_columns
 from ingest.webapp.render import render
 
 COLUMNS = (("name", "Company"), ("created_at", "Created"))
@@ -57,10 +59,17 @@ async def company_card(request: Request, member: Member) -> Response:
     )
     if company is None:
         raise NotFound("No such company.")
+    lead = await request.state.db.read(lead_store.company_view, member.tenant_id, company["id"])
     return render(
         request,
         "app/company.html",
-        {"company": company, "shown": people.COMPANY_PERSONS_SHOWN},
+        {
+            "company": company,
+            "shown": people.COMPANY_PERSONS_SHOWN,
+            **await deals_of_card(request, member, company_id=company["id"]),
+            "lead": lead,
+            "lead_flash": leads.pop_flash(request),
+        },
         viewer=member,
         headers=NO_STORE,
     )

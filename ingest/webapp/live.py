@@ -1,7 +1,8 @@
 """The live view (seed 001, step 6 "test and verify"): the latest submissions and visits as
 they arrive, each submission with the first touch, lead creation and conversion it set, and
-where data is missing, the reason in words. The page reloads itself every few seconds (a
-meta refresh: no script needed)."""
+where data is missing, the reason in words. ``static/live.js`` polls the page every
+``POLL_SECONDS`` and swaps in the lists; without JavaScript the page reloads itself every
+``REFRESH_SECONDS`` (a meta refresh in ``<noscript>``)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from ingest.webapp.access import Member
 from ingest.webapp.render import render
 
 REFRESH_SECONDS = 10
+POLL_SECONDS = 3
 
 
 async def live(request: Request, member: Member) -> Response:
@@ -37,6 +39,7 @@ async def live(request: Request, member: Member) -> Response:
             "submissions": submissions,
             "visits": visits,
             "refresh": REFRESH_SECONDS,
+            "poll": POLL_SECONDS,
             "debug_url": f"{site}/?leadsource_debug=1" if site else None,
             "utm_transfer": tenant.utm_transfer,
         },

@@ -22,9 +22,11 @@ from ingest.clock import utcnow
 from ingest.domain import erasure, persons_csv
 from ingest.domain import persons as domain
 from ingest.domain.accounts import ADMIN
+from ingest.domain.channels import CHANNELS
 from ingest.errors import BadRequest, NotFound, Unavailable, ValidationFailed
 from ingest.storage import WriterClosed, people
-from ingest.webapp import access
+from ingest.storage import leads as lead_store
+from ingest.webapp import access, leads
 from ingest.webapp.access import Member
 from ingest.webapp.render import render
 
@@ -39,21 +41,28 @@ LIST_PARAMS = (
     "sort",
     "limit",
 )
-FILTER_FIELDS = (  # (parameter, label) of the filter form
-    ("first_touch_source", "First-touch source"),
-    ("first_touch_medium", "First-touch medium"),
-    ("first_touch_campaign", "First-touch campaign"),
-    ("lead_creation_source", "Lead-creation source"),
-    ("lead_creation_medium", "Lead-creation medium"),
-    ("lead_creation_campaign", "Lead-creation campaign"),
-    ("form", "Form id"),
+# (parameter, label, choices) of the filter form: a text box, or a menu of the choices (the
+# first one, blank, is no filter).
+CHANNEL_CHOICES = (("", "Any"), *((name, name) for name in CHANNELS))
+FILTER_FIELDS = (
+    ("first_touch_channel", "First-touch channel", CHANNEL_CHOICES),
+    ("first_touch_source", "First-touch source", None),
+    ("first_touch_medium", "First-touch medium", None),
+    ("first_touch_campaign", "First-touch campaign", None),
+    ("lead_creation_channel", "Lead-creation channel", CHANNEL_CHOICES),
+    ("lead_creation_source", "Lead-creation source", None),
+    ("lead_creation_medium", "Lead-creation medium", None),
+    ("lead_creation_campaign", "Lead-creation campaign", None),
+    ("form", "Form id", None),
 )
 COLUMNS = (  # (sort name, header) of the table
     ("email", "Email"),
     ("name", "Name"),
     ("company", "Company"),
     ("first_touch_source", "First touch"),
+    ("first_touch_channel", "First-touch channel"),
     ("lead_creation_source", "Lead creation"),
+    ("lead_creation_channel", "Lead-creation channel"),
     ("created_at", "Created"),
 )
 # The filter form's sort menu (the column headers are hidden on a phone).
@@ -64,7 +73,9 @@ SORT_CHOICES = (
     ("name", "Name"),
     ("company", "Company"),
     ("first_touch_source", "First-touch source"),
+    ("first_touch_channel", "First-touch channel"),
     ("lead_creation_source", "Lead-creation source"),
+    ("lead_creation_channel", "Lead-creation channel"),
 )
 FLASH = "people_flash"
 ERASERS = (ADMIN,)  # export and erase: privacy requests are the administrator's
@@ -201,6 +212,7 @@ async def person_card(
     status: int = 200,
 ) -> Response:
     card = await _card(request, member)
+    lead = await request.state.db.read(lead_store.person_view, member.tenant_id, card["id"])
     if values is None:
         values = {
             "first_name": card["first_name"] or "",
@@ -217,11 +229,23 @@ async def person_card(
             "errors": errors or {},
             "may_erase": member.may(*ERASERS),
             "flash": pop_flash(request),
+            **await deals_of_card(request, member, person_id=card["id"]),
+            "lead": lead,
+            "lead_flash": leads.pop_flash(request),
         },
         viewer=member,
         status=status,
         headers=NO_STORE,
     )
+
+
+async def deals_of_card(request: Request, member: Member, **whose: str) -> dict[str, Any]:
+    """A person's or a company's deals for its card, and whether this member may add one."""
+    from ingest.storage import deals
+    from ingest.webapp.deals import SELLERS
+
+    found = await request.state.db.read(deals.deals_of, member.tenant_id, **whose)
+    return {"deals": found, "may_sell": member.may(*SELLERS)}
 
 
 async def person_edit(request: Request, member: Member) -> Response:

@@ -20,13 +20,18 @@ from ingest.config import Settings
 from ingest.domain.accounts import ADMIN, MARKETER, SALES
 from ingest.webapp import (
     access,
+    account,
     auth,
     companies,
+    deals,
     forms,
+    imports,
+    leads,
     links,
     live,
     pages,
     persons,
+    pipeline,
     settings,
     static,
     users,
@@ -55,16 +60,25 @@ PAGES: tuple[Page, ...] = (
         settings.page,
         ADMINS,
         "Settings",
-        "UTM data transfer, website origins, the script tag, is it installed, the API key.",
+        "UTM data transfer, website origins, the script tag, is it installed, the API keys.",
     ),
     Page("settings/transfer", settings.transfer, ADMINS, methods=("POST",)),
     Page("settings/origins", settings.origins, ADMINS, methods=("POST",)),
     Page("settings/script", settings.script, ADMINS, methods=("POST",)),
-    Page("settings/api-key", settings.api_key, ADMINS, methods=("POST",)),
+    Page("settings/api-keys", settings.create_key, ADMINS, methods=("POST",)),
+    Page("settings/api-keys/{key_id}/revoke", settings.revoke_key, ADMINS, methods=("POST",)),
     Page("users", users.page, ADMINS, "Users", "Invite people, change their roles, remove them."),
     Page("users/invite", users.invite, ADMINS, methods=("POST",)),
     Page("users/role", users.change_role, ADMINS, methods=("POST",)),
     Page("users/remove", users.remove, ADMINS, methods=("POST",)),
+    Page(
+        "lead-setup",
+        leads.setup_page,
+        ADMINS,
+        "Lead setup",
+        "Company categories and their groups, lead statuses, the category of new companies.",
+        methods=("GET", "POST"),
+    ),
     Page(
         "forms",
         forms.index,
@@ -101,6 +115,8 @@ PAGES: tuple[Page, ...] = (
     Page("persons/{person_id}", persons.person_card, EVERYONE),
     # Names and companies are CRM data every role works with, sales included.
     Page("persons/{person_id}/edit", persons.person_edit, EVERYONE, methods=("POST",)),
+    # Lead status and owner: sales work leads, marketers and admins too.
+    Page("persons/{person_id}/lead", leads.person_lead, EVERYONE, methods=("POST",)),
     # Privacy requests (export, erasure) are the administrator's.
     Page("persons/{person_id}/export", persons.person_export, ADMINS),
     Page("persons/{person_id}/erase", persons.person_erase, ADMINS, methods=("GET", "POST")),
@@ -112,6 +128,34 @@ PAGES: tuple[Page, ...] = (
         "Companies with their source, persons and submissions.",
     ),
     Page("companies/{company_id}", companies.company_card, EVERYONE),
+    # Deals: sales and admins work them, marketers read them (sales by source).
+    Page(
+        "deals",
+        deals.deals_list,
+        EVERYONE,
+        "Deals",
+        "Sales and pipeline, each deal with its person's lead-creation source.",
+    ),
+    Page("deals/new", deals.deal_new, deals.SELLERS, methods=("GET", "POST")),
+    Page("deals/{deal_id}", deals.deal_card, EVERYONE),
+    Page("deals/{deal_id}/edit", deals.deal_edit, deals.SELLERS, methods=("POST",)),
+    Page(
+        "pipeline",
+        pipeline.board,
+        EVERYONE,
+        "Pipeline",
+        "Open deals by stage: move them along, mark them won or lost.",
+    ),
+    Page("pipeline-setup", pipeline.setup, ADMINS, methods=("GET", "POST")),
+    Page(
+        "import",
+        imports.page,
+        MARKETING,
+        "Import",
+        "Bring in contacts you already have from a CSV file, with a dry run first.",
+        methods=("GET", "POST"),
+    ),
+    Page("companies/{company_id}/lead", leads.company_lead, EVERYONE, methods=("POST",)),
 )
 
 NAV: tuple[access.NavItem, ...] = tuple(
@@ -127,6 +171,12 @@ def routes(settings: Settings) -> list[Route]:
         Route("/app/login", auth.login, methods=["GET", "POST"], middleware=session),
         Route("/app/logout", auth.logout, methods=["POST"], middleware=session),
         Route("/app/", access.signed_in(pages.tenants), middleware=session),
+        Route(
+            account.PATH,
+            access.signed_in(account.account),
+            methods=["GET", "POST"],
+            middleware=session,
+        ),
         Route(static.PREFIX + "{name}", static.serve),
     ]
     for page in PAGES:

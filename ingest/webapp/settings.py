@@ -1,10 +1,11 @@
 """The settings page (admins): UTM data transfer, allowed website origins, the script tag and
-its options, whether the script is installed, and the API key.
+its options, whether the script is installed, and the API keys.
 
 Every change is its own small form posting to ``settings/<what>``; it redirects back to
 ``settings?saved=<what>`` (a fixed message per flag, never text from the URL), or renders the
-page again with the error next to its field and the value kept (422). A rotated API key is
-kept in the session only until the next page shows it, once."""
+page again with the error next to its field and the value kept (422). A new API key is kept
+in the session only until the next page shows it, once; revoking one is confirmed on the
+page first, and another tenant's key id (or an unknown one) is 404."""
 
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ from starlette.responses import RedirectResponse, Response
 from ingest.edge import snippets
 from ingest.edge.sightings import normalised_origin
 from ingest.edge.tracker import SCRIPT_OPTIONS, script_options
-from ingest.storage import admin
+from ingest.errors import NotFound
+from ingest.storage import admin, api_keys
 from ingest.storage.reads import StoreError, Tenant
 from ingest.storage.sightings import script_sightings
 from ingest.webapp import access
@@ -27,14 +29,15 @@ from ingest.webapp.render import render
 
 MAX_ORIGINS = 50
 ORIGIN_MAX = 255
-NEW_KEY = "new_api_key"  # the session's one-time slot for a rotated key
+NEW_KEY = "new_api_key"  # the session's one-time slot for a new key: {"name", "key"}
 SAVED = {
     "transfer-on": "UTM data transfer is on.",
     "transfer-off": "UTM data transfer is off.",
     "origin-added": "The origin was added.",
     "origin-removed": "The origin was removed.",
     "options": "The script's options were saved.",
-    "key": "A new API key was made. The old one no longer works.",
+    "key": "A new API key was made.",
+    "revoked": "The API key was revoked: it no longer works.",
 }
 
 
@@ -88,8 +91,11 @@ async def _page(
     tenant_id = member.tenant_id
     tenant: Tenant = await request.state.db.read(admin.get_tenant, tenant_id)
     seen = await request.state.db.read(script_sightings, tenant_id)
+    keys = await request.state.db.read(api_keys.list_keys, tenant_id)
     now = request.state.clock()
     new_key = request.session.pop(NEW_KEY, None) if status == 200 else None
+    if not isinstance(new_key, dict):
+        new_key = None
     context = {
         "tenant": tenant,
         "script_tag": snippets.script_tag(request.app.state.settings.base_url, tenant_id),
@@ -97,6 +103,8 @@ async def _page(
         "sightings": [{**s, "ago": ago(s["last_seen_at"], now)} for s in seen],
         "saved": SAVED.get(request.query_params.get("saved", "")),
         "new_key": new_key,
+        "keys": keys,
+        "key_name_max": api_keys.NAME_MAX,
         "errors": errors or {},
         "values": values or {},
     }
@@ -111,13 +119,11 @@ def _back(member: Member, saved: str) -> Response:
     return RedirectResponse(member.url(f"settings?saved={saved}"), status_code=303)
 
 
-async def _update(request: Request, member: Member, **changes: Any) -> str | None:
-    def job(conn: Any) -> str | None:
-        return admin.update_tenant(conn, member.tenant_id, **changes)[1]
-
-    key = await request.state.db.write(job)
+async def _update(request: Request, member: Member, **changes: Any) -> None:
+    await request.state.db.write(
+        lambda conn: admin.update_tenant(conn, member.tenant_id, **changes)
+    )
     request.state.settings_cache.forget(member.tenant_id)
-    return key
 
 
 async def transfer(request: Request, member: Member) -> Response:
@@ -158,6 +164,25 @@ async def script(request: Request, member: Member) -> Response:
     return _back(member, "options")
 
 
-async def api_key(request: Request, member: Member) -> Response:
-    request.session[NEW_KEY] = await _update(request, member, rotate_key=True)
+async def create_key(request: Request, member: Member) -> Response:
+    typed = (await access.form(request)).get("name", "")[: api_keys.NAME_MAX * 2]
+    try:
+        name = api_keys.key_name(typed)
+        _, key = await request.state.db.write(
+            lambda conn: api_keys.create_key(conn, member.tenant_id, name, member.user.user_id)
+        )
+    except StoreError as error:
+        return await _page(
+            request, member, errors={"key_name": str(error)}, values={"key_name": typed}, status=422
+        )
+    request.session[NEW_KEY] = {"name": name, "key": key}
     return _back(member, "key")
+
+
+async def revoke_key(request: Request, member: Member) -> Response:
+    key_id = request.path_params["key_id"]
+    if not await request.state.db.write(
+        lambda conn: api_keys.revoke_key(conn, member.tenant_id, key_id)
+    ):
+        raise NotFound("No such API key.")
+    return _back(member, "revoked")

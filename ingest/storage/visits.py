@@ -1,0 +1,126 @@
+"""Sessions and page views (migration 0003): the statements of the page-view job
+(``ingest/domain/sessions.py`` holds its rules) and of retention's pruning
+(``ingest/domain/retention.py``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ingest.storage import Connection
+from ingest.storage.reads import StoreError
+
+# (table, key column, time column): what ages out, and by which time.
+AGING = (
+    ("sessions", "session_id", "last_seen_at"),
+    ("pageviews", "pageview_id", "at"),
+)
+
+
+def latest_session(conn: Connection, tenant_id: str, visitor_id: str) -> Any:
+    """The visitor's most recently started session (``session_id``, ``campaign_key``,
+    ``last_seen_at``, ``views``), or None."""
+    return conn.execute(
+        "SELECT session_id, campaign_key, last_seen_at, views FROM sessions"
+        " WHERE tenant_id = ? AND visitor_id = ? ORDER BY started_at DESC, session_id DESC"
+        " LIMIT 1",
+        (tenant_id, visitor_id),
+    ).fetchone()
+
+
+def extend_session(conn: Connection, tenant_id: str, session_id: str, at: str, views: int) -> None:
+    """Add ``views`` (0 or 1) to the session and move its last sighting to ``at`` if later."""
+    conn.execute(
+        "UPDATE sessions SET views = views + ?,"
+        " last_seen_at = CASE WHEN last_seen_at > ? THEN last_seen_at ELSE ? END"
+        " WHERE tenant_id = ? AND session_id = ?",
+        (views, at, at, tenant_id, session_id),
+    )
+
+
+def insert_session(
+    conn: Connection,
+    *,
+    tenant_id: str,
+    session_id: str,
+    visitor_id: str,
+    is_new_visitor: bool,
+    campaign_key: str | None,
+    source: tuple[Any, ...],  # touch.source_columns(): source ... referrer
+    at: str,
+) -> None:
+    conn.execute(
+        "INSERT INTO sessions (tenant_id, session_id, visitor_id, is_new_visitor,"
+        " campaign_key, source, medium, campaign, term, content, utm_id, click_ids,"
+        " landing_page, referrer, started_at, last_seen_at, views)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
+        (tenant_id, session_id, visitor_id, int(is_new_visitor), campaign_key, *source, at, at),
+    )
+
+
+def insert_pageview(
+    conn: Connection,
+    tenant_id: str,
+    pageview_id: str,
+    session_id: str,
+    visitor_id: str,
+    url: str,
+    at: str,
+) -> None:
+    conn.execute(
+        "INSERT INTO pageviews (tenant_id, pageview_id, session_id, visitor_id, url, at)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (tenant_id, pageview_id, session_id, visitor_id, url, at),
+    )
+
+
+def sessions_started_since(
+    conn: Connection, tenant_id: str, visitor_id: str, since: str, bound: int
+) -> int:
+    """How many sessions the visitor started after ``since``, counted up to ``bound``."""
+    (started,) = conn.execute(
+        "SELECT count(*) FROM (SELECT 1 FROM sessions WHERE tenant_id = ? AND visitor_id = ?"
+        " AND started_at > ? LIMIT ?) AS recent",
+        (tenant_id, visitor_id, since, bound),
+    ).fetchone()
+    return started
+
+
+def retention_of(conn: Connection, tenant_id: str | None) -> list[tuple[str, int | None]]:
+    """(tenant, retention days) for one tenant, or every tenant that has a retention."""
+    if tenant_id is not None:
+        row = conn.execute(
+            "SELECT tenant_id, retention_days FROM tenants WHERE tenant_id = ?", (tenant_id,)
+        ).fetchone()
+        if row is None:
+            raise StoreError(f"no tenant {tenant_id!r}")
+        return [(row[0], row[1])]
+    # The one statement that is not one tenant's: choosing which tenants to visit.
+    return [
+        (row[0], row[1])
+        for row in conn.execute(
+            "SELECT tenant_id, retention_days FROM tenants WHERE retention_days IS NOT NULL"
+            " ORDER BY tenant_id"
+        )
+    ]
+
+
+def count_older(conn: Connection, tenant_id: str, cutoff: str) -> dict[str, int]:
+    """Per aging table, the tenant's rows older than the cutoff."""
+    counts = {}
+    for table, _, column in AGING:
+        (counts[table],) = conn.execute(
+            f"SELECT count(*) FROM {table} WHERE tenant_id = ? AND {column} < ?",
+            (tenant_id, cutoff),
+        ).fetchone()
+    return counts
+
+
+def delete_older(conn: Connection, tenant_id: str, cutoff: str, table: str, limit: int) -> int:
+    """Delete up to ``limit`` of the tenant's rows of ``table`` older than the cutoff."""
+    key, column = next((k, c) for t, k, c in AGING if t == table)
+    cursor = conn.execute(
+        f"DELETE FROM {table} WHERE tenant_id = ? AND {key} IN"
+        f" (SELECT {key} FROM {table} WHERE tenant_id = ? AND {column} < ? LIMIT ?)",
+        (tenant_id, tenant_id, cutoff, limit),
+    )
+    return cursor.rowcount
