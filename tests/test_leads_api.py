@@ -132,7 +132,14 @@ def test_not_json_is_refused(client, make_tenant):
         content=b"[1]",
         headers={**tenant.auth, "Content-Type": "application/json"},
     )
-    assert not_object.status_code == 400
+    assert not_object.status_code == 422
+    assert not_object.json()["error"]["fields"] == {"body": "Must be a JSON object."}
+    not_json = client.post(
+        "/api/v1/leads",
+        content=b"{nope",
+        headers={**tenant.auth, "Content-Type": "application/json"},
+    )
+    assert not_json.status_code == 400
     too_many = client.post(
         "/api/v1/leads",
         json={"email": "a@example.com", "touches": [LINKEDIN] * 400},

@@ -120,60 +120,68 @@ async def person_lead(request: Request, member: Member) -> Response:
     """POST ``lead_status`` (a status id; sent only when editable) and ``owner`` (a user id,
     empty for nobody); back to the card."""
     person_id = request.path_params["person_id"]
-    card = member.url("persons/" + quote(person_id, safe=""))
     form = await access.form(request)
     changes: dict[str, Any] = {}
     if form.get("lead_status"):
         changes["status"] = form["lead_status"]
     if "owner" in form:
         changes["owner"] = form["owner"] or None
-    if not changes:
-        return RedirectResponse(card, status_code=303)
-    job = functools.partial(
-        leads.change_person,
-        tenant_id=member.tenant_id,
-        person_id=person_id,
-        user_id=member.user.user_id,
-        now=utcnow(),
-        **changes,
+    return await _card_change(
+        request,
+        member,
+        card="persons/" + quote(person_id, safe=""),
+        job=functools.partial(leads.change_person, person_id=person_id, **changes),
+        changed=bool(changes),
+        missing=(leads.PersonNotFound, "No such person."),
+        saved="Saved the lead status and owner.",
     )
-    try:
-        await _write(request, job)
-    except leads.PersonNotFound:
-        raise NotFound("No such person.") from None
-    except ValidationFailed as error:
-        flash(request, error.message, "alert")
-        return RedirectResponse(card, status_code=303)
-    flash(request, "Saved the lead status and owner.")
-    return RedirectResponse(card, status_code=303)
 
 
 async def company_lead(request: Request, member: Member) -> Response:
     """POST ``category`` (a category id, empty for none) and ``owner``; back to the card."""
     company_id = request.path_params["company_id"]
-    card = member.url("companies/" + quote(company_id, safe=""))
     form = await access.form(request)
     changes: dict[str, Any] = {}
     if "category" in form:
         changes["category"] = form["category"] or None
     if "owner" in form:
         changes["owner"] = form["owner"] or None
-    if not changes:
-        return RedirectResponse(card, status_code=303)
-    job = functools.partial(
-        leads.change_company,
-        tenant_id=member.tenant_id,
-        company_id=company_id,
-        user_id=member.user.user_id,
-        now=utcnow(),
-        **changes,
+    return await _card_change(
+        request,
+        member,
+        card="companies/" + quote(company_id, safe=""),
+        job=functools.partial(leads.change_company, company_id=company_id, **changes),
+        changed=bool(changes),
+        missing=(leads.CompanyNotFound, "No such company."),
+        saved="Saved the category and owner.",
     )
+
+
+async def _card_change(
+    request: Request,
+    member: Member,
+    *,
+    card: str,
+    job: functools.partial[Any],
+    changed: bool,
+    missing: tuple[type[Exception], str],
+    saved: str,
+) -> Response:
+    """Run a card's lead change as the member, now; back to the card with what happened."""
+    back = RedirectResponse(member.url(card), status_code=303)
+    if not changed:
+        return back
     try:
-        await _write(request, job)
-    except leads.CompanyNotFound:
-        raise NotFound("No such company.") from None
+        await _write(
+            request,
+            functools.partial(
+                job, tenant_id=member.tenant_id, user_id=member.user.user_id, now=utcnow()
+            ),
+        )
+    except missing[0]:
+        raise NotFound(missing[1]) from None
     except ValidationFailed as error:
         flash(request, error.message, "alert")
-        return RedirectResponse(card, status_code=303)
-    flash(request, "Saved the category and owner.")
-    return RedirectResponse(card, status_code=303)
+        return back
+    flash(request, saved)
+    return back
