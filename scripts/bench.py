@@ -1,9 +1,11 @@
 """Benchmarks, never tests: figures are printed as ratios against a baseline measured in the
 same run, because these machines are shared and noisy.
 
-    scripts/bench [writer] [tracker] [durability]
+    scripts/bench [writer] [tracker] [ingest] [durability] [app]
 
 ``durability`` (not in the default set) kills the service mid-run; see scripts/durability.py.
+``app`` (not in the default set either) times the marketer's app through HTTP on a tenant of
+``--persons`` generated persons; see scripts/bench_app.py.
 """
 
 from __future__ import annotations
@@ -310,7 +312,7 @@ def main() -> None:
     parser.add_argument(
         "what",
         nargs="*",
-        help="writer, tracker, ingest, durability (default: writer, tracker and ingest)",
+        help="writer, tracker, ingest, durability, app (default: writer, tracker and ingest)",
     )
     parser.add_argument("--rounds", type=int, default=3, help="writer: rounds")
     parser.add_argument("--loads", type=int, default=200, help="tracker: page loads per script")
@@ -330,6 +332,13 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="durability: kill-and-retry runs")
     parser.add_argument("--clients", type=int, default=16, help="durability: client threads")
     parser.add_argument("--total", type=int, default=3000, help="durability: ids per run")
+    parser.add_argument(
+        "--persons", type=int, default=1_000_000, help="app: generated persons in the tenant"
+    )
+    parser.add_argument(
+        "--db", help="app: the SQLite file to build, or reuse when it holds the tenant"
+    )
+    parser.add_argument("--keep", action="store_true", help="app: keep the file it built")
     args = parser.parse_args()
     what = args.what or ["writer", "tracker", "ingest"]
     if "writer" in what:
@@ -351,6 +360,10 @@ def main() -> None:
 
         if not bench_durability(args.runs, args.clients, args.total):
             sys.exit(1)
+    if "app" in what:
+        from bench_app import bench_app
+
+        bench_app(args.persons, args.db, args.keep)
 
 
 if __name__ == "__main__":

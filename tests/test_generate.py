@@ -77,9 +77,11 @@ def _pageviews(db_url: str, tenant_id: str) -> list[tuple[Any, ...]]:
     return sorted((tuple(r.values()) for r in found), key=repr)
 
 
-def test_generated_history_is_what_the_endpoints_store(settings, clock: Clock):
+@pytest.mark.parametrize("per_person", [None, 3.0])
+def test_generated_history_is_what_the_endpoints_store(settings, clock: Clock, per_person):
     """The same generated traffic, once through the generator's jobs into one tenant and
-    once as real posts and beacons through the service into another, stores the same."""
+    once as real posts and beacons through the service into another, stores the same (with
+    the default repeats and with many, ``--submissions-per-person``)."""
     keys = {}
     for tenant_id in ("gen", "real"):
 
@@ -98,12 +100,16 @@ def test_generated_history_is_what_the_endpoints_store(settings, clock: Clock):
         keys[tenant_id] = storage.transaction(settings.db_path, work)
 
     now = datetime.now(UTC) - timedelta(days=1)  # before the endpoint's clock
-    result = gen.generate(settings.db_path, "gen", 60, days=30, seed=11, now=now)
+    result = gen.generate(
+        settings.db_path, "gen", 60, days=30, seed=11, now=now, submissions_per_person=per_person
+    )
     assert result["persons"] == 60
 
     with storage.connect(settings.db_path) as conn:
         tenant, form = gen.tenant_and_form(conn, "real")
-    history = traffic.History(tenant, form, persons=60, days=30, seed=11, now=now)
+    history = traffic.History(
+        tenant, form, persons=60, days=30, seed=11, now=now, submissions_per_person=per_person
+    )
     events = list(history.events())
     posts = [e for e in events if isinstance(e, traffic.Post)]
     # The seed gives every kind of journey the generator makes.
@@ -211,6 +217,36 @@ def test_the_generated_history_looks_real(settings, make_tenant):
     assert len(campaigns) >= 8
 
 
+def test_submissions_per_person_sets_the_mean_with_later_visits(settings, make_tenant):
+    """``--submissions-per-person 3``: about three submissions a person, each repeat later
+    than the one before and converting on a touch of its own."""
+    tenant = make_tenant()
+    result = gen.generate(
+        settings.db_path, tenant.tenant_id, 600, days=90, seed=3, now=NOW, submissions_per_person=3
+    )
+    assert result["persons"] == 600
+    assert 2.6 <= result["submissions"] / 600 <= 3.4, result
+    assert result["submissions_per_second"] > 0
+    found = rows(
+        settings.db_path,
+        "SELECT person_id, submitted_at, conversion_touch_id FROM submissions"
+        " WHERE tenant_id = ? ORDER BY person_id, submitted_at",
+        tenant.tenant_id,
+    )
+    per_person: dict[str, list[dict[str, Any]]] = {}
+    for row in found:
+        per_person.setdefault(row["person_id"], []).append(row)
+    counts = Counter(len(s) for s in per_person.values())
+    assert counts[1] > 150, "some never come back"
+    assert max(counts) >= 6, "some come back often"
+    for submissions in per_person.values():
+        times = [s["submitted_at"] for s in submissions]
+        assert len(set(times)) == len(times)
+    repeats = [s for subs in per_person.values() if len(subs) > 1 for s in subs]
+    touches = {s["conversion_touch_id"] for s in repeats if s["conversion_touch_id"]}
+    assert len(touches) > 0.7 * len(repeats), "a repeat converts on a new touch"
+
+
 def test_the_command_repeats_with_a_seed_and_adds_nothing_twice(settings, capsys, monkeypatch):
     monkeypatch.setattr(gen, "PARALLEL_FROM", 10)  # made in a second process, as at scale
     monkeypatch.setattr(gen, "BATCH", 7)
@@ -242,6 +278,10 @@ def test_the_command_repeats_with_a_seed_and_adds_nothing_twice(settings, capsys
         (["--tenant", "nobody", "--persons", "5"], "no tenant 'nobody'"),
         (["--tenant", "acme", "--persons", "0"], "--persons must be"),
         (["--tenant", "acme", "--persons", "5", "--days", "0"], "--days must be"),
+        (
+            ["--tenant", "acme", "--persons", "5", "--submissions-per-person", "0.5"],
+            "--submissions-per-person must be",
+        ),
     ],
 )
 def test_refusals(settings, capsys, args, message):

@@ -140,6 +140,10 @@ ARRIVALS = (
     Arrival("direct", 11, {}, None, (), ("/", "/contact", "/pricing")),
 )
 _WEIGHTS = [a.weight for a in ARRIVALS]
+# With ``submissions_per_person``: the share of persons who ever come back, and a bound on
+# how often one does.
+RETURNING = 0.6
+MAX_REPEATS = 60
 SITE_PAGES = ("/", "/features", "/pricing", "/customers", "/blog", "/about", "/contact")
 
 
@@ -215,7 +219,15 @@ class History:
     """Generates persons' events (page views and posts), each person's in time order."""
 
     def __init__(
-        self, tenant: Tenant, form: Form, *, persons: int, days: int, seed: int, now: datetime
+        self,
+        tenant: Tenant,
+        form: Form,
+        *,
+        persons: int,
+        days: int,
+        seed: int,
+        now: datetime,
+        submissions_per_person: float | None = None,
     ) -> None:
         self.rng = random.Random(seed)
         self.form = form
@@ -228,6 +240,13 @@ class History:
             self.site += ".example"
         self.keep = tenant.keep_params
         self.shared_companies = max(1, persons // 8)
+        # A returning person created at a uniform moment has half the span left on average:
+        # this rate of return (per day) gives the mean asked for.
+        self.return_rate = (
+            None
+            if submissions_per_person is None
+            else max(submissions_per_person - 1, 1e-9) * 2 / (RETURNING * days)
+        )
 
     def events(self) -> Iterator[Post | View]:
         span = (self.now - self.start).total_seconds() - 60
@@ -269,17 +288,35 @@ class History:
         }
         yield self.post(index, 0, values, history, visitor, hosted, created)
 
-        if rng.random() < 0.2:
-            moment = created
-            for again in range(1, rng.randint(2, 4)):
-                moment += timedelta(days=rng.uniform(1, 40))
-                if moment >= self.now:
-                    break
-                touch = self.touch(self.arrival(), moment - timedelta(minutes=rng.uniform(1, 20)))
-                history = [*history, touch][-20:]
-                if visitor is not None:
-                    yield from self.views(visitor, touch)
-                yield self.post(index, again, values, history, visitor, hosted, moment)
+        for again, moment in enumerate(self.repeats(created), start=1):
+            touch = self.touch(self.arrival(), moment - timedelta(minutes=rng.uniform(1, 20)))
+            history = [*history, touch][-20:]
+            if visitor is not None:
+                yield from self.views(visitor, touch)
+            yield self.post(index, again, values, history, visitor, hosted, moment)
+
+    def repeats(self, created: datetime) -> Iterator[datetime]:
+        """When the person comes back, by a new touch, and sends the form again."""
+        rng = self.rng
+        moment = created
+        if self.return_rate is None:
+            # The default: a fifth come back once to three times, 1-40 days apart.
+            if rng.random() < 0.2:
+                for _ in range(1, rng.randint(2, 4)):
+                    moment += timedelta(days=rng.uniform(1, 40))
+                    if moment >= self.now:
+                        return
+                    yield moment
+            return
+        # ``submissions_per_person``: returning persons come back at random (a Poisson
+        # process) until now, so those who arrived early have sent the form most often.
+        if rng.random() >= RETURNING:
+            return
+        for _ in range(MAX_REPEATS):
+            moment += timedelta(hours=1, days=rng.expovariate(self.return_rate))
+            if moment >= self.now:
+                return
+            yield moment
 
     def arrival(self) -> Arrival:
         return self.rng.choices(ARRIVALS, _WEIGHTS)[0]

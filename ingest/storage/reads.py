@@ -131,12 +131,15 @@ def form_submission_counts(
     ``{"7d": ..., "30d": ...}`` -> ``{form_id: {"7d": n, "30d": m}}``."""
     counts: dict[str, dict[str, int]] = {}
     for label, start in since.items():
+        # Form by form, each a range of (tenant_id, form_id, submitted_at): grouped over the
+        # tenant, SQLite counted every submission it ever had (a second with 3,000,000).
         rows = conn.execute(
-            "SELECT form_id, COUNT(*) FROM submissions WHERE tenant_id = ? AND submitted_at >= ?"
-            " GROUP BY form_id",
-            (tenant_id, start),
+            "SELECT f.form_id, (SELECT COUNT(*) FROM submissions s WHERE s.tenant_id = ?"
+            " AND s.form_id = f.form_id AND s.submitted_at >= ?) FROM forms f"
+            " WHERE f.tenant_id = ?",
+            (tenant_id, start, tenant_id),
         ).fetchall()
-        for form_id, n in ((r[0], r[1]) for r in rows):
+        for form_id, n in ((r[0], r[1]) for r in rows if r[1]):
             counts.setdefault(form_id, {})[label] = n
     return counts
 
