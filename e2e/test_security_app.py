@@ -295,6 +295,7 @@ def test_every_app_page_shows_hostile_values_as_text(
     companies_pages(walk, people, ids, crm)
     deals = {v: card_pages(walk, people[v], person_id, crm) for v, (person_id, _) in ids.items()}
     pipeline_pages(walk, people, crm, deals)
+    board_pages(walk, people, crm)
     deals_pages(walk, people, crm)
     erase(walk, people["url"], ids["url"])
     import_page(walk, tmp_path)
@@ -834,6 +835,29 @@ def pipeline_pages(walk: Walk, people: dict[str, Visitor], crm: Crm, deals: dict
         f"deals/{urllib.parse.quote(deals['markup'])}",
         [crm.stage, payload("markup", "deal.edit"), people["markup"].email],
     )
+
+
+def board_pages(walk: Walk, people: dict[str, Visitor], crm: Crm) -> None:
+    """The lead board: every hostile person in the hostile status's column, with its owner
+    and company; the markup person moved back to Open with the card's form; a hostile
+    filter in the address."""
+    page = walk.page
+    every = [crm.status, crm.owner]
+    for p in people.values():
+        # A card names the lead-creation source and medium (its campaign is on the person card).
+        source = [text for text in summary(p.latest) if "utm_campaign" not in text]
+        every += [shown_as(payload(p.variant, "edit.company")), *source]
+    walk.open("board", every)
+    company = shown_as(payload("markup", "edit.company"))
+    card = page.locator(".lead-card", has_text=company)
+    card.locator("select[name=lead_status]").select_option(label="Open")
+    card.get_by_role("button", name="Move").click()
+    expect(page.locator("#flash")).to_contain_text("to Open")
+    walk.check("board, moved", [crm.status, company])
+    p = people["script"]
+    query = {"owner": crm.owner, "lead_creation_source": p.latest["utm_source"]}
+    walk.open("board?" + urllib.parse.urlencode(query), [*query.values(), crm.status])
+    assert page.locator(".lead-card").count() == 1
 
 
 def deals_pages(walk: Walk, people: dict[str, Visitor], crm: Crm) -> None:
