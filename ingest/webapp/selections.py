@@ -11,6 +11,7 @@ the selection), checked by the list's parsing before it is kept.
 from __future__ import annotations
 
 import functools
+from dataclasses import replace
 from typing import Any
 from urllib.parse import quote
 
@@ -91,13 +92,15 @@ async def create(request: Request, member: Member) -> Response:
     form = await access.form(request)
     kind = form.get("kind", "")
     if kind not in store.KINDS:
-        raise BadRequest(f"kind must be one of {', '.join(store.KINDS)}.")
+        request.session[FLASH] = "Not saved: save a selection from the persons or companies list."
+        return RedirectResponse(member.url("selections"), status_code=303)
     query = {name: form[name] for name in SAVED_PARAMS[kind] if form.get(name)}
     back = href(member.url(kind), query)
     selection = store.Selection("", kind, "", query, None, None, "", "")
     try:  # checked as the list checks it: a query the list refuses is not kept
-        parsed = query_of(selection, member.user.email)
-        await request.state.db.read(store.count, member.tenant_id, selection, parsed)
+        parsed = replace(query_of(selection, member.user.email), limit=1)
+        search = people.search_persons if kind == "persons" else people.search_companies
+        await request.state.db.read(search, member.tenant_id, parsed)
     except (BadRequest, people.BadQuery) as error:
         raise BadRequest(str(error)) from None
     job = functools.partial(
@@ -152,10 +155,15 @@ async def export(request: Request, member: Member) -> Response:
     )
 
 
-async def _change(request: Request, member: Member, job: Any, done: str) -> Response:
+async def _changeable(request: Request, member: Member) -> store.Selection:
     selection = await _selection(request, member)
     if not may_change(member, selection):
         raise Forbidden("Only whoever made this selection, or an administrator, may change it.")
+    return selection
+
+
+async def _change(request: Request, member: Member, job: Any, done: str) -> Response:
+    selection = await _changeable(request, member)
     try:
         await request.state.db.write(
             functools.partial(job, tenant_id=member.tenant_id, selection_id=selection.selection_id)
@@ -175,4 +183,8 @@ async def rename(request: Request, member: Member) -> Response:
 
 
 async def delete(request: Request, member: Member) -> Response:
+    """Deletes with the button's ``confirm``; a post without it changes nothing."""
+    if (await access.form(request)).get("confirm") != "delete":
+        await _changeable(request, member)
+        return RedirectResponse(member.url("selections"), status_code=303)
     return await _change(request, member, store.delete, "Deleted the selection {name!r}.")
