@@ -57,7 +57,7 @@ INJECTED = """({ours, strict}) => {
     'defer', 'autocomplete', 'content', 'open', 'target', 'download', 'step', 'novalidate',
     'lang', 'http-equiv', 'charset', 'disabled', 'selected', 'checked', 'datetime',
     'maxlength', 'data-label', 'data-copy', 'data-count', 'data-code', 'data-live', 'data-id',
-    'enctype', 'accept'];
+    'enctype', 'accept', 'colspan'];
   for (const el of document.querySelectorAll(tags)) {
     if (ours && el.tagName === 'SCRIPT' && el.src.startsWith(ours + '/')) continue;
     if (strict && ['LINK', 'SCRIPT'].includes(el.tagName)

@@ -25,6 +25,7 @@ NAV = {
         "Live",
         "Persons",
         "Companies",
+        "Selections",
         "Deals",
         "Pipeline",
         "Import",
@@ -36,11 +37,12 @@ NAV = {
         "Live",
         "Persons",
         "Companies",
+        "Selections",
         "Deals",
         "Pipeline",
         "Import",
     ],  # fmt: skip
-    "sales": ["Home", "Persons", "Companies", "Deals", "Pipeline"],
+    "sales": ["Home", "Persons", "Companies", "Selections", "Deals", "Pipeline"],
 }
 FORBIDDEN = {"admin": None, "marketer": "settings", "sales": "forms"}
 

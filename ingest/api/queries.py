@@ -126,10 +126,12 @@ def app_params(params: Mapping[str, str], me: str | None) -> dict[str, str]:
 
 def app_person_query(params: Mapping[str, str], me: str | None) -> PersonQuery:
     """The People page's (and a saved selection's) query: ``app_params``; grouped
-    (``group``), it is sorted by the group unless a sort is asked for."""
+    (``group``), it is sorted by the group (``-`` kept: the groups last first), whatever
+    other sort the form's menu sends."""
     found = app_params(params, me)
-    if found.get("group") and "sort" not in found:
-        found["sort"] = found["group"]
+    group = found.get("group")
+    if group and found.get("sort", "").lstrip("-") != group:
+        found["sort"] = group
     return person_query(found)
 
 

@@ -193,7 +193,8 @@ async def persons_list(request: Request, member: Member) -> Response:
             "values": kept(request),
             "filters": FILTER_FIELDS,
             "lead_filters": [(name, *choices[name]) for name in lead_lists.PERSON_LEAD_FILTERS],
-            "columns": sort_columns(request, path, query.sort, COLUMNS),
+            # Grouped, the list goes by the group: a header's sort ungroups it.
+            "columns": sort_columns(request, path, query.sort, COLUMNS, ungrouped if by else kept),
             "sort": query.sort,
             "sorts": SORT_CHOICES,
             "groupings": GROUPINGS,
@@ -219,6 +220,10 @@ async def persons_list(request: Request, member: Member) -> Response:
         viewer=member,
         headers=NO_STORE,
     )
+
+
+def ungrouped(request: Request, **changes: str | None) -> dict[str, str]:
+    return kept(request, group=None, **changes)
 
 
 def group_href(request: Request, path: str, by: str, key: str, keep: Any = kept) -> str:
