@@ -61,7 +61,7 @@ INJECTED = """({ours, strict}) => {
     'lang', 'http-equiv', 'charset', 'disabled', 'selected', 'checked', 'datetime',
     'maxlength', 'data-label', 'data-copy', 'data-count', 'data-code', 'data-live', 'data-id',
     'enctype', 'accept', 'label', 'min', 'max', 'minlength', 'inputmode', 'pattern',
-    'data-total', 'data-stage', 'data-deal', 'data-status', 'draggable'];
+    'data-total', 'data-stage', 'data-deal', 'data-status', 'draggable', 'colspan'];
   for (const el of document.querySelectorAll(tags)) {
     if (ours && el.tagName === 'SCRIPT' && el.src.startsWith(ours + '/')) continue;
     if (strict && ['LINK', 'SCRIPT'].includes(el.tagName)

@@ -25,6 +25,7 @@ NAV = {
         "Live",
         "Persons",
         "Companies",
+        "Selections",
         "Deals",
         "Pipeline",
         "Board",
@@ -37,12 +38,13 @@ NAV = {
         "Live",
         "Persons",
         "Companies",
+        "Selections",
         "Deals",
         "Pipeline",
         "Board",
         "Import",
     ],  # fmt: skip
-    "sales": ["Home", "Persons", "Companies", "Deals", "Pipeline", "Board"],
+    "sales": ["Home", "Persons", "Companies", "Selections", "Deals", "Pipeline", "Board"],
 }
 FORBIDDEN = {"admin": None, "marketer": "settings", "sales": "forms"}
 

@@ -8,7 +8,7 @@ import sqlite3
 from urllib.parse import quote
 
 from ingest import storage
-from ingest.storage import migrations, sqlite
+from ingest.storage import migrations, people, selections, sqlite
 
 from .conftest import touch_json
 from .test_collect import CHROME
@@ -80,7 +80,8 @@ TENANT_TABLES = re.compile(
     r"\b(tenant_origins|forms|touches|companies|persons|submissions|submission_touches"
     r"|sessions|pageviews|rate_counters|memberships|script_sightings|api_keys"
     r"|deals|deal_history|pipeline_stages"
-    r"|category_groups|categories|lead_statuses|lead_status_history|category_history)\b",
+    r"|category_groups|categories|lead_statuses|lead_status_history|category_history"
+    r"|selections)\b",
     re.IGNORECASE,
 )
 
@@ -151,6 +152,26 @@ def test_every_query_is_scoped_by_tenant(make_tenant, settings):
         assert response.status_code == 200, response.text
         client.get("/api/v1/categories", headers=tenant.auth)
         client.get("/api/v1/lead-statuses", headers=tenant.auth)
+        # The lists by lead fields, a selection and its rows, counts by group.
+        lead = {"lead_status": "open", "category": "", "category_group": "Customer", "owner": ""}
+        for sort in ("lead_status", "-category", "category_group", "owner"):
+            client.get("/api/v1/persons", params={**lead, "sort": sort}, headers=tenant.auth)
+        for sort in ("category", "-category_group", "owner"):
+            params = {"category": "Lead", "owner": "x@example.com", "sort": sort}
+            client.get("/api/v1/companies", params=params, headers=tenant.auth)
+        selection_id = storage.transaction(
+            settings.db_path,
+            lambda conn: selections.create(
+                conn, tenant.tenant_id, kind="persons", name="s",
+                query={"lead_status": "sts_open", "sort": "owner"}, user_id=None,
+                at="2026-01-01T00:00:00.000Z",
+            ),
+        )  # fmt: skip
+        client.get("/api/v1/selections", headers=tenant.auth)
+        client.get(f"/api/v1/selections/{selection_id}/items", headers=tenant.auth)
+        with storage.connect(settings.db_path) as conn:
+            for by in ("lead_status", "category", "category_group"):
+                people.person_groups(conn, tenant.tenant_id, people.PersonQuery(), by)
 
     checked = [
         s
@@ -172,6 +193,7 @@ def test_every_query_is_scoped_by_tenant(make_tenant, settings):
         "pipeline_stages",
         "lead_status_history",
         "category_history",
+        "selections",
     ):
         assert any(table in s for s in checked), f"the journey never touched {table}"
     unscoped = [s for s in checked if "tenant_id" not in s]

@@ -17,6 +17,7 @@ from starlette.testclient import TestClient
 from ingest import storage
 from ingest.app import create_app
 from ingest.domain import stages as stage_rules
+from ingest.storage import selections
 
 from .conftest import Tenant, csrf_of, person, rows, sign_in
 from .test_collect import CHROME
@@ -27,6 +28,7 @@ PERSON_BY_ID = "a person id, scoped by the bearer key"
 COMPANY_BY_ID = "a company id, scoped by the bearer key"
 DEAL_BY_ID = "a deal id, scoped by the bearer key"
 DEAL_LIST = "the bearer key's tenant; a new deal names a person of that tenant"
+SELECTION_BY_ID = "a selection id, scoped by the bearer key"
 BY_KEY = "the bearer key's tenant"
 WRITE_BY_KEY = "writes to the bearer key's tenant"
 SETUP_BY_KEY = "the bearer key's tenant's lead setup (names it chose, no persons)"
@@ -51,6 +53,8 @@ ROUTES = {
     "/api/v1/pipeline-stages": BY_KEY,
     "/api/v1/categories": SETUP_BY_KEY,
     "/api/v1/lead-statuses": SETUP_BY_KEY,
+    "/api/v1/selections": BY_KEY,
+    "/api/v1/selections/{selection_id}/items": SELECTION_BY_ID,
     "/t/{tenant_id}/utm.js": TENANT_PATH,
     "/t/{tenant_id}/utm-debug.js": TENANT_PATH,
     "/t/{tenant_id}/collect": TENANT_PATH,
@@ -101,6 +105,17 @@ ROUTES = {
     "/app/{tenant}/lead-setup": APP_TENANT,
     "/app/{tenant}/persons/{person_id}/lead": APP_TENANT,
     "/app/{tenant}/companies/{company_id}/lead": APP_TENANT,
+    "/app/{tenant}/selections": APP_TENANT,
+    "/app/{tenant}/selections/{selection_id}": APP_TENANT,
+    "/app/{tenant}/selections/{selection_id}/export": APP_TENANT,
+    "/app/{tenant}/selections/{selection_id}/rename": APP_TENANT,
+    "/app/{tenant}/selections/{selection_id}/delete": APP_TENANT,
+}
+# Pages a role may use only for what its user made (or as an admin): the world's selections
+# are the system's, so only the admin passes.
+OWNED = {
+    "/app/{tenant}/selections/{selection_id}/rename",
+    "/app/{tenant}/selections/{selection_id}/delete",
 }
 
 
@@ -140,6 +155,8 @@ class World:
     a_key: str = ""  # the key id of tenant-a's API key
     a_deal: str = ""
     b_deal: str = ""
+    a_selection: str = ""
+    b_selection: str = ""
 
 
 MARK_A, MARK_B = "marker-of-tenant-a", "marker-of-tenant-b"
@@ -186,6 +203,16 @@ def world(client, make_tenant, settings) -> World:
         )
         assert response.status_code == 201, response.text
         setattr(found, name, response.json()["id"])
+    # A selection of each tenant, named by its marker, finding its person.
+    for tenant, mark, name in ((a, MARK_A, "a_selection"), (b, MARK_B, "b_selection")):
+        selection_id = storage.transaction(
+            settings.db_path,
+            lambda conn, t=tenant, m=mark: selections.create(
+                conn, t.tenant_id, kind="persons", name=m, query={"q": m}, user_id=None,
+                at="2026-01-01T00:00:00.000Z",
+            ),
+        )  # fmt: skip
+        setattr(found, name, selection_id)
     return found
 
 
@@ -243,6 +270,40 @@ def test_company_routes(client, world, settings):
             response = _send(client, method, a_url, headers)
             assert response.status_code == 401, (method, path, name)
             assert MARK_A not in response.text
+
+
+def test_selection_routes(client, world, settings):
+    """A selection's rows with one's own key; another tenant's selection id is 404, no key
+    or a wrong one 401."""
+    cases = scoped(settings, SELECTION_BY_ID)
+    assert cases
+    for path, method in cases:
+        a_url = path.replace("{selection_id}", world.a_selection)
+        b_url = path.replace("{selection_id}", world.b_selection)
+        own = _send(client, method, a_url, world.a.auth)
+        assert own.status_code == 200 and MARK_A in own.text and MARK_B not in own.text
+        for url, auth in ((b_url, world.a.auth), (a_url, world.b.auth)):
+            response = _send(client, method, url, auth)
+            assert response.status_code == 404, (method, url, response.text)
+            assert MARK_A not in response.text and MARK_B not in response.text
+        for name, headers in KEYS.items():
+            response = _send(client, method, a_url, headers)
+            assert response.status_code == 401, (method, path, name)
+
+
+def test_app_selection_pages_with_another_tenants_id_are_404(client, app_world):
+    as_user(client, APP_USERS["admin"])
+    token = _token(client)
+    base = f"/app/{app_world.a.tenant_id}/selections/{app_world.b_selection}"
+    for suffix in ("", "/export"):
+        assert client.get(base + suffix).status_code == 404
+    for suffix in ("/rename", "/delete"):
+        data = {"csrf_token": token, "name": "taken over", "confirm": "delete"}
+        assert client.post(base + suffix, data=data).status_code == 404
+    items = client.get(
+        f"/api/v1/selections/{app_world.b_selection}/items", headers=app_world.b.auth
+    )
+    assert items.json()["selection"]["name"] == MARK_B
 
 
 def test_person_edit_with_another_tenants_id_changes_nothing(client, world):
@@ -478,6 +539,7 @@ def app_url(path: str, tenant_id: str, world: World) -> str:
         "company_id": world.a_company,
         "key_id": world.a_key,
         "deal_id": world.a_deal,
+        "selection_id": world.a_selection,
     }
     for name in re.findall(r"{(\w+)}", path):
         assert name in params, f"give tests/test_isolation.py's app_url a value for {{{name}}}"
@@ -539,7 +601,9 @@ def test_app_tenant_pages_check_the_role(client, app_world, settings):
         for path, method, allowed in cases:
             url = app_url(path, app_world.a.tenant_id, app_world)
             response = _app_send(client, method, url)
-            if role in allowed:
+            if path in OWNED and role != "admin":
+                assert response.status_code == 403, (role, method, url, response.status_code)
+            elif role in allowed:
                 # A post with nothing but the token may be refused as invalid (422), not more.
                 ok = response.status_code < 400 or (
                     method == "POST" and response.status_code == 422

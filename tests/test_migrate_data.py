@@ -17,7 +17,7 @@ from ingest.config import Settings
 from ingest.domain.links import build as build_link
 from ingest.ops.cli import main
 from ingest.ops.migrate_data import COPIED, NOT_COPIED
-from ingest.storage import admin, links
+from ingest.storage import admin, links, selections
 from ingest.storage.sightings import note_sightings
 
 from .conftest import BASE_URL, Tenant, count, touch_json
@@ -126,6 +126,10 @@ def source(tmp_path, clock) -> Iterator[tuple[TestClient, dict[str, Tenant]]]:
             link = build_link("https://www.acme.example/offer", values)
             links.save_link(conn, "acme", link, "marketer@acme.example")
             links.create_campaign(conn, "acme", "Autumn «launch»", ["q3"])
+            selections.create(
+                conn, "acme", kind="persons", name="Open «leads»",
+                query={"lead_status": "sts_open"}, user_id=None, at="2026-11-23T09:00:00.000Z",
+            )  # fmt: skip
 
         storage.transaction(db_path, campaign)
         # The sites that loaded utm.js (noted in memory, written by the app now and then).

@@ -334,6 +334,13 @@ def test_summaries_from_the_store(settings, acme):
         "company",
         "first_touch",
         "lead_creation",
+        "lead_status",
+        "lead_status_id",
+        "category",
+        "category_id",
+        "category_group",
+        "category_group_id",
+        "owner",
     }
 
 

@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from ingest.api.deals_schema import DEAL_SCHEMAS, STAGE
+from ingest.api.queries import LEAD_VALUE_MAX
 from ingest.domain.channels import CHANNELS
 from ingest.domain.submissions import LEAD_VIA
 from ingest.domain.touch import CLICK_IDS, MAX_URL, MAX_VALUE, UTM_KEYS
@@ -352,6 +353,33 @@ SUMMARY_TOUCH: Schema = {
     ]
 }
 
+# The lists' lead fields: names as they are now, ids for filters that survive a rename.
+_LEAD_SUMMARY: Schema = {
+    "category": NULLABLE_STRING,
+    "category_id": NULLABLE_STRING,
+    "category_group": NULLABLE_STRING,
+    "category_group_id": NULLABLE_STRING,
+    "owner": {"type": ["string", "null"], "description": "The owner's email."},
+}
+SELECTION: Schema = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "string"},
+        "kind": {"type": "string", "enum": ["persons", "companies"]},
+        "name": {"type": "string"},
+        "query": {
+            "type": "object",
+            "description": "The app list's query parameters (ids of statuses, categories "
+            "and groups; `(none)` for none; `owner=me`).",
+            "additionalProperties": {"type": "string"},
+        },
+        "created_by": {"type": ["string", "null"], "description": "Its creator's email."},
+        "created_at": {"type": "string"},
+        "updated_at": {"type": "string"},
+    },
+    "required": ["id", "kind", "name", "query", "created_by", "created_at", "updated_at"],
+    "additionalProperties": False,
+}
 PERSON_SUMMARY: Schema = {
     "type": "object",
     "properties": {
@@ -373,6 +401,9 @@ PERSON_SUMMARY: Schema = {
         },
         "first_touch": SUMMARY_TOUCH,
         "lead_creation": SUMMARY_TOUCH,
+        "lead_status": NULLABLE_STRING,
+        "lead_status_id": NULLABLE_STRING,
+        **_LEAD_SUMMARY,
     },
     "required": [
         "id",
@@ -396,7 +427,7 @@ _COMPANY_COMMON: Schema = {
 
 COMPANY_SUMMARY: Schema = {
     "type": "object",
-    "properties": {**_COMPANY_COMMON, "source": SUMMARY_TOUCH},
+    "properties": {**_COMPANY_COMMON, "source": SUMMARY_TOUCH, **_LEAD_SUMMARY},
     "required": ["id", "name", "created_at", "source", "persons_count"],
     "additionalProperties": False,
 }
@@ -583,7 +614,7 @@ def sort_param(sorts: dict[str, str], default: str) -> Schema:
         "name": "sort",
         "in": "query",
         "description": "The column to sort by; `-` in front for descending. Ties are ordered "
-        "by id.",
+        "by id." + SORT_ORDER_NOTE,
         "schema": {
             "type": "string",
             "enum": [s for name in sorts for s in (name, f"-{name}")],
@@ -604,6 +635,30 @@ LIMIT_PARAM: Schema = {
     "in": "query",
     "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 50},
 }
+
+
+_NONE = " Empty or `(none)`: those without one. An unknown name is 400."
+LEAD_PARAMS: tuple[Schema, ...] = (
+    query_param("lead_status", "A lead status's name (any case) or id." + _NONE, LEAD_VALUE_MAX),
+    query_param(
+        "category", "The company's category: a name (any case) or id." + _NONE, LEAD_VALUE_MAX
+    ),
+    query_param(
+        "category_group",
+        "The company's category group: a name (any case) or id." + _NONE,
+        LEAD_VALUE_MAX,
+    ),
+    query_param(
+        "owner",
+        "The owner's email (any case); empty or `(none)`: without an owner.",
+        LEAD_VALUE_MAX,
+    ),
+)
+SORT_ORDER_NOTE = (
+    " `lead_status`, `category`, `category_group` and `owner` follow the configured order "
+    "(the statuses' positions; groups, then their categories; owners by email), those "
+    "without one last."
+)
 
 
 def page_of(item: str) -> Schema:
@@ -638,6 +693,7 @@ PATHS: dict[str, dict[str, Schema]] = {
                 query_param("form", "Persons with a submission on this form (its id).", 64),
                 date_param("created_from", "Created on or after this day (UTC)."),
                 date_param("created_to", "Created on or before this day (UTC)."),
+                *LEAD_PARAMS,
                 sort_param(PERSON_SORTS, "-created_at"),
                 CURSOR_PARAM,
                 LIMIT_PARAM,
@@ -741,6 +797,7 @@ PATHS: dict[str, dict[str, Schema]] = {
             tag="companies",
             parameters=(
                 query_param("q", "Text in the name (case and spaces folded).", SEARCH_MAX),
+                *LEAD_PARAMS[1:],
                 sort_param(COMPANY_SORTS, "name"),
                 CURSOR_PARAM,
                 LIMIT_PARAM,
@@ -1006,6 +1063,68 @@ DEAL_PATHS: dict[str, dict[str, Schema]] = {
             errors=(401,),
         )
     },
+    "/api/v1/selections": {
+        "get": operation(
+            "The tenant's selections (saved searches of the app's persons and companies "
+            "lists), by name",
+            tag="selections",
+            security=BEARER,
+            ok=(
+                200,
+                json_ok(
+                    "The selections.",
+                    {
+                        "type": "object",
+                        "properties": {"items": {"type": "array", "items": SELECTION}},
+                        "required": ["items"],
+                        "additionalProperties": False,
+                    },
+                    no_store=True,
+                ),
+            ),
+            errors=(401,),
+        )
+    },
+    "/api/v1/selections/{selection_id}/items": {
+        "get": operation(
+            "A page of what a selection finds now (its query is run again): persons as "
+            "`/api/v1/persons` answers them, or companies as `/api/v1/companies`; "
+            "`owner=me` in its query is its creator",
+            tag="selections",
+            parameters=(
+                path_param("selection_id", "The selection's id."),
+                CURSOR_PARAM,
+                LIMIT_PARAM,
+            ),
+            security=BEARER,
+            ok=(
+                200,
+                json_ok(
+                    "A page of the selection.",
+                    {
+                        "type": "object",
+                        "properties": {
+                            "selection": SELECTION,
+                            "items": {
+                                "type": "array",
+                                "items": {
+                                    "anyOf": [
+                                        {"$ref": "#/components/schemas/Person"},
+                                        {"$ref": "#/components/schemas/CompanySummary"},
+                                    ]
+                                },
+                            },
+                            "next_cursor": {"type": ["string", "null"]},
+                        },
+                        "required": ["selection", "items", "next_cursor"],
+                        "additionalProperties": False,
+                    },
+                    no_store=True,
+                ),
+            ),
+            errors=(400, 401, 404),
+        )
+    },
 }
 PATHS.update(DEAL_PATHS)
 
@@ -1060,6 +1179,11 @@ UNDOCUMENTED: dict[str, str] = {
     "/app/{tenant}/lead-setup": "the app: categories, groups and lead statuses (HTML, posts)",
     "/app/{tenant}/persons/{person_id}/lead": "the app: a person's lead status and owner (post)",
     "/app/{tenant}/companies/{company_id}/lead": "the app: a company's category and owner (post)",
+    "/app/{tenant}/selections": "the app: selections, and saving one (HTML, a form post)",
+    "/app/{tenant}/selections/{selection_id}": "the app: a selection opened (303 to its list)",
+    "/app/{tenant}/selections/{selection_id}/export": "the app: a selection as CSV",
+    "/app/{tenant}/selections/{selection_id}/rename": "the app: rename a selection (post)",
+    "/app/{tenant}/selections/{selection_id}/delete": "the app: delete a selection (post)",
 }
 
 

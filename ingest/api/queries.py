@@ -13,6 +13,7 @@ from ingest.domain.channels import CHANNELS
 from ingest.domain.touch import MAX_VALUE
 from ingest.domain.validation import EMAIL_MAX
 from ingest.errors import BadRequest
+from ingest.storage.lead_lists import COMPANY_LEAD_FILTERS, NONE, PERSON_LEAD_FILTERS
 from ingest.storage.people import (
     CHANNEL_FILTERS,
     MAX_PAGE,
@@ -25,6 +26,8 @@ from ingest.storage.people import (
 DEFAULT_LIMIT = 50
 CURSOR_MAX = 2000
 ID_MAX = 64
+LEAD_VALUE_MAX = 320  # a status, category or group name (100) or id, or an owner's email
+ME = "me"  # the app's owner=me: the signed-in user
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -72,6 +75,7 @@ def person_query(params: Mapping[str, str]) -> PersonQuery:
         q=_text(params, "q", SEARCH_MAX) or None,
         email=_text(params, "email", EMAIL_MAX),
         filters=filters,
+        lead=_lead(params, PERSON_LEAD_FILTERS),
         form_id=_text(params, "form", ID_MAX) or None,
         created_from=_date(params, "created_from"),
         created_to=_date(params, "created_to"),
@@ -84,7 +88,52 @@ def person_query(params: Mapping[str, str]) -> PersonQuery:
 def company_query(params: Mapping[str, str]) -> CompanyQuery:
     return CompanyQuery(
         q=_text(params, "q", SEARCH_MAX) or None,
+        lead=_lead(params, COMPANY_LEAD_FILTERS),
         sort=params.get("sort", "name"),
         cursor=_text(params, "cursor", CURSOR_MAX) or None,
         limit=limit(params),
     )
+
+
+def _lead(params: Mapping[str, str], names: tuple[str, ...]) -> dict[str, str]:
+    """The lead filters: a status, category or group by name or id, an owner by email; ''
+    (or ``(none)``) for "without one"."""
+    found = {}
+    for name in names:
+        value = _text(params, name, LEAD_VALUE_MAX)
+        if value is not None:
+            found[name] = value
+    return found
+
+
+def app_params(params: Mapping[str, str], me: str | None) -> dict[str, str]:
+    """The app's list parameters as the API's: a blank box of a filter form is no filter,
+    ``(none)`` asks for rows without one, and ``owner=me`` is the email ``me`` (the
+    signed-in user's; for a selection read through the API, its creator's)."""
+    found = {}
+    for name, value in params.items():
+        if value == "":
+            continue
+        if value == NONE:
+            value = ""
+        elif name == "owner" and value == ME:
+            if me is None:
+                raise BadRequest("owner=me needs a user; name the owner's email.")
+            value = me
+        found[name] = value
+    return found
+
+
+def app_person_query(params: Mapping[str, str], me: str | None) -> PersonQuery:
+    """The People page's (and a saved selection's) query: ``app_params``; grouped
+    (``group``), it is sorted by the group (``-`` kept: the groups last first), whatever
+    other sort the form's menu sends."""
+    found = app_params(params, me)
+    group = found.get("group")
+    if group and found.get("sort", "").lstrip("-") != group:
+        found["sort"] = group
+    return person_query(found)
+
+
+def app_company_query(params: Mapping[str, str], me: str | None) -> CompanyQuery:
+    return company_query(app_params(params, me))

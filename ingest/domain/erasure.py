@@ -81,6 +81,12 @@ NO_PERSONAL_DATA = {
     "category_groups": "the customer's names for groups of company categories",
     "categories": "the customer's names for company categories",
     "lead_statuses": "the customer's names for lead statuses",
+    # A selection is a saved search: list parameters (statuses, categories, owners, sources,
+    # dates) and who saved it, never a row of a person. Its free text (q) is what a user of
+    # the customer typed, and the app saves no exact-email filter; if a user typed a lead's
+    # address into the search, that text is the customer's staff's (as a bookmarked address
+    # would be): an erasure neither finds nor rewrites it, and an admin deletes the selection.
+    "selections": "saved list searches (filters and free text) and who made them",
 }
 
 # JSON text columns, returned as JSON values in an export.

@@ -49,6 +49,10 @@ COLUMNS = (
     "lead_creation_campaign",
     "lead_creation_channel",
     "lead_creation_at",
+    "lead_status",
+    "owner",
+    "category",
+    "category_group",
 )
 
 
@@ -79,6 +83,10 @@ def row(person: dict[str, Any]) -> list[str]:
         lc.get("campaign"),
         lc.get("channel"),
         lc.get("at"),
+        person["lead_status"],
+        person["owner"],
+        person["category"],
+        person["category_group"],
     )
     return [neutralise(v) for v in values]
 

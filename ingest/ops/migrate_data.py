@@ -56,6 +56,8 @@ COPIED = (
     "pipeline_stages",
     "deals",
     "deal_history",
+    # created_by names a user of the source (see users): "a former user" on the target.
+    "selections",
 )
 
 NOT_COPIED = {

@@ -25,7 +25,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from ingest.domain.validation import company_key
-from ingest.storage import Connection
+from ingest.storage import Connection, lead_lists
 from ingest.storage.reads import StoreError, get_person, get_touch
 
 MAX_PAGE = 200
@@ -44,6 +44,8 @@ PERSON_SORTS = {
     "lead_creation_medium": "lc_medium",
     "lead_creation_campaign": "lc_campaign",
     "lead_creation_channel": "lc_channel",
+    # Sorted by segments in the configured order (``lead_lists.py``); no column of their own.
+    **{name: name for name in lead_lists.PERSON_SEGMENT_SORTS},
 }
 # Filter name -> the person column it must equal ('' matches persons without that touch).
 # Each column has an index (tenant_id, column, created_at, person_id) besides its sort's
@@ -63,7 +65,11 @@ PERSON_FILTERS = {
     "lead_creation_channel": "lc_channel",
 }
 CHANNEL_FILTERS = ("first_touch_channel", "lead_creation_channel")
-COMPANY_SORTS = {"name": "name_key", "created_at": "created_at"}
+COMPANY_SORTS = {
+    "name": "name_key",
+    "created_at": "created_at",
+    **{name: name for name in lead_lists.COMPANY_SEGMENT_SORTS},
+}
 SEARCH_MAX = 200
 
 
@@ -76,6 +82,8 @@ class PersonQuery:
     q: str | None = None  # free text: email, name or company
     email: str | None = None  # one exact address (any case)
     filters: dict[str, str] = field(default_factory=dict)  # PERSON_FILTERS name -> value
+    # lead_lists.PERSON_LEAD_FILTERS name -> a name or id (an owner's email); '' for none
+    lead: dict[str, str] = field(default_factory=dict)
     form_id: str | None = None  # persons with a submission on this form
     created_from: date | None = None  # inclusive, UTC days
     created_to: date | None = None  # inclusive
@@ -87,6 +95,7 @@ class PersonQuery:
 @dataclass(frozen=True)
 class CompanyQuery:
     q: str | None = None
+    lead: dict[str, str] = field(default_factory=dict)  # lead_lists.COMPANY_LEAD_FILTERS
     sort: str = "name"
     cursor: str | None = None
     limit: int = 50
@@ -174,6 +183,13 @@ _PERSON_COLUMNS = ", ".join(
         *(f"lc.{k} AS lc_{k}" for k in _SUMMARY_TOUCH),
         "p.ft_channel",
         "p.lc_channel",
+        "p.lead_status_id",
+        "ls.name AS lead_status",
+        "c.category_id",
+        "lk.name AS category",
+        "lk.group_id AS category_group_id",
+        "lg.name AS category_group",
+        "ou.email AS owner",
     )
 )
 _PERSON_JOINS = (
@@ -181,6 +197,11 @@ _PERSON_JOINS = (
     " LEFT JOIN touches ft ON ft.tenant_id = p.tenant_id AND ft.touch_id = p.first_touch_id"
     " LEFT JOIN touches lc ON lc.tenant_id = p.tenant_id"
     " AND lc.touch_id = p.lead_creation_touch_id"
+    " LEFT JOIN lead_statuses ls ON ls.tenant_id = p.tenant_id"
+    " AND ls.status_id = p.lead_status_id"
+    " LEFT JOIN categories lk ON lk.tenant_id = c.tenant_id AND lk.category_id = c.category_id"
+    " LEFT JOIN category_groups lg ON lg.tenant_id = lk.tenant_id AND lg.group_id = lk.group_id"
+    " LEFT JOIN users ou ON ou.user_id = p.owner_id"
 )
 
 
@@ -224,7 +245,9 @@ def search_persons(
     largest page (the CSV export reads bigger pages than clients may ask for)."""
     _check_limit(query.limit, bound)
     column, descending = parse_sort(query.sort, PERSON_SORTS)
-    where, params = person_where(tenant_id, query)
+    where, params = person_selection(conn, tenant_id, query)
+    if column in lead_lists.PERSON_SEGMENT_SORTS:
+        return _segmented_persons(conn, tenant_id, query, column, descending, where, params)
     keyset, keyset_params, order = _keyset(
         "p", column, "person_id", descending, query.cursor, query.sort
     )
@@ -256,7 +279,58 @@ def person_summary(row: Any) -> dict[str, Any]:
         ),
         "first_touch": _summary_touch(row, "ft", row["first_touch_id"]),
         "lead_creation": _summary_touch(row, "lc", row["lead_creation_touch_id"]),
+        "lead_status": row["lead_status"],
+        "lead_status_id": row["lead_status_id"],
+        "category": row["category"],
+        "category_id": row["category_id"],
+        "category_group": row["category_group"],
+        "category_group_id": row["category_group_id"],
+        "owner": row["owner"],
     }
+
+
+def person_selection(conn: Connection, tenant_id: str, query: PersonQuery) -> tuple[str, list[Any]]:
+    """``person_where`` with the lead filters, which read the tenant's lead setup."""
+    where, params = person_where(tenant_id, query)
+    if not query.lead:
+        return where, params
+    extra, extra_params = lead_lists.person_conditions(conn, tenant_id, query.lead)
+    return " AND ".join([where, *extra]), [*params, *extra_params]
+
+
+def _segmented_persons(
+    conn: Connection,
+    tenant_id: str,
+    query: PersonQuery,
+    sort: str,
+    descending: bool,
+    where: str,
+    params: list[Any],
+) -> Page:
+    """A page sorted by lead status, category, group or owner (``lead_lists.walk``)."""
+    after = decode_cursor(query.cursor, query.sort) if query.cursor else None
+    found = lead_lists.walk(
+        conn, tenant_id, kind="persons", sort=sort, descending=descending, where=where,
+        params=params, after=after, count=query.limit + 1,
+    )  # fmt: skip
+    if not found:
+        return Page([], None)
+    rows = conn.execute(
+        f"SELECT {_PERSON_COLUMNS} FROM persons p{_PERSON_JOINS}"
+        f" WHERE p.tenant_id = ? AND p.person_id IN ({', '.join('?' for _ in found)})",
+        (tenant_id, *(person_id for person_id, _ in found)),
+    ).fetchall()
+    by_id = {row["person_id"]: dict(zip(row.keys(), row, strict=True)) for row in rows}
+    ordered = [by_id[i] | {"sort_value": key} for i, key in found if i in by_id]
+    return _page(ordered, query.limit, query.sort, "person_id", person_summary)
+
+
+def person_groups(
+    conn: Connection, tenant_id: str, query: PersonQuery, by: str
+) -> list[lead_lists.GroupCount]:
+    """The selection's persons counted by lead status, category or category group."""
+    where, params = person_selection(conn, tenant_id, query)
+    return lead_lists.person_groups(conn, tenant_id, by, where, params)
 
 
 def _summary_touch(row: Any, prefix: str, touch_id: str | None) -> dict[str, Any] | None:
@@ -282,11 +356,33 @@ def _company_select(extra: str = "") -> str:
     return (
         "SELECT c.company_id, c.name, c.created_at, c.source_touch_id,"
         " t.source, t.medium, t.campaign, t.at,"
+        " c.category_id, lk.name AS category, lk.group_id AS category_group_id,"
+        " lg.name AS category_group, ou.email AS owner,"
         " (SELECT COUNT(*) FROM persons p WHERE p.tenant_id = c.tenant_id"
         f" AND p.company_id = c.company_id) AS persons{extra}"
         " FROM companies c LEFT JOIN touches t ON t.tenant_id = c.tenant_id"
         " AND t.touch_id = c.source_touch_id"
+        " LEFT JOIN categories lk ON lk.tenant_id = c.tenant_id AND lk.category_id = c.category_id"
+        " LEFT JOIN category_groups lg ON lg.tenant_id = lk.tenant_id AND lg.group_id = lk.group_id"
+        " LEFT JOIN users ou ON ou.user_id = c.owner_id"
     )
+
+
+def company_selection(
+    conn: Connection, tenant_id: str, query: CompanyQuery
+) -> tuple[str, list[Any]]:
+    """The WHERE clause of a selection of companies (without the keyset), and its params."""
+    where, params = "c.tenant_id = ?", [tenant_id]
+    if query.q:
+        if len(query.q) > SEARCH_MAX:
+            raise BadQuery(f"q can be at most {SEARCH_MAX} characters.")
+        where += " AND c.name_key LIKE ? ESCAPE '\\'"
+        params.append(like_pattern(company_key(query.q)))
+    if query.lead:
+        extra, extra_params = lead_lists.company_conditions(conn, tenant_id, query.lead)
+        where = " AND ".join([where, *extra])
+        params += extra_params
+    return where, params
 
 
 def search_companies(conn: Connection, tenant_id: str, query: CompanyQuery) -> Page:
@@ -294,12 +390,9 @@ def search_companies(conn: Connection, tenant_id: str, query: CompanyQuery) -> P
     are matched), by name or creation."""
     _check_limit(query.limit)
     column, descending = parse_sort(query.sort, COMPANY_SORTS)
-    where, params = "c.tenant_id = ?", [tenant_id]
-    if query.q:
-        if len(query.q) > SEARCH_MAX:
-            raise BadQuery(f"q can be at most {SEARCH_MAX} characters.")
-        where += " AND c.name_key LIKE ? ESCAPE '\\'"
-        params.append(like_pattern(company_key(query.q)))
+    where, params = company_selection(conn, tenant_id, query)
+    if column in lead_lists.COMPANY_SEGMENT_SORTS:
+        return _segmented_companies(conn, tenant_id, query, column, descending, where, params)
     keyset, keyset_params, order = _keyset(
         "c", column, "company_id", descending, query.cursor, query.sort
     )
@@ -322,7 +415,38 @@ def _company_summary(row: Any) -> dict[str, Any]:
             else None
         ),
         "persons_count": row["persons"],
+        "category": row["category"],
+        "category_id": row["category_id"],
+        "category_group": row["category_group"],
+        "category_group_id": row["category_group_id"],
+        "owner": row["owner"],
     }
+
+
+def _segmented_companies(
+    conn: Connection,
+    tenant_id: str,
+    query: CompanyQuery,
+    sort: str,
+    descending: bool,
+    where: str,
+    params: list[Any],
+) -> Page:
+    after = decode_cursor(query.cursor, query.sort) if query.cursor else None
+    found = lead_lists.walk(
+        conn, tenant_id, kind="companies", sort=sort, descending=descending, where=where,
+        params=params, after=after, count=query.limit + 1,
+    )  # fmt: skip
+    if not found:
+        return Page([], None)
+    rows = conn.execute(
+        f"{_company_select()} WHERE c.tenant_id = ?"
+        f" AND c.company_id IN ({', '.join('?' for _ in found)})",
+        (tenant_id, *(company_id for company_id, _ in found)),
+    ).fetchall()
+    by_id = {row["company_id"]: dict(zip(row.keys(), row, strict=True)) for row in rows}
+    ordered = [by_id[i] | {"sort_value": key} for i, key in found if i in by_id]
+    return _page(ordered, query.limit, query.sort, "company_id", _company_summary)
 
 
 COMPANY_PERSONS_SHOWN = 100

@@ -3,20 +3,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from starlette.requests import Request
 from starlette.responses import Response
 
 from ingest.api import queries
 from ingest.errors import BadRequest, NotFound
+from ingest.storage import lead_lists, people
 from ingest.storage import leads as lead_store
-from ingest.storage import people
 from ingest.webapp import leads
 from ingest.webapp.access import Member
-from ingest.webapp.persons import NO_STORE, deals_of_card, href, sort_columns
+from ingest.webapp.persons import NO_STORE, deals_of_card, href, lead_choices, sort_columns
 from ingest.webapp.render import render
 
-COLUMNS = (("name", "Company"), ("created_at", "Created"))
-PARAMS = ("q", "sort", "limit")
+COLUMNS = (
+    ("name", "Company"),
+    ("category", "Category"),
+    ("owner", "Owner"),
+    ("created_at", "Created"),
+)
+PARAMS = ("q", *lead_lists.COMPANY_LEAD_FILTERS, "sort", "limit")
 
 
 def _kept(request: Request, **changes: str | None) -> dict[str, str]:
@@ -29,24 +36,33 @@ def _kept(request: Request, **changes: str | None) -> dict[str, str]:
     return params
 
 
+def company_query(params: Mapping[str, str], me: str | None) -> people.CompanyQuery:
+    return queries.app_company_query(params, me)
+
+
 async def companies_list(request: Request, member: Member) -> Response:
-    query = queries.company_query(request.query_params)
+    query = company_query(request.query_params, member.user.email)
     try:
         page = await request.state.db.read(people.search_companies, member.tenant_id, query)
     except people.BadQuery as error:
         raise BadRequest(str(error)) from None
     path = member.url("companies")
+    choices = await lead_choices(request, member)
     return render(
         request,
         "app/companies.html",
         {
             "page": page,
             "q": request.query_params.get("q", ""),
+            "values": _kept(request),
+            "lead_filters": [(name, *choices[name]) for name in lead_lists.COMPANY_LEAD_FILTERS],
             "sort": query.sort,
             "columns": sort_columns(request, path, query.sort, COLUMNS, _kept),
+            "filtered": bool(_kept(request, sort=None, limit=None)),
             "next_href": (
                 href(path, _kept(request, cursor=page.next_cursor)) if page.next_cursor else None
             ),
+            "saved": _kept(request, limit=None),
         },
         viewer=member,
         headers=NO_STORE,

@@ -8,6 +8,7 @@ page can be bookmarked and its CSV is the same query at ``persons.csv``.
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
@@ -24,7 +25,7 @@ from ingest.domain import persons as domain
 from ingest.domain.accounts import ADMIN
 from ingest.domain.channels import CHANNELS
 from ingest.errors import BadRequest, NotFound, Unavailable, ValidationFailed
-from ingest.storage import WriterClosed, people
+from ingest.storage import WriterClosed, lead_lists, lead_setup, people
 from ingest.storage import leads as lead_store
 from ingest.webapp import access, leads
 from ingest.webapp.access import Member
@@ -35,6 +36,8 @@ NO_STORE = {"Cache-Control": "no-store"}
 LIST_PARAMS = (
     "q",
     *people.PERSON_FILTERS,
+    *lead_lists.PERSON_LEAD_FILTERS,
+    "group",
     "form",
     "created_from",
     "created_to",
@@ -63,7 +66,16 @@ COLUMNS = (  # (sort name, header) of the table
     ("first_touch_channel", "First-touch channel"),
     ("lead_creation_source", "Lead creation"),
     ("lead_creation_channel", "Lead-creation channel"),
+    ("lead_status", "Lead status"),
+    ("category", "Category"),
+    ("owner", "Owner"),
     ("created_at", "Created"),
+)
+GROUPINGS = (
+    ("", "No grouping"),
+    ("lead_status", "Lead status"),
+    ("category", "Category"),
+    ("category_group", "Category group"),
 )
 # The filter form's sort menu (the column headers are hidden on a phone).
 SORT_CHOICES = (
@@ -76,6 +88,11 @@ SORT_CHOICES = (
     ("first_touch_channel", "First-touch channel"),
     ("lead_creation_source", "Lead-creation source"),
     ("lead_creation_channel", "Lead-creation channel"),
+    ("lead_status", "Lead status (in its order)"),
+    ("-lead_status", "Lead status, last first"),
+    ("category", "Category"),
+    ("category_group", "Category group"),
+    ("owner", "Owner"),
 )
 FLASH = "people_flash"
 ERASERS = (ADMIN,)  # export and erase: privacy requests are the administrator's
@@ -124,19 +141,50 @@ def pop_flash(request: Request) -> str | None:
     return request.session.pop(FLASH, None)
 
 
-def person_query(request: Request) -> people.PersonQuery:
-    """The list's query; a blank box of the filter form is no filter (in the API, a blank
-    filter asks for persons without that value)."""
-    return queries.person_query({k: v for k, v in request.query_params.items() if v != ""})
+def person_query(params: Mapping[str, str], me: str | None) -> people.PersonQuery:
+    """The list's query: a blank box of the filter form is no filter, ``owner=me`` the
+    signed-in user (``queries.app_params``)."""
+    return queries.app_person_query(params, me)
+
+
+def grouping(params: Mapping[str, str]) -> str:
+    by = params.get("group", "")
+    if by and by not in lead_lists.GROUPINGS:
+        raise BadRequest(f"group must be one of {', '.join(lead_lists.GROUPINGS)}.")
+    return by
+
+
+async def lead_choices(request: Request, member: Member) -> dict[str, tuple[str, tuple]]:
+    """The lead filters' menus, parameter -> (label, choices), ids as values so that a saved
+    selection survives a rename; "None" is ``(none)``."""
+    lead = await request.state.db.read(lead_setup.setup, member.tenant_id)
+    owners = await request.state.db.read(lead_store.members, member.tenant_id)
+    anyone, none = ("", "Any"), (lead_lists.NONE, "None")
+
+    def menu(label: str, items: Any) -> tuple[str, tuple]:
+        return label, (anyone, *items, none)
+
+    return {
+        "lead_status": menu("Lead status", ((s.status_id, s.name) for s in lead.statuses)),
+        "category": menu("Category", ((c.category_id, c.name) for c in lead.categories)),
+        "category_group": menu("Category group", ((g.group_id, g.name) for g in lead.groups)),
+        "owner": menu("Owner", ((queries.ME, "Me"), *((e, e) for _, e in owners))),
+    }
 
 
 async def persons_list(request: Request, member: Member) -> Response:
-    query = person_query(request)
+    params = request.query_params
+    query = person_query(params, member.user.email)
+    by = grouping(params)
+    db = request.state.db
     try:
-        page = await request.state.db.read(people.search_persons, member.tenant_id, query)
+        page = await db.read(people.search_persons, member.tenant_id, query)
+        groups = await db.read(people.person_groups, member.tenant_id, query, by) if by else []
     except people.BadQuery as error:
         raise BadRequest(str(error)) from None
     path = member.url("persons")
+    choices = await lead_choices(request, member)
+    mine = params.get("owner") == queries.ME
     return render(
         request,
         "app/persons.html",
@@ -144,15 +192,29 @@ async def persons_list(request: Request, member: Member) -> Response:
             "page": page,
             "values": kept(request),
             "filters": FILTER_FIELDS,
-            "columns": sort_columns(request, path, query.sort, COLUMNS),
+            "lead_filters": [(name, *choices[name]) for name in lead_lists.PERSON_LEAD_FILTERS],
+            # Grouped, the list goes by the group: a header's sort ungroups it.
+            "columns": sort_columns(request, path, query.sort, COLUMNS, ungrouped if by else kept),
             "sort": query.sort,
             "sorts": SORT_CHOICES,
-            "filtered": bool(kept(request, sort=None, limit=None)),
-            "filters_open": bool(kept(request, q=None, sort=None, limit=None)),
+            "groupings": GROUPINGS,
+            "group_by": by,
+            "groups": [(g, group_href(request, path, by, g.key)) for g in groups],
+            # Headings inside the table when it is sorted by the grouping.
+            "group_rows": {g.key: g for g in groups} if query.sort.lstrip("-") == by else None,
+            "my_leads": mine,
+            "my_leads_href": href(
+                path, kept(request, owner=None if mine else queries.ME, cursor=None)
+            ),
+            "filtered": bool(kept(request, sort=None, limit=None, group=None)),
+            "filters_open": bool(
+                kept(request, q=None, sort=None, limit=None, group=None, owner=None)
+            ),
             "next_href": (
                 href(path, kept(request, cursor=page.next_cursor)) if page.next_cursor else None
             ),
             "csv_href": href(member.url("persons.csv"), kept(request, limit=None)),
+            "saved": kept(request, limit=None),
             "flash": pop_flash(request),
         },
         viewer=member,
@@ -160,15 +222,33 @@ async def persons_list(request: Request, member: Member) -> Response:
     )
 
 
+def ungrouped(request: Request, **changes: str | None) -> dict[str, str]:
+    return kept(request, group=None, **changes)
+
+
+def group_href(request: Request, path: str, by: str, key: str, keep: Any = kept) -> str:
+    """The list filtered to one group (``(none)`` for those without one)."""
+    return href(
+        path, keep(request, group=None, cursor=None, sort=None, **{by: key or lead_lists.NONE})
+    )
+
+
 async def persons_csv_export(request: Request, member: Member) -> Response:
-    query = person_query(request)
+    query = person_query(request.query_params, member.user.email)
+    return await csv_response(request, member.tenant_id, query, f"persons-{member.tenant_id}")
+
+
+async def csv_response(
+    request: Request, tenant_id: str, query: people.PersonQuery, stem: str
+) -> Response:
+    """The selection's persons as a CSV download (``persons_csv``)."""
     try:  # a bad sort or filter is a page of its own, not a broken download
-        await request.state.db.read(people.search_persons, member.tenant_id, _one_row(query))
+        await request.state.db.read(people.search_persons, tenant_id, _one_row(query))
     except people.BadQuery as error:
         raise BadRequest(str(error)) from None
-    name = f"persons-{member.tenant_id}-{date.today().isoformat()}.csv"
+    name = f"{stem}-{date.today().isoformat()}.csv"
     return StreamingResponse(
-        persons_csv.stream(request.state.db, member.tenant_id, query),
+        persons_csv.stream(request.state.db, tenant_id, query),
         media_type=persons_csv.MEDIA_TYPE,
         headers={**NO_STORE, "Content-Disposition": f'attachment; filename="{name}"'},
     )

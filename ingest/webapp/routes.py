@@ -33,6 +33,7 @@ from ingest.webapp import (
     pages,
     persons,
     pipeline,
+    selections,
     settings,
     static,
     users,
@@ -129,6 +130,19 @@ PAGES: tuple[Page, ...] = (
         "Companies with their source, persons and submissions.",
     ),
     Page("companies/{company_id}", companies.company_card, EVERYONE),
+    # Selections are shared in the tenant; their maker or an admin changes them (the handler).
+    Page(
+        "selections",
+        selections.index,
+        EVERYONE,
+        "Selections",
+        "Saved searches of persons and companies, shared, opened as the list, exported as CSV.",
+        methods=("GET", "POST"),
+    ),
+    Page("selections/{selection_id}", selections.open_selection, EVERYONE),
+    Page("selections/{selection_id}/export", selections.export, EVERYONE),
+    Page("selections/{selection_id}/rename", selections.rename, EVERYONE, methods=("POST",)),
+    Page("selections/{selection_id}/delete", selections.delete, EVERYONE, methods=("POST",)),
     # Deals: sales and admins work them, marketers read them (sales by source).
     Page(
         "deals",
