@@ -57,6 +57,9 @@ NOT_COPIED = {
     "memberships": "they name users, which are not copied (see users)",
     "service_secrets": "the target's own (a copied session key would let one database's"
     " sessions into the other)",
+    "person_search": "an index of persons.search_key, not data: a SQLite target's triggers"
+    " fill it as persons are written, a PostgreSQL target has a pg_trgm index on persons"
+    " instead (migration 0014)",
 }
 
 BATCH = 1000  # rows per executemany
