@@ -14,9 +14,10 @@ import pytest
 from ingest import storage
 from ingest.domain.erasure import DERIVED_TABLES, NO_PERSONAL_DATA, PERSONAL_TABLES
 from ingest.ops.cli import main
+from ingest.storage import search_index
 from ingest.storage.dialect import SQLITE_ONLY_TABLES
 
-from .conftest import Tenant, person, touch_json
+from .conftest import Tenant, index_search, person, touch_json
 from .test_collect import FACEBOOK, LINKEDIN, PAGE, beacon
 
 # Values only the erased person has, to look for everywhere afterwards.
@@ -225,7 +226,21 @@ def test_erase_leaves_no_trace_and_takes_nothing_else(client, journey):
     assert response.status_code == 404
 
 
-def test_erasure_takes_the_person_out_of_the_search(client, journey):
+@pytest.mark.parametrize("indexed", ["none", "all", "changed"])
+def test_erasure_takes_the_person_out_of_the_search(client, journey, indexed):
+    """Whether the person is not in SQLite's search index yet, in it, or in it with a text
+    they have since changed."""
+    db_path = journey.tenant.db_path
+    if indexed != "none":
+        index_search(db_path)
+    if indexed == "changed":
+        response = client.patch(
+            f"/api/v1/persons/{journey.person_id}",
+            json={"last_name": LAST + "x"},
+            headers=journey.tenant.auth,
+        )
+        assert response.status_code == 200, response.text
+
     def found(q: str) -> list[str]:
         response = client.get("/api/v1/persons", params={"q": q}, headers=journey.tenant.auth)
         assert response.status_code == 200, response.text
@@ -237,12 +252,14 @@ def test_erasure_takes_the_person_out_of_the_search(client, journey):
     erase(client, journey)
     assert found(FIRST.lower()) == found(LAST) == found("ingrid.erased") == []
     assert journey.person_id not in found("in")
-    if storage.dialect_of(journey.tenant.db_path) == storage.SQLITE:
-        with storage.connect(journey.tenant.db_path, tuples=True) as conn:
+    if storage.dialect_of(db_path) == storage.SQLITE:
+        index_search(db_path)
+        with storage.connect(db_path, tuples=True) as conn:
             # No entry of the index points at a row that is gone or says something else.
             conn.execute(
                 "INSERT INTO person_search (person_search, rank) VALUES ('integrity-check', 1)"
             )
+            assert conn.execute("SELECT COUNT(*) FROM person_search_changed").fetchone() == (0,)
             # What is left of that text is the other tenant's person of the same email.
             others = conn.execute(
                 "SELECT rowid FROM persons WHERE tenant_id = 'other-tenant'"
@@ -378,4 +395,6 @@ def test_export_and_erase_name_the_tenant_in_every_statement(settings, make_tena
         if re.search(r"\b(persons|companies|submissions|touches|sessions|pageviews)\b", s)
     ]
     assert len(touching) >= 12
-    assert [s for s in touching if "tenant_id" not in s] == []
+    unscoped = [s for s in touching if "tenant_id" not in s]
+    # The largest rowid of persons: the search index's mark (``search_index.forget``).
+    assert [s for s in unscoped if not s.startswith(search_index.UNSCOPED)] == []

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ingest.clock import utcnow
-from ingest.storage import POSTGRES, Connection, dialect_of_connection
+from ingest.storage import POSTGRES, Connection, dialect_of_connection, search_index
 from ingest.storage.reads import StoreError
 
 EXPORT_FORMAT = "leadsource.person/1"
@@ -68,6 +68,8 @@ NO_PERSONAL_DATA = {
     # The origin is the customer's own website's (or what a Referer claimed), never a
     # visitor's page address: no path, no query, no visitor or person id.
     "script_sightings": "origins of websites that loaded the tenant's utm.js, and when",
+    "person_search_indexed": "one number: the persons' rowid up to which SQLite's search"
+    " index is filled",
 }
 
 # Indexes kept as tables (SQLite's full-text index is a virtual table): personal data, as
@@ -76,7 +78,11 @@ NO_PERSONAL_DATA = {
 # text is not found in it.
 DERIVED_TABLES = {
     "person_search": "SQLite's trigram index of persons.search_key (email, names, company):"
-    " a person's entries are deleted with their persons row, by a trigger (migration 0014)",
+    " a person's entries are deleted in the transaction that deletes their persons row"
+    " (storage/search_index.forget, migration 0018)",
+    "person_search_changed": "the text SQLite's search index holds for a person whose"
+    " search text changed since it was indexed, until the indexer replaces it: deleted with"
+    " their persons row (storage/search_index.forget)",
 }
 
 # JSON text columns, returned as JSON values in an export.
@@ -245,6 +251,7 @@ def _erase(conn: Connection, found: Footprint) -> dict[str, Any]:
         "DELETE FROM submissions WHERE tenant_id = ? AND person_id = ?",
         (tenant_id, found.person_id),
     ).rowcount
+    search_index.forget(conn, tenant_id, found.person_id)
     counts["persons"] = conn.execute(
         "DELETE FROM persons WHERE tenant_id = ? AND person_id = ?",
         (tenant_id, found.person_id),

@@ -34,7 +34,7 @@ from ingest.domain.sessions import PageView, record_pageview
 from ingest.domain.submissions import record
 from ingest.domain.validation import validate
 from ingest.ops.traffic import History, Post
-from ingest.storage import Connection, admin
+from ingest.storage import Connection, admin, search_index
 from ingest.storage.reads import Form, StoreError, Tenant
 
 BATCH = 2000  # jobs per transaction
@@ -130,6 +130,8 @@ def generate(
                     counts["persons"] += job.keywords["submission_id"].endswith("-0")
                 else:
                     counts["pageviews"] += 1
+        # SQLite's search index covers every generated person before the command ends.
+        search_index.catch_up(conn)
     seconds = time.perf_counter() - started
     return {
         "tenant_id": tenant_id,

@@ -125,5 +125,5 @@ def tables(conn: Any) -> list[str]:
 
 FTS5_SHADOW_TABLES = ("data", "idx", "content", "docsize", "config")
 # Tables only SQLite has: its full-text index of the persons' search text is a virtual
-# table, PostgreSQL's is an index on persons (migration 0014).
-SQLITE_ONLY_TABLES = frozenset({"person_search"})
+# table with its bookkeeping, PostgreSQL's is an index on persons (migration 0018).
+SQLITE_ONLY_TABLES = frozenset({"person_search", "person_search_indexed", "person_search_changed"})

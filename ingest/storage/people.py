@@ -16,16 +16,17 @@ of two ways, chosen per query (``_search_plan``):
 
 - a scan of the tenant's persons in the sort's order that stops at the page's last row: at
   once for a common word, but a pass over the tenant for a rare one;
-- from a trigram index (migration 0014) to the matching persons, which are then sorted: at
+- from a trigram index (migration 0018) to the matching persons, which are then sorted: at
   once for a rare word, but as slow as its matches are many.
 
-On SQLite the index is FTS5's (``person_search``): a text of 3 characters or more is first
-looked up there, counting at most ``SEARCH_INDEX_CAP`` matches in any tenant; up to that,
-the page is built from those matches, else from the scan (then at least one row in
-``persons / cap`` matches, and the scan stops early). On PostgreSQL the index is pg_trgm's on
-the same column, and the planner makes that choice itself from its statistics. Either way
-the LIKE stays in the query, so what matches is exactly what the scan would match: the index
-only finds candidates (measured in the README).
+On SQLite the index is FTS5's (``person_search``), filled in the background
+(``search_index``): a text of 3 characters or more is first looked up there, counting at
+most ``SEARCH_INDEX_CAP`` matches in any tenant, plus the tenant's persons not indexed yet
+or changed since; up to that, the page is built from those candidates, else from the scan
+(then at least one row in ``persons / cap`` matches, and the scan stops early). On
+PostgreSQL the index is pg_trgm's on the same column, and the planner makes that choice
+itself from its statistics. Either way the LIKE stays in the query, so what matches is
+exactly what the scan would match: the index only finds candidates (measured in the README).
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from ingest.domain.validation import company_key
-from ingest.storage import SQLITE, Connection, dialect_of_connection
+from ingest.storage import SQLITE, Connection, dialect_of_connection, search_index
 from ingest.storage.reads import StoreError, get_person, get_touch
 
 MAX_PAGE = 200
@@ -241,7 +242,7 @@ def search_text(query: PersonQuery) -> str | None:
     return query.q.strip().lower()
 
 
-def _search_plan(conn: Connection, text: str | None) -> tuple[str, str, list[Any]]:
+def _search_plan(conn: Connection, tenant_id: str, text: str | None) -> tuple[str, str, list[Any]]:
     """Where a page's candidate persons come from: ``(FROM, extra WHERE, its parameters)``,
     either the tenant's persons in the sort's order, or SQLite's trigram index of the search
     text when the text has few enough matches (module docstring)."""
@@ -251,19 +252,15 @@ def _search_plan(conn: Connection, text: str | None) -> tuple[str, str, list[Any
     if dialect_of_connection(conn) != SQLITE:
         return scan  # PostgreSQL's planner picks the pg_trgm index itself
     phrase = '"' + text.replace('"', '""') + '"'  # the whole text, as one phrase
-    # The index is read once: up to cap + 1 matches, any tenant's.
-    found = conn.execute(
-        "SELECT rowid FROM person_search WHERE person_search MATCH ? LIMIT ?",
-        (phrase, SEARCH_INDEX_CAP + 1),
-    ).fetchall()
-    if len(found) > SEARCH_INDEX_CAP:
+    found = search_index.candidates(conn, tenant_id, phrase, like_pattern(text), SEARCH_INDEX_CAP)
+    if found is None:
         return scan
     # The matches as the outer loop (CROSS JOIN keeps SQLite to that order), each person
     # looked up by rowid; the tenant, the LIKE and the filters are checked on the row.
     return (
         "json_each(?) m CROSS JOIN persons p",
         "p.rowid = m.value AND ",
-        [json.dumps([row[0] for row in found])],
+        [json.dumps(found)],
     )
 
 
@@ -275,7 +272,7 @@ def search_persons(
     _check_limit(query.limit, bound)
     column, descending = parse_sort(query.sort, PERSON_SORTS)
     where, params = person_where(tenant_id, query)
-    source, matched, matched_params = _search_plan(conn, search_text(query))
+    source, matched, matched_params = _search_plan(conn, tenant_id, search_text(query))
     keyset, keyset_params, order = _keyset(
         "p", column, "person_id", descending, query.cursor, query.sort
     )
