@@ -251,8 +251,7 @@ def _search_plan(conn: Connection, tenant_id: str, text: str | None) -> tuple[st
         return scan
     if dialect_of_connection(conn) != SQLITE:
         return scan  # PostgreSQL's planner picks the pg_trgm index itself
-    phrase = '"' + text.replace('"', '""') + '"'  # the whole text, as one phrase
-    found = search_index.candidates(conn, tenant_id, phrase, like_pattern(text), SEARCH_INDEX_CAP)
+    found = search_index.candidates(conn, tenant_id, text, like_pattern(text), SEARCH_INDEX_CAP)
     if found is None:
         return scan
     # The matches as the outer loop (CROSS JOIN keeps SQLite to that order), each person

@@ -37,6 +37,11 @@ BATCH = 500
 # Above this many persons not yet indexed, a search does not look at the index at all and
 # scans in the sort's order (after an upgrade or a bulk load, until the indexer catches up).
 MAX_UNINDEXED = 20_000
+# A search text's trigrams counted in the index (each up to PROBE entries), and how many of
+# the rarest are looked up together (``index_matches``).
+MAX_PROBES = 12
+PROBE = 20_000
+RAREST = 3
 
 # The largest rowid of persons, of every tenant: the index is one for all, and follows
 # SQLite's rowids. The one read of persons that names no tenant (``tests/test_db.py`` and
@@ -141,24 +146,59 @@ def forget(conn: Connection, tenant_id: str, person_id: str) -> None:
             conn.execute("UPDATE person_search_indexed SET up_to = ?", (below,))
 
 
+def _phrase(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+def index_matches(conn: Connection, text: str, cap: int) -> list[int] | None:
+    """The indexed persons whose text may hold ``text`` (3 characters or more), at most
+    ``cap``, or None when there may be more.
+
+    A phrase is read as all its trigrams' lists, and a rare word made of common trigrams
+    (``company 4242 ``: ``com``, ``omp``, ... every person has) costs reading a million
+    entries (60-230 ms at a million persons). So each trigram's list is first counted, up to
+    ``PROBE`` entries (a fraction of a millisecond each), and the few rarest are looked up
+    together: a superset of the phrase's matches, which the page's LIKE sorts out. Only when
+    those are too many is the whole phrase read."""
+    grams = list(dict.fromkeys(text[i : i + 3] for i in range(len(text) - 2)))
+    if len(grams) > MAX_PROBES:  # evenly spread over the text
+        grams = [grams[i * (len(grams) - 1) // (MAX_PROBES - 1)] for i in range(MAX_PROBES)]
+    counts = []
+    for gram in grams:
+        (count,) = conn.execute(
+            "SELECT count(*) FROM (SELECT rowid FROM person_search"
+            " WHERE person_search MATCH ? LIMIT ?)",
+            (_phrase(gram), PROBE),
+        ).fetchone()
+        if count == 0:
+            return []
+        counts.append((count, gram))
+    counts.sort()
+    for query in (" AND ".join(_phrase(g) for _, g in counts[:RAREST]), _phrase(text)):
+        found = conn.execute(
+            "SELECT rowid FROM person_search WHERE person_search MATCH ? LIMIT ?",
+            (query, cap + 1),
+        ).fetchall()
+        if len(found) <= cap:
+            return [row[0] for row in found]
+    return None
+
+
 def candidates(
-    conn: Connection, tenant_id: str, phrase: str, pattern: str, cap: int
+    conn: Connection, tenant_id: str, text: str, pattern: str, cap: int
 ) -> list[int] | None:
-    """The rowids of the persons whose search text may hold ``phrase`` (an FTS5 phrase;
-    ``pattern`` is its LIKE), at most ``cap``; None when there may be more (or too much is
-    unindexed) and a scan is the better way. Other tenants' persons may be among them: the
+    """The rowids of the persons whose search text may hold ``text`` (``pattern`` is its
+    LIKE), at most ``cap``; None when there may be more (or too much is unindexed) and a
+    scan is the better way. Other tenants' persons may be among them: the
     page's query names the tenant and rechecks the LIKE."""
     mark = up_to(conn)
     top = conn.execute(UNSCOPED).fetchone()[0] or 0
     if top - mark > MAX_UNINDEXED:
         return None
-    found = conn.execute(
-        "SELECT rowid FROM person_search WHERE person_search MATCH ? LIMIT ?",
-        (phrase, cap + 1),
-    ).fetchall()
-    if len(found) > cap:
+    found = index_matches(conn, text, cap)
+    if found is None:
         return None
-    rowids = {row[0] for row in found}
+    rowids = set(found)
     # Not in the index yet, or in it with an older text: the recheck decides.
     rowids.update(
         row[0]
