@@ -28,6 +28,7 @@ from ingest.edge.settings_cache import SettingsCache
 from ingest.edge.sightings import Sightings
 from ingest.errors import AppError, handle_app_error, handle_http_exception
 from ingest.ops.metrics import Metrics, metrics_endpoint
+from ingest.storage import search_index
 from ingest.webapp import routes as webapp
 from ingest.webapp.session import load_secret
 from ingest.webapp.static import static_url
@@ -59,6 +60,8 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_clock)
         sightings.start()
         key_uses = KeyUses(database)
         key_uses.start()
+        indexer = search_index.Indexer(database)
+        indexer.start()
         metrics.watch(database, limiter)
         app.state.db = database
         app.state.limiter = limiter
@@ -75,6 +78,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_clock)
                 "key_uses": key_uses,
             }
         finally:
+            await indexer.stop()
             await key_uses.stop()
             await sightings.close()
             await limiter.close()  # its last counts go through the database

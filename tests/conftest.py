@@ -25,7 +25,7 @@ from ingest import storage
 from ingest.app import create_app
 from ingest.config import Settings
 from ingest.domain import accounts
-from ingest.storage import admin
+from ingest.storage import admin, search_index
 
 BASE_URL = "http://testserver"
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -97,6 +97,27 @@ def rows(db_url: str, sql: str, *params: object) -> list[dict[str, Any]]:
     """What a query finds in the test's database, each row a dict."""
     with storage.connect(db_url) as conn:
         return [dict(row) for row in conn.execute(sql, params).fetchall()]
+
+
+def index_search(db_url: str, limit: int | None = None) -> None:
+    """SQLite: what the service's indexer does in the background, now: everything, or one
+    batch of ``limit`` persons."""
+    if storage.dialect_of(db_url) != storage.SQLITE:
+        return
+    with storage.connect(db_url) as conn:
+        if limit is None:
+            search_index.catch_up(conn)
+        else:
+            storage.in_transaction(conn, lambda c: search_index.index_batch(c, limit))
+
+
+def integrity_check(db_url: str) -> None:
+    """SQLite: the index holds exactly the persons' texts (once it has caught up)."""
+    if storage.dialect_of(db_url) == storage.SQLITE:
+        with storage.connect(db_url) as conn:
+            conn.execute(
+                "INSERT INTO person_search (person_search, rank) VALUES ('integrity-check', 1)"
+            )
 
 
 def count(db_url: str, table: str) -> int:

@@ -18,7 +18,7 @@ from ingest.app import create_app
 from ingest.domain import persons_csv
 from ingest.storage import people
 
-from .conftest import rows, touch_json
+from .conftest import index_search, integrity_check, person, rows, touch_json
 from .test_limits import NO_LIMITS
 
 # email, first, last, company, first touch (source, medium, campaign), lead creation
@@ -80,6 +80,127 @@ def walk(client, tenant, path="/api/v1/persons", **params) -> list[dict]:
 
 
 # -- search ----------------------------------------------------------------------------
+
+
+# -- the search index --------------------------------------------------------------------
+
+# Texts with LIKE's wildcards and escape, quotes, and letters that are not ASCII, with near
+# misses beside them.
+TRICKY = [
+    ("q1@x.example", "Ærø", "Søren", "Øl & Co"),
+    ("q2@x.example", "Straße", None, "Groß GmbH"),
+    ("q3@x.example", 'Quote"d', "O'Brien", None),
+    ("q4@x.example", "Emoji😀b", None, "a😀b inc"),
+    ("q5@x.example", "İstanbul", None, None),
+    ("q6@x.example", "Under_Score", "100% Pure", "Back\\Slash AS"),
+    ("q7@x.example", "Under-score", "100 pct", "Back/slash"),
+    ("q8@x.example", "Zoë", "Ünal", "Ωmega"),
+]
+QUERIES = [
+    "%", "_", "\\", "100%", "0% p", "r_s", "under_score", "k\\s", "ærø", "ÆRØ", "søren",
+    "øl &", '"', 'e"d', '""', "o'b", "x.e", "ß", "straße", "STRASSE", "😀", "a😀b", "i̇st",
+    "İSTANBUL", "ist", "zoë", "ZOË", "ünal", "ωmega", "ΩMEGA", "nobody", "ann", "an", "a",
+    "  anna  ", "@x.example", "q", "example", "beta as",
+]  # fmt: skip
+
+
+@pytest.fixture
+def tricky(client, acme, make_tenant):
+    other = make_tenant("other")
+    for tenant in (acme, other):
+        for email, first, last, company in TRICKY:
+            body = {"email": email, "first_name": first}
+            body.update({k: v for k, v in (("last_name", last), ("company", company)) if v})
+            response = client.post(tenant.form_path, json=body)
+            assert response.status_code == 201, response.text
+    # Someone only the other tenant has.
+    client.post(other.form_path, json={"email": "annabelle@other.example"})
+    return acme
+
+
+def like_of_before(db_url: str, q: str) -> set[str]:
+    """What the search matched before its index: LIKE over every search text of acme."""
+    found = rows(
+        db_url,
+        "SELECT email, search_key FROM persons WHERE tenant_id = 'acme'"
+        " AND search_key LIKE ? ESCAPE '\\'",
+        people.like_pattern(q.strip().lower()),
+    )
+    text = q.strip().lower()
+    assert {r["email"] for r in found} == {
+        r["email"]
+        for r in rows(db_url, "SELECT email, search_key FROM persons WHERE tenant_id = 'acme'")
+        if text in r["search_key"]
+    }
+    return {r["email"] for r in found}
+
+
+def edit(client, tenant, email: str, **changes) -> None:
+    found = person(client, tenant, email)
+    response = client.patch(f"/api/v1/persons/{found['id']}", json=changes, headers=tenant.auth)
+    assert response.status_code == 200, response.text
+
+
+@pytest.mark.parametrize("indexed", ["none", "partly", "all"])
+@pytest.mark.parametrize("cap", [0, 10**9], ids=["scan", "index"])
+def test_search_matches_what_like_matched(client, tricky, monkeypatch, cap, indexed):
+    # SQLite: every query through the ordered scan (cap 0), or through the trigram index
+    # whenever it is 3 characters or more, with nothing, part or all of the tenant in it
+    # (partly: some indexed, then edited, and some not yet); PostgreSQL: its planner's
+    # choice.
+    monkeypatch.setattr(people, "SEARCH_INDEX_CAP", cap)
+    if indexed == "partly":
+        index_search(tricky.db_path, limit=5)
+        edit(client, tricky, "q1@x.example", first_name="Under_Score", company="Groß GmbH")
+        edit(client, tricky, "q2@x.example", last_name="100% Pure")
+    elif indexed == "all":
+        index_search(tricky.db_path)
+    for q in QUERIES:
+        expected = like_of_before(tricky.db_path, q)
+        by_email = walk(client, tricky, q=q, sort="email", limit=2)
+        assert {p["email"] for p in by_email} == expected, q
+        assert [p["email"] for p in by_email] == sorted(expected), q
+        newest = walk(client, tricky, q=q, limit=3)
+        assert {p["email"] for p in newest} == expected, q
+    index_search(tricky.db_path)
+    integrity_check(tricky.db_path)
+
+
+def test_postgres_search_through_its_trigram_index(settings, tricky, backend):
+    if backend != "postgres":
+        pytest.skip("pg_trgm is PostgreSQL's")
+    like = "SELECT tenant_id, email FROM persons WHERE search_key LIKE ? ESCAPE '\\'"
+    with storage.connect(settings.db_path) as conn:
+        # No other way to the rows than the pg_trgm index.
+        conn.execute("SET enable_seqscan = off")
+        conn.execute("SET enable_indexscan = off")
+        plan = conn.execute(f"EXPLAIN {like}", ("%ærø%",)).fetchall()
+        assert "persons_by_search_trgm" in " ".join(row[0] for row in plan)
+        for q in QUERIES:
+            found = conn.execute(like, (people.like_pattern(q.strip().lower()),)).fetchall()
+            acme = {row[1] for row in found if row[0] == "acme"}
+            assert acme == like_of_before(settings.db_path, q), q
+
+
+def test_the_search_index_follows_edits_and_deletes(client, tricky, settings):
+    index_search(settings.db_path)
+    edit(client, tricky, "anna@alpha.example", first_name="Annika", company="Omega Ltd")
+    # Changed since it was indexed: found by its new text before the indexer has run, and
+    # not by its old one, which the index still holds.
+    for _ in range(2):
+        assert emails(client, tricky, q="annika") == ["anna@alpha.example"]
+        assert emails(client, tricky, q="omega ltd") == ["anna@alpha.example"]
+        assert emails(client, tricky, q="alpha as") == ["erik@alpha.example"]
+        index_search(settings.db_path)
+    integrity_check(settings.db_path)
+    # Changed again, then deleted before the indexer ran.
+    edit(client, tricky, "anna@alpha.example", first_name="Anniken")
+    ann = person(client, tricky, "anna@alpha.example")
+    assert client.delete(f"/api/v1/persons/{ann['id']}", headers=tricky.auth).status_code == 200
+    assert emails(client, tricky, q="annika") == emails(client, tricky, q="anniken") == []
+    integrity_check(settings.db_path)
+    index_search(settings.db_path)
+    integrity_check(settings.db_path)
 
 
 @pytest.mark.parametrize(

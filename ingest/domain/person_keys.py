@@ -6,7 +6,9 @@ lead creation, each '' for none.
 A sort on a joined column cannot walk an index, so the list sorts and filters by these; they
 are computed here only, for a new person (``submissions.record``) and a changed one (a
 submission filling a blank, an edit), so the list never disagrees with the card. Text is
-folded in Python, as the search text is, so both engines fold it alike.
+folded in Python, as the search text is, so both engines fold it alike. A changed search
+text is noted for SQLite's search index (``storage/search_index.py``), which catches up in
+the background.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 from ingest.domain.channels import channel
 from ingest.domain.touch import Touch
 from ingest.domain.validation import company_key
-from ingest.storage import Connection
+from ingest.storage import Connection, search_index
 
 
 def keys(
@@ -49,19 +51,21 @@ TOUCH_COLUMNS = ("source", "medium", "campaign", "channel")
 def refresh(conn: Connection, tenant_id: str, person_id: str) -> None:
     """Recompute a person's name, company and search copies from the stored rows."""
     row = conn.execute(
-        "SELECT p.email, p.first_name, p.last_name, c.name AS company FROM persons p"
+        "SELECT p.email, p.first_name, p.last_name, p.search_key, c.name AS company"
+        " FROM persons p"
         " LEFT JOIN companies c ON c.tenant_id = p.tenant_id AND c.company_id = p.company_id"
         " WHERE p.tenant_id = ? AND p.person_id = ?",
         (tenant_id, person_id),
     ).fetchone()
     if row is None:
         return
+    name_key, company, search_key = keys(
+        row["email"], row["first_name"], row["last_name"], row["company"]
+    )
+    # Before the update: the text the search index may hold is the one there now.
+    search_index.note_change(conn, tenant_id, person_id, row["search_key"], search_key)
     conn.execute(
         "UPDATE persons SET name_key = ?, company_key = ?, search_key = ?"
         " WHERE tenant_id = ? AND person_id = ?",
-        (
-            *keys(row["email"], row["first_name"], row["last_name"], row["company"]),
-            tenant_id,
-            person_id,
-        ),
+        (name_key, company, search_key, tenant_id, person_id),
     )

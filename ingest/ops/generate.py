@@ -37,7 +37,7 @@ from ingest.domain.sessions import PageView, record_pageview
 from ingest.domain.submissions import record
 from ingest.domain.validation import validate
 from ingest.ops.traffic import History, Post
-from ingest.storage import Connection, admin
+from ingest.storage import Connection, admin, search_index
 from ingest.storage import stages as stage_store
 from ingest.storage.deals import deal_candidates
 from ingest.storage.reads import Form, StoreError, Tenant
@@ -147,6 +147,8 @@ def generate(
                 else:
                     counts["pageviews"] += 1
         counts["deals"] = generate_deals(conn, tenant_id, seed=seed, now=now)
+        # SQLite's search index covers every generated person before the command ends.
+        search_index.catch_up(conn)
     seconds = time.perf_counter() - started
     return {
         "tenant_id": tenant_id,

@@ -112,6 +112,18 @@ def tables(conn: Any) -> list[str]:
             "SELECT table_name FROM information_schema.tables"
             " WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'"
         )
-    else:
-        sql = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-    return sorted(row[0] for row in conn.execute(sql).fetchall())
+        return sorted(row[0] for row in conn.execute(sql).fetchall())
+    rows = conn.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+    ).fetchall()
+    # A virtual table (SQLite's full-text index) is listed; the tables it keeps its data in
+    # (FTS5's shadow tables: ``<name>_data`` and the like) are its own business.
+    virtual = [row[0] for row in rows if (row[1] or "").upper().startswith("CREATE VIRTUAL")]
+    shadow = {f"{name}_{part}" for name in virtual for part in FTS5_SHADOW_TABLES}
+    return sorted(row[0] for row in rows if row[0] not in shadow)
+
+
+FTS5_SHADOW_TABLES = ("data", "idx", "content", "docsize", "config")
+# Tables only SQLite has: its full-text index of the persons' search text is a virtual
+# table with its bookkeeping, PostgreSQL's is an index on persons (migration 0018).
+SQLITE_ONLY_TABLES = frozenset({"person_search", "person_search_indexed", "person_search_changed"})

@@ -9,10 +9,24 @@ JSON: opaque to clients, checked when read back (it only ever becomes parameters
 
 The persons list sorts and filters by copies kept on the person (``ingest/domain/person_keys``):
 a sort on a joined column (a touch's source, a company's name) could not walk an index.
+
 Free text is a case-insensitive substring match (``LIKE`` with ``%``, ``_`` and ``\\``
-escaped) over one lower-cased search text per person: email, names, company name. It is a scan
-of the tenant's persons in the sort's order that stops at the page's last row, so common words
-answer at once and a rare word costs a pass over the tenant (measured in the README).
+escaped) over one lower-cased search text per person: email, names, company name. It runs one
+of two ways, chosen per query (``_search_plan``):
+
+- a scan of the tenant's persons in the sort's order that stops at the page's last row: at
+  once for a common word, but a pass over the tenant for a rare one;
+- from a trigram index (migration 0018) to the matching persons, which are then sorted: at
+  once for a rare word, but as slow as its matches are many.
+
+On SQLite the index is FTS5's (``person_search``), filled in the background
+(``search_index``): a text of 3 characters or more is first looked up there, counting at
+most ``SEARCH_INDEX_CAP`` matches in any tenant, plus the tenant's persons not indexed yet
+or changed since; up to that, the page is built from those candidates, else from the scan
+(then at least one row in ``persons / cap`` matches, and the scan stops early). On
+PostgreSQL the index is pg_trgm's on the same column, and the planner makes that choice
+itself from its statistics. Either way the LIKE stays in the query, so what matches is
+exactly what the scan would match: the index only finds candidates (measured in the README).
 """
 
 from __future__ import annotations
@@ -25,7 +39,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from ingest.domain.validation import company_key
-from ingest.storage import Connection, lead_lists
+from ingest.storage import SQLITE, Connection, dialect_of_connection, lead_lists, search_index
 from ingest.storage.reads import StoreError, get_person, get_touch
 
 MAX_PAGE = 200
@@ -71,6 +85,11 @@ COMPANY_SORTS = {
     **{name: name for name in lead_lists.COMPANY_SEGMENT_SORTS},
 }
 SEARCH_MAX = 200
+# Matches of a search text in the SQLite trigram index up to which its page is built from
+# them rather than from the ordered scan (measured with scripts/bench_people.py: both ways
+# take a few milliseconds here at a million persons).
+SEARCH_INDEX_CAP = 5000
+TRIGRAM = 3  # shorter texts have no trigram to look up: they are scanned
 
 
 class BadQuery(StoreError):
@@ -209,11 +228,10 @@ def person_where(tenant_id: str, query: PersonQuery) -> tuple[str, list[Any]]:
     """The WHERE clause of a selection (without the keyset), and its parameters."""
     where = ["p.tenant_id = ?"]
     params: list[Any] = [tenant_id]
-    if query.q:
-        if len(query.q) > SEARCH_MAX:
-            raise BadQuery(f"q can be at most {SEARCH_MAX} characters.")
+    text = search_text(query)
+    if text is not None:
         where.append("p.search_key LIKE ? ESCAPE '\\'")
-        params.append(like_pattern(query.q.strip().lower()))
+        params.append(like_pattern(text))
     if query.email is not None:
         where.append("p.email = ?")
         params.append(query.email.strip().lower())
@@ -238,6 +256,36 @@ def person_where(tenant_id: str, query: PersonQuery) -> tuple[str, list[Any]]:
     return " AND ".join(where), params
 
 
+def search_text(query: PersonQuery) -> str | None:
+    """The text ``q`` looks for, as the search text is kept (lower-cased), or None."""
+    if not query.q:
+        return None
+    if len(query.q) > SEARCH_MAX:
+        raise BadQuery(f"q can be at most {SEARCH_MAX} characters.")
+    return query.q.strip().lower()
+
+
+def _search_plan(conn: Connection, tenant_id: str, text: str | None) -> tuple[str, str, list[Any]]:
+    """Where a page's candidate persons come from: ``(FROM, extra WHERE, its parameters)``,
+    either the tenant's persons in the sort's order, or SQLite's trigram index of the search
+    text when the text has few enough matches (module docstring)."""
+    scan = ("persons p", "", [])
+    if text is None or len(text) < TRIGRAM or "\0" in text:
+        return scan
+    if dialect_of_connection(conn) != SQLITE:
+        return scan  # PostgreSQL's planner picks the pg_trgm index itself
+    found = search_index.candidates(conn, tenant_id, text, like_pattern(text), SEARCH_INDEX_CAP)
+    if found is None:
+        return scan
+    # The matches as the outer loop (CROSS JOIN keeps SQLite to that order), each person
+    # looked up by rowid; the tenant, the LIKE and the filters are checked on the row.
+    return (
+        "json_each(?) m CROSS JOIN persons p",
+        "p.rowid = m.value AND ",
+        [json.dumps(found)],
+    )
+
+
 def search_persons(
     conn: Connection, tenant_id: str, query: PersonQuery, *, bound: int = MAX_PAGE
 ) -> Page:
@@ -248,6 +296,7 @@ def search_persons(
     where, params = person_selection(conn, tenant_id, query)
     if column in lead_lists.PERSON_SEGMENT_SORTS:
         return _segmented_persons(conn, tenant_id, query, column, descending, where, params)
+    source, matched, matched_params = _search_plan(conn, tenant_id, search_text(query))
     keyset, keyset_params, order = _keyset(
         "p", column, "person_id", descending, query.cursor, query.sort
     )
@@ -256,11 +305,11 @@ def search_persons(
     outer_order = order.replace("p.person_id", "k.person_id").replace(f"p.{column}", "k.sort_value")
     rows = conn.execute(
         f"SELECT {_PERSON_COLUMNS}, k.sort_value FROM ("
-        f"SELECT p.person_id, p.{column} AS sort_value FROM persons p"
-        f" WHERE {where}{keyset} ORDER BY {order} LIMIT ?"
+        f"SELECT p.person_id, p.{column} AS sort_value FROM {source}"
+        f" WHERE {matched}{where}{keyset} ORDER BY {order} LIMIT ?"
         ") k JOIN persons p ON p.tenant_id = ? AND p.person_id = k.person_id"
         f"{_PERSON_JOINS} ORDER BY {outer_order}",
-        (*params, *keyset_params, query.limit + 1, tenant_id),
+        (*matched_params, *params, *keyset_params, query.limit + 1, tenant_id),
     ).fetchall()
     return _page(rows, query.limit, query.sort, "person_id", person_summary)
 
