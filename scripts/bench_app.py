@@ -10,8 +10,9 @@ connection: the persons list's first page without a filter; with each filter the
 (``PERSON_FILTERS``: a common and a rare value taken from the data, and one no person has),
 the form, a week of creation dates, free text; in each sort, both directions
 (``PERSON_SORTS``); the second page; 20 person cards; the live view; the forms list; the
-companies list in each sort and a company card; the CSV's first chunk. The verdict is the
-median against the issue's 100 ms.
+companies list in each sort and a company card; the CSV's first chunk; leads and deals (the
+board, the persons list by lead status, a saved selection, the deals list, the pipeline). The
+verdict is the median against the issues' 100 ms.
 """
 
 from __future__ import annotations
@@ -41,8 +42,9 @@ sys.path.insert(0, str(ROOT))
 
 from ingest import storage  # noqa: E402
 from ingest.domain import accounts  # noqa: E402
+from ingest.domain.channels import CHANNELS  # noqa: E402
 from ingest.ops.generate import generate  # noqa: E402
-from ingest.storage import admin  # noqa: E402
+from ingest.storage import admin, selections  # noqa: E402
 from ingest.storage.people import COMPANY_SORTS, PERSON_FILTERS, PERSON_SORTS  # noqa: E402
 from ingest.storage.reads import StoreError  # noqa: E402
 from tests.servers import serving  # noqa: E402
@@ -234,8 +236,13 @@ def cases(data: Sample, browser: Browser) -> list[Case]:
         found.append(Case(f"filter {name}={common} (common)", [_persons(**{name: common})]))
         if rare != common:
             found.append(Case(f"filter {name}={rare} (rare)", [_persons(**{name: rare})]))
-        # A value of no one (a campaign not yet run): the whole tenant, if scanned for it.
-        found.append(Case(f"filter {name}=none-such (no person)", [_persons(**{name: NONE})]))
+        # A value of no one (a campaign not yet run): the whole tenant, if scanned for it. A
+        # channel is one of GA4's names: the first no sampled person has.
+        nobody = NONE
+        if name.endswith("_channel"):
+            nobody = next((c for c in CHANNELS if c not in dict(values)), "")
+        if nobody:
+            found.append(Case(f"filter {name}={nobody} (no person)", [_persons(**{name: nobody})]))
     found.append(Case("filter form (the tenant's form)", [_persons(form=data.form_id)]))
     days = sorted(r["created_at"][:10] for r in data.rows)
     end = date.fromisoformat(days[len(days) // 2])
@@ -275,6 +282,40 @@ def cases(data: Sample, browser: Browser) -> list[Case]:
     found.append(
         Case("persons CSV, first chunk", [f"/app/{TENANT}/persons.csv"], fetch="first_chunk")
     )
+    return found
+
+
+def lead_cases(data: Sample, db: str) -> list[Case]:
+    """Leads and deals: the board (every column's first page), by owner; a saved selection
+    (the open leads of the most common lead-creation source) opened; the persons list by lead
+    status and sorted by it; the deals list, the pipeline."""
+    app = f"/app/{TENANT}"
+    found = [
+        Case("board (every column's first page)", [f"{app}/board"]),
+        Case("board, owner nobody", [f"{app}/board?owner=none"]),
+        Case("persons, lead_status=Open", [_persons(lead_status="Open")]),
+        Case("persons, sort lead_status", [_persons(sort="lead_status")]),
+        Case("persons, group by lead status", [_persons(group="lead_status")]),
+        Case("deals list", [f"{app}/deals"]),
+        Case("deals, won", [f"{app}/deals?status=won"]),
+        Case("pipeline (every stage's open deals)", [f"{app}/pipeline"]),
+    ]
+    source = data.values("lc_source").most_common(1)
+    query = {"lead_status": "Open", **({"lead_creation_source": source[0][0]} if source else {})}
+
+    def work(conn: Any) -> str:
+        for selection in selections.selections(conn, TENANT):
+            if selection.name == "bench: open leads":
+                return selection.selection_id
+        return selections.create(
+            conn, TENANT, kind="persons", name="bench: open leads", query=query,
+            user_id=None, at="2026-01-01T00:00:00.000Z",
+        )  # fmt: skip
+
+    storage.transaction(db, work)
+    # Opening a selection redirects to its list with the saved query: that list is timed.
+    found.append(Case("a saved selection's first page", [_persons(**query)]))
+    found.append(Case("the selections page (counts)", [f"{app}/selections"]))
     return found
 
 
@@ -319,7 +360,7 @@ def bench_app(persons: int, db: str | None, keep: bool) -> None:
         with serving(db, log=log) as base:
             browser = Browser(base)
             browser.sign_in(USER, password)
-            for case in cases(data, browser):
+            for case in cases(data, browser) + lead_cases(data, db):
                 times = run_case(browser, case)
                 results.append((case.name, times))
                 print(f"  {case.name}: {statistics.median(times):.1f} ms", flush=True)
