@@ -290,10 +290,8 @@ def test_time_decay_by_hand():
     later = credits("contact_create", "time_decay", reports, converted_at=day(21))
     assert [r.parts for r in later] == [r.parts for r in rows]
     # half a half-life: weights 2 ** -0.5 and 1, shares sqrt(2) - 1 and 2 - sqrt(2)
-    rows = credits(
-        "revenue", "time_decay", [touch(0, "a"), touch(3.5, "b")], converted_at=day(3.5),
-        amount_cents=10001,
-    )  # fmt: skip
+    halves = [touch(0, "a"), touch(3.5, "b")]
+    rows = credits("revenue", "time_decay", halves, converted_at=day(3.5), amount_cents=10001)
     assert [r.parts for r in rows] == [414_213_562, 585_786_438]
     assert [r.cents for r in rows] == [4143, 5858]  # 4142.55, 5858.45
 
@@ -360,8 +358,8 @@ def test_a_credit_names_its_touch_and_keys():
     assert row.touch.click_ids == {"gclid": "x"} and row.revenue is None
     with pytest.raises(ValueError, match="cannot group by 'term'"):
         row.key("term")
-    (row,) = credits("revenue", "linear", [touch(0, "newsletter", "email")], converted_at=day(0),
-                     amount_cents=12345)  # fmt: skip
+    mailed = [touch(0, "newsletter", "email")]
+    (row,) = credits("revenue", "linear", mailed, converted_at=day(0), amount_cents=12345)
     assert row.channel == "Email" and str(row.revenue) == "123.45"
 
 
@@ -430,8 +428,9 @@ touches_strategy = st.builds(
 @st.composite
 def conversions(draw):
     reports = draw(st.lists(touches_strategy, max_size=14))
-    lead = draw(st.one_of(st.none(), st.sampled_from(reports) if reports else st.none(),
-                          touches_strategy))  # fmt: skip
+    # no lead-creation touch, one of the reports, or one reported nowhere else
+    known = st.sampled_from(reports) if reports else st.none()
+    lead = draw(st.one_of(st.none(), known, touches_strategy))
     created = draw(st.integers(0, CONVERTED * 24)) / 24
     closed = draw(st.integers(int(created * 24), CONVERTED * 24)) / 24
     return {
