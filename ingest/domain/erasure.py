@@ -19,19 +19,21 @@ Every table is in ``PERSONAL_TABLES``, in ``NO_PERSONAL_DATA`` with the reason, 
 ``DERIVED_TABLES`` (an index of personal data, emptied with the rows it indexes);
 ``tests/test_erasure.py`` fails on a table that is in none.
 
-Both are plain functions of a ``sqlite3`` connection: ``erase`` runs as one writer job (one
-transaction) or in the CLI's transaction, ``export`` in one read transaction.
+Both are plain functions of a connection: ``erase`` runs as one writer job (one
+transaction) or in the CLI's transaction, ``export`` in one read transaction. Their
+statements are ``ingest/storage/footprints.py``'s.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from ingest.clock import utcnow
-from ingest.storage import POSTGRES, Connection, deals, dialect_of_connection, search_index
+from ingest.storage import Connection, deals, search_index
+from ingest.storage import footprints as store
 from ingest.storage.reads import StoreError
 
 EXPORT_FORMAT = "leadsource.person/1"
@@ -107,7 +109,6 @@ DERIVED_TABLES = {
 
 # JSON text columns, returned as JSON values in an export.
 _JSON_COLUMNS = frozenset({"fields", "click_ids"})
-_CHUNK = 500  # ids per IN (...) list, well under SQLite's bound on parameters
 
 
 class PersonNotFound(StoreError):
@@ -142,74 +143,38 @@ def find_person(conn: Connection, tenant_id: str, email_or_id: str) -> str:
     """The id of the tenant's person with that email (any case) or person id."""
     value = email_or_id.strip()
     if "@" in value:
-        sql = "SELECT person_id FROM persons WHERE tenant_id = ? AND email = ?"
-        value = value.lower()
+        found = store.person_id_by_email(conn, tenant_id, value.lower())
     else:
-        sql = "SELECT person_id FROM persons WHERE tenant_id = ? AND person_id = ?"
-    row = conn.execute(sql, (tenant_id, value)).fetchone()
-    if row is None:
+        found = store.person_id_by_id(conn, tenant_id, value)
+    if found is None:
         raise PersonNotFound(f"no person {email_or_id!r} in tenant {tenant_id!r}")
-    return row[0]
+    return found
 
 
 def footprint(conn: Connection, tenant_id: str, person_id: str) -> Footprint:
-    person = conn.execute(
-        "SELECT * FROM persons WHERE tenant_id = ? AND person_id = ?", (tenant_id, person_id)
-    ).fetchone()
+    person = store.person(conn, tenant_id, person_id)
     if person is None:
         raise PersonNotFound(f"no person {person_id!r} in tenant {tenant_id!r}")
     found = Footprint(tenant_id, _row(person))
-    found.submissions = [
-        _row(r)
-        for r in conn.execute(
-            "SELECT * FROM submissions WHERE tenant_id = ? AND person_id = ?"
-            " ORDER BY submitted_at, submission_id",
-            (tenant_id, person_id),
-        )
-    ]
+    found.submissions = [_row(r) for r in store.submissions(conn, tenant_id, person_id)]
     found.history = [
-        _row(r)
-        for r in _select_in(
-            conn,
-            "SELECT * FROM submission_touches WHERE tenant_id = ? AND submission_id IN ({})"
-            " ORDER BY submission_id, position",
-            tenant_id,
-            found.submission_ids,
-        )
+        _row(r) for r in store.submission_touches(conn, tenant_id, found.submission_ids)
     ]
     touch_ids = [person["first_touch_id"], person["lead_creation_touch_id"]]
     touch_ids += [s["conversion_touch_id"] for s in found.submissions]
     touch_ids += [h["touch_id"] for h in found.history]
     found.touch_ids = _unique(touch_ids)
     found.visitor_ids = _unique(s["visitor_id"] for s in found.submissions)
-    found.status_history = [
-        _row(r)
-        for r in conn.execute(
-            "SELECT * FROM lead_status_history WHERE tenant_id = ? AND person_id = ?"
-            " ORDER BY at, history_id",
-            (tenant_id, person_id),
-        )
-    ]
+    found.status_history = [_row(r) for r in store.lead_status_history(conn, tenant_id, person_id)]
     if person["company_id"]:
-        company = conn.execute(
-            "SELECT * FROM companies WHERE tenant_id = ? AND company_id = ?",
-            (tenant_id, person["company_id"]),
-        ).fetchone()
+        company = store.company(conn, tenant_id, person["company_id"])
         if company is not None:
             found.company = _row(company)
-            other = conn.execute(
-                "SELECT 1 FROM persons WHERE tenant_id = ? AND company_id = ? AND person_id != ?"
-                " LIMIT 1",
-                (tenant_id, person["company_id"], person_id),
-            ).fetchone()
-            found.company_shared = other is not None
+            found.company_shared = store.company_has_others(
+                conn, tenant_id, person["company_id"], person_id
+            )
             found.category_history = [
-                _row(r)
-                for r in conn.execute(
-                    "SELECT * FROM category_history WHERE tenant_id = ? AND company_id = ?"
-                    " ORDER BY at, history_id",
-                    (tenant_id, person["company_id"]),
-                )
+                _row(r) for r in store.category_history(conn, tenant_id, person["company_id"])
             ]
     return found
 
@@ -217,26 +182,9 @@ def footprint(conn: Connection, tenant_id: str, person_id: str) -> Footprint:
 def export(conn: Connection, tenant_id: str, person_id: str) -> dict[str, Any]:
     """Everything stored about the person, every column of every row, as JSON values."""
     found = footprint(conn, tenant_id, person_id)
-    touches = _select_in(
-        conn,
-        "SELECT * FROM touches WHERE tenant_id = ? AND touch_id IN ({}) ORDER BY at, touch_id",
-        tenant_id,
-        found.touch_ids,
-    )
-    sessions = _select_in(
-        conn,
-        "SELECT * FROM sessions WHERE tenant_id = ? AND visitor_id IN ({})"
-        " ORDER BY started_at, session_id",
-        tenant_id,
-        found.visitor_ids,
-    )
-    pageviews = _select_in(
-        conn,
-        "SELECT * FROM pageviews WHERE tenant_id = ? AND visitor_id IN ({})"
-        " ORDER BY at, pageview_id",
-        tenant_id,
-        found.visitor_ids,
-    )
+    touches = store.touches(conn, tenant_id, found.touch_ids)
+    sessions = store.sessions(conn, tenant_id, found.visitor_ids)
+    pageviews = store.pageviews(conn, tenant_id, found.visitor_ids)
     return {
         "format": EXPORT_FORMAT,
         "exported_at": utcnow(),
@@ -262,45 +210,24 @@ def erase(conn: Connection, tenant_id: str, person_id: str) -> dict[str, Any]:
     not linger in the file's free pages (backups keep them until they are rotated). On
     PostgreSQL the deleted rows leave the table files when (auto)vacuum reuses their space."""
     found = footprint(conn, tenant_id, person_id)
-    if dialect_of_connection(conn) == POSTGRES:
+    with store.secure_delete(conn):
         return _erase(conn, found)
-    (secure,) = conn.execute("PRAGMA secure_delete").fetchone()
-    conn.execute("PRAGMA secure_delete = ON")
-    try:
-        return _erase(conn, found)
-    finally:
-        conn.execute(f"PRAGMA secure_delete = {int(secure)}")
 
 
 def _erase(conn: Connection, found: Footprint) -> dict[str, Any]:
     tenant_id = found.tenant_id
     counts = dict.fromkeys(PERSONAL_TABLES, 0)
-    for table in ("pageviews", "sessions"):
-        counts[table] = _delete_in(
-            conn,
-            f"DELETE FROM {table} WHERE tenant_id = ? AND visitor_id IN ({{}})",
-            tenant_id,
-            found.visitor_ids,
-        )
-    counts["submission_touches"] = _delete_in(
-        conn,
-        "DELETE FROM submission_touches WHERE tenant_id = ? AND submission_id IN ({})",
-        tenant_id,
-        found.submission_ids,
+    counts["pageviews"] = store.delete_pageviews(conn, tenant_id, found.visitor_ids)
+    counts["sessions"] = store.delete_sessions(conn, tenant_id, found.visitor_ids)
+    counts["submission_touches"] = store.delete_submission_touches(
+        conn, tenant_id, found.submission_ids
     )
-    counts["submissions"] = conn.execute(
-        "DELETE FROM submissions WHERE tenant_id = ? AND person_id = ?",
-        (tenant_id, found.person_id),
-    ).rowcount
-    counts["lead_status_history"] = conn.execute(
-        "DELETE FROM lead_status_history WHERE tenant_id = ? AND person_id = ?",
-        (tenant_id, found.person_id),
-    ).rowcount
+    counts["submissions"] = store.delete_submissions(conn, tenant_id, found.person_id)
+    counts["lead_status_history"] = store.delete_lead_status_history(
+        conn, tenant_id, found.person_id
+    )
     search_index.forget(conn, tenant_id, found.person_id)
-    counts["persons"] = conn.execute(
-        "DELETE FROM persons WHERE tenant_id = ? AND person_id = ?",
-        (tenant_id, found.person_id),
-    ).rowcount
+    counts["persons"] = store.delete_person(conn, tenant_id, found.person_id)
     erased_company = (
         found.company["company_id"]
         if found.company is not None and not found.company_shared
@@ -312,29 +239,13 @@ def _erase(conn: Connection, found: Footprint) -> dict[str, Any]:
         if found.company_shared:
             company = "kept"
         else:
-            counts["category_history"] = conn.execute(
-                "DELETE FROM category_history WHERE tenant_id = ? AND company_id = ?",
-                (tenant_id, found.company["company_id"]),
-            ).rowcount
-            counts["companies"] = conn.execute(
-                "DELETE FROM companies WHERE tenant_id = ? AND company_id = ?",
-                (tenant_id, found.company["company_id"]),
-            ).rowcount
+            company_id = found.company["company_id"]
+            counts["category_history"] = store.delete_category_history(conn, tenant_id, company_id)
+            counts["companies"] = store.delete_company(conn, tenant_id, company_id)
             company = "erased"
     # A company that stays loses a source that was this person's visit.
-    sources_cleared = _delete_in(
-        conn,
-        "UPDATE companies SET source_touch_id = NULL WHERE tenant_id = ?"
-        " AND source_touch_id IN ({})",
-        tenant_id,
-        found.touch_ids,
-    )
-    counts["touches"] = _delete_in(
-        conn,
-        "DELETE FROM touches WHERE tenant_id = ? AND touch_id IN ({})",
-        tenant_id,
-        found.touch_ids,
-    )
+    sources_cleared = store.clear_company_sources(conn, tenant_id, found.touch_ids)
+    counts["touches"] = store.delete_touches(conn, tenant_id, found.touch_ids)
     return {
         "tenant_id": tenant_id,
         "person_id": found.person_id,
@@ -355,25 +266,3 @@ def _row(row: Any) -> dict[str, Any]:
 
 def _unique(values: Iterable[str | None]) -> list[str]:
     return list(dict.fromkeys(v for v in values if v))
-
-
-def _chunks(values: list[str]) -> Iterator[list[str]]:
-    for start in range(0, len(values), _CHUNK):
-        yield values[start : start + _CHUNK]
-
-
-def _select_in(conn: Connection, sql: str, tenant_id: str, values: list[str]) -> list[Any]:
-    """``sql`` with ``{}`` where the placeholders of one chunk of ``values`` go."""
-    rows: list[Any] = []
-    for chunk in _chunks(values):
-        marks = ", ".join("?" * len(chunk))
-        rows += conn.execute(sql.format(marks), (tenant_id, *chunk)).fetchall()
-    return rows
-
-
-def _delete_in(conn: Connection, sql: str, tenant_id: str, values: list[str]) -> int:
-    total = 0
-    for chunk in _chunks(values):
-        marks = ", ".join("?" * len(chunk))
-        total += conn.execute(sql.format(marks), (tenant_id, *chunk)).rowcount
-    return total

@@ -17,6 +17,7 @@ from ingest.domain.channels import channel
 from ingest.domain.touch import Touch
 from ingest.domain.validation import company_key
 from ingest.storage import Connection, search_index
+from ingest.storage import persons as store
 
 
 def keys(
@@ -50,13 +51,7 @@ TOUCH_COLUMNS = ("source", "medium", "campaign", "channel")
 
 def refresh(conn: Connection, tenant_id: str, person_id: str) -> None:
     """Recompute a person's name, company and search copies from the stored rows."""
-    row = conn.execute(
-        "SELECT p.email, p.first_name, p.last_name, p.search_key, c.name AS company"
-        " FROM persons p"
-        " LEFT JOIN companies c ON c.tenant_id = p.tenant_id AND c.company_id = p.company_id"
-        " WHERE p.tenant_id = ? AND p.person_id = ?",
-        (tenant_id, person_id),
-    ).fetchone()
+    row = store.key_sources(conn, tenant_id, person_id)
     if row is None:
         return
     name_key, company, search_key = keys(
@@ -64,8 +59,4 @@ def refresh(conn: Connection, tenant_id: str, person_id: str) -> None:
     )
     # Before the update: the text the search index may hold is the one there now.
     search_index.note_change(conn, tenant_id, person_id, row["search_key"], search_key)
-    conn.execute(
-        "UPDATE persons SET name_key = ?, company_key = ?, search_key = ?"
-        " WHERE tenant_id = ? AND person_id = ?",
-        (name_key, company, search_key, tenant_id, person_id),
-    )
+    store.set_keys(conn, tenant_id, person_id, name_key, company, search_key)

@@ -13,6 +13,7 @@ from ingest.domain.submissions import company_for
 from ingest.domain.validation import STANDARD_FIELDS, strip_controls
 from ingest.errors import ValidationFailed
 from ingest.storage import Connection
+from ingest.storage import persons as store
 
 EDITABLE = {name: bound for name, _, bound in STANDARD_FIELDS if name != "email"}
 
@@ -54,23 +55,16 @@ def update(
     conn: Connection, *, tenant_id: str, person_id: str, changes: dict[str, str | None], now: str
 ) -> None:
     """A writer job: apply ``validate_update``'s changes to one person of the tenant."""
-    row = conn.execute(
-        "SELECT company_id FROM persons WHERE tenant_id = ? AND person_id = ?",
-        (tenant_id, person_id),
-    ).fetchone()
-    if row is None:
+    if store.company_of(conn, tenant_id, person_id) is None:
         raise PersonNotFound(person_id)
-    sets, params = [], []
+    values: dict[str, str | None] = {}
     for name in ("first_name", "last_name"):
         if name in changes:
-            sets.append(f"{name} = ?")
-            params.append(changes[name])
+            values[name] = changes[name]
     if "company" in changes:
-        sets.append("company_id = ?")
         # A new company gets the tenant's category of new companies, as a submission's does.
-        params.append(company_for(conn, tenant_id, changes["company"], None, now, categorize=True))
-    conn.execute(
-        f"UPDATE persons SET {', '.join(sets)} WHERE tenant_id = ? AND person_id = ?",
-        (*params, tenant_id, person_id),
-    )
+        values["company_id"] = company_for(
+            conn, tenant_id, changes["company"], None, now, categorize=True
+        )
+    store.update_person(conn, tenant_id, person_id, values)
     person_keys.refresh(conn, tenant_id, person_id)

@@ -32,6 +32,7 @@ from ingest.domain.touch import (
 from ingest.domain.validation import CleanSubmission, company_key
 from ingest.errors import Conflict
 from ingest.storage import Connection
+from ingest.storage import submissions as store
 from ingest.storage.reads import new_id
 
 # How a lead that is not a form's came (``POST /api/v1/leads``); a form's is ``"form"``.
@@ -100,10 +101,7 @@ def record(
     ``via`` is how the lead came: ``form`` (``form_id`` names it), or ``chat``, ``api`` or
     ``import`` through the API (``form_id`` is ``""``)."""
     digest = content_hash(form_id, clean)
-    existing = conn.execute(
-        "SELECT person_id, content_hash FROM submissions WHERE tenant_id = ? AND submission_id = ?",
-        (tenant_id, submission_id),
-    ).fetchone()
+    existing = store.stored_submission(conn, tenant_id, submission_id)
     if existing is not None:
         # A retry gets the stored answer; other content under the same id is another lead,
         # and dropping it silently would lose it.
@@ -119,11 +117,7 @@ def record(
     now = now or utcnow()
     conversion_id = _insert_touch(conn, tenant_id, touches.conversion)
 
-    person = conn.execute(
-        "SELECT person_id, company_id, first_name, last_name FROM persons"
-        " WHERE tenant_id = ? AND email = ?",
-        (tenant_id, clean.email),
-    ).fetchone()
+    person = store.person_by_email(conn, tenant_id, clean.email)
 
     if person is None:
         person_id = new_id("per")
@@ -136,31 +130,25 @@ def record(
         company_id = company_for(
             conn, tenant_id, clean.company, conversion_id, now, categorize=True
         )
-        conn.execute(
-            "INSERT INTO persons (tenant_id, person_id, email, first_name, last_name,"
-            " company_id, first_touch_id, lead_creation_touch_id, created_at,"
-            " name_key, company_key, search_key, ft_source, ft_medium, ft_campaign,"
-            " ft_channel, lc_source, lc_medium, lc_campaign, lc_channel)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                tenant_id,
-                person_id,
+        store.insert_person(
+            conn,
+            tenant_id=tenant_id,
+            person_id=person_id,
+            email=clean.email,
+            first_name=clean.first_name,
+            last_name=clean.last_name,
+            company_id=company_id,
+            first_touch_id=first_id,
+            lead_creation_touch_id=conversion_id,
+            created_at=now,
+            keys=person_keys.keys(
                 clean.email,
                 clean.first_name,
                 clean.last_name,
-                company_id,
-                first_id,
-                conversion_id,
-                now,
-                *person_keys.keys(
-                    clean.email,
-                    clean.first_name,
-                    clean.last_name,
-                    clean.company if company_id else None,
-                ),
-                *person_keys.touch_keys(touches.first_touch),
-                *person_keys.touch_keys(touches.conversion),
+                clean.company if company_id else None,
             ),
+            first_touch_keys=person_keys.touch_keys(touches.first_touch),
+            lead_creation_keys=person_keys.touch_keys(touches.conversion),
         )
         leads.start_person(conn, tenant_id, person_id, company_id, now)
     else:
@@ -171,12 +159,7 @@ def record(
         company_id = person["company_id"] or company_for(
             conn, tenant_id, clean.company, None, now, categorize=True
         )
-        conn.execute(
-            "UPDATE persons SET first_name = COALESCE(first_name, ?),"
-            " last_name = COALESCE(last_name, ?), company_id = ?"
-            " WHERE tenant_id = ? AND person_id = ?",
-            (clean.first_name, clean.last_name, company_id, tenant_id, person_id),
-        )
+        store.fill_person(conn, tenant_id, person_id, clean.first_name, clean.last_name, company_id)
         if (
             (person["first_name"] is None and clean.first_name)
             or (person["last_name"] is None and clean.last_name)
@@ -187,29 +170,23 @@ def record(
             # A person without a company gets one: a lead now, if its category says so.
             leads.start_person(conn, tenant_id, person_id, company_id, now)
 
-    conn.execute(
-        "INSERT INTO submissions (tenant_id, submission_id, form_id, person_id,"
-        " conversion_touch_id, fields, submitted_at, content_hash, visitor_id, via)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            tenant_id,
-            submission_id,
-            form_id,
-            person_id,
-            conversion_id,
-            json.dumps(clean.values, ensure_ascii=False),
-            now,
-            digest,
-            visitor_id,
-            via,
-        ),
+    store.insert_submission(
+        conn,
+        tenant_id=tenant_id,
+        submission_id=submission_id,
+        form_id=form_id,
+        person_id=person_id,
+        conversion_touch_id=conversion_id,
+        fields=json.dumps(clean.values, ensure_ascii=False),
+        submitted_at=now,
+        content_hash=digest,
+        visitor_id=visitor_id,
+        via=via,
     )
     for position, touch in enumerate(touches.history):
-        conn.execute(
-            "INSERT INTO submission_touches (tenant_id, submission_id, position, touch_id)"
-            " VALUES (?, ?, ?, ?)",
-            (tenant_id, submission_id, position, _insert_touch(conn, tenant_id, touch)),
-        )
+        # Each history touch is inserted before the row that points at it.
+        touch_id = _insert_touch(conn, tenant_id, touch)
+        store.insert_submission_touch(conn, tenant_id, submission_id, position, touch_id)
     return Recorded(submission_id, person_id, created, False)
 
 
@@ -235,17 +212,11 @@ def company_for(
     if not name:
         return None
     key = company_key(name)
-    row = conn.execute(
-        "SELECT company_id FROM companies WHERE tenant_id = ? AND name_key = ?", (tenant_id, key)
-    ).fetchone()
-    if row is not None:
-        return row["company_id"]
+    existing = store.company_id_by_key(conn, tenant_id, key)
+    if existing is not None:
+        return existing
     company_id = new_id("com")
-    conn.execute(
-        "INSERT INTO companies (tenant_id, company_id, name, name_key, source_touch_id,"
-        " created_at) VALUES (?, ?, ?, ?, ?, ?)",
-        (tenant_id, company_id, name, key, source_touch_id, now),
-    )
+    store.insert_company(conn, tenant_id, company_id, name, key, source_touch_id, now)
     if categorize:
         leads.new_company(conn, tenant_id, company_id, now)
     return company_id
@@ -255,15 +226,5 @@ def _insert_touch(conn: Connection, tenant_id: str, touch: Touch | None) -> str 
     if touch is None:
         return None
     touch_id = new_id("tch")
-    conn.execute(
-        "INSERT INTO touches (tenant_id, touch_id, source, medium, campaign, term, content,"
-        " utm_id, click_ids, landing_page, referrer, at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            tenant_id,
-            touch_id,
-            *source_columns(touch),
-            touch.at,
-        ),
-    )
+    store.insert_touch(conn, tenant_id, touch_id, source_columns(touch), touch.at)
     return touch_id
