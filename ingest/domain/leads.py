@@ -38,14 +38,23 @@ class CompanyNotFound(Exception):
     pass
 
 
+def initial_status(conn: Connection, tenant_id: str, company_id: str | None) -> str | None:
+    """Where a new person of this company starts: the first active status when the
+    company's category has lead status, else None. At most one read."""
+    return store.initial_status(conn, tenant_id, company_id) if company_id else None
+
+
+def started(conn: Connection, tenant_id: str, person_id: str, status: str, now: str) -> None:
+    """The history of a new person inserted with its first status (``initial_status``)."""
+    store.add_status_history(conn, tenant_id, person_id, old=None, new=status, user_id=None, at=now)
+
+
 def start_person(
     conn: Connection, tenant_id: str, person_id: str, company_id: str | None, now: str
 ) -> None:
-    """A person a submission just created (or gave a company): the first status when the
-    company's category has lead status. At most one read when it has not."""
-    if not company_id:
-        return
-    status = store.initial_status(conn, tenant_id, company_id)
+    """A known person a submission gave a company: the first status when the company's
+    category has lead status. At most one read when it has not."""
+    status = initial_status(conn, tenant_id, company_id)
     if status is not None:
         store.set_status(conn, tenant_id, person_id, old=None, new=status, user_id=None, at=now)
 

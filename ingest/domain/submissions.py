@@ -130,6 +130,9 @@ def record(
         company_id = company_for(
             conn, tenant_id, clean.company, conversion_id, now, categorize=True
         )
+        # A new person of a company whose category has lead status starts as a lead: the
+        # status goes into the insert, and its history after.
+        status = leads.initial_status(conn, tenant_id, company_id)
         store.insert_person(
             conn,
             tenant_id=tenant_id,
@@ -149,8 +152,10 @@ def record(
             ),
             first_touch_keys=person_keys.touch_keys(touches.first_touch),
             lead_creation_keys=person_keys.touch_keys(touches.conversion),
+            lead_status_id=status,
         )
-        leads.start_person(conn, tenant_id, person_id, company_id, now)
+        if status is not None:
+            leads.started(conn, tenant_id, person_id, status, now)
     else:
         person_id = person["person_id"]
         created = False

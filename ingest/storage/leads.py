@@ -80,6 +80,19 @@ def set_status(
         " WHERE tenant_id = ? AND person_id = ?",
         (new, at, tenant_id, person_id),
     )
+    add_status_history(conn, tenant_id, person_id, old=old, new=new, user_id=user_id, at=at)
+
+
+def add_status_history(
+    conn: Connection,
+    tenant_id: str,
+    person_id: str,
+    *,
+    old: str | None,
+    new: str,
+    user_id: str | None,
+    at: str,
+) -> None:
     conn.execute(
         "INSERT INTO lead_status_history (tenant_id, history_id, person_id, from_status_id,"
         " to_status_id, user_id, at) VALUES (?, ?, ?, ?, ?, ?, ?)",

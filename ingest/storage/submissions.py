@@ -45,13 +45,17 @@ def insert_person(
     keys: tuple[str, str, str],  # person_keys.keys(): name_key, company_key, search_key
     first_touch_keys: tuple[str, str, str, str],  # person_keys.touch_keys(): ft_ columns
     lead_creation_keys: tuple[str, str, str, str],  # person_keys.touch_keys(): lc_ columns
+    lead_status_id: str | None = None,  # where a new lead starts (leads.initial_status)
 ) -> None:
+    """The new person, with its lead status when it starts as a lead: written by the insert
+    itself, not a second statement (the submission path pays for every statement)."""
     conn.execute(
         "INSERT INTO persons (tenant_id, person_id, email, first_name, last_name,"
         " company_id, first_touch_id, lead_creation_touch_id, created_at,"
         " name_key, company_key, search_key, ft_source, ft_medium, ft_campaign,"
-        " ft_channel, lc_source, lc_medium, lc_campaign, lc_channel)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " ft_channel, lc_source, lc_medium, lc_campaign, lc_channel,"
+        " lead_status_id, lead_status_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             tenant_id,
             person_id,
@@ -65,6 +69,8 @@ def insert_person(
             *keys,
             *first_touch_keys,
             *lead_creation_keys,
+            lead_status_id,
+            created_at if lead_status_id else None,
         ),
     )
 
