@@ -299,6 +299,7 @@ def test_every_app_page_shows_hostile_values_as_text(
     deals_pages(walk, people, crm)
     erase(walk, people["url"], ids["url"])
     import_page(walk, tmp_path)
+    selections_pages(walk)
     account_page(walk)
 
     # Every page of the app was opened (GET) and every form of it sent (POST).
@@ -585,6 +586,35 @@ def persons_pages(walk: Walk, people: dict[str, Visitor]) -> None:
     walk.open("persons?" + urllib.parse.urlencode({"q": q, "form": q[:64]}), [q])
     sort = payload("attribute", "sort")
     walk.open("persons?" + urllib.parse.urlencode({"sort": sort}), [], status=400)
+
+
+def selections_pages(walk: Walk) -> None:
+    """A search with hostile text saved as a selection with a hostile name; the Selections
+    page; the selection opened (its list) and exported; renamed to another hostile name;
+    deleted."""
+    page = walk.page
+    q = payload("markup", "sel.q")
+    walk.open("persons?" + urllib.parse.urlencode({"q": q}), [q])
+    name = shown_as(payload("attribute", "sel.name"))
+    page.locator("#selection-name").fill(name)
+    page.get_by_role("button", name="Save as selection").click()
+    walk.open("selections", [name])
+    link = page.locator("table a", has_text=name).first
+    href = link.get_attribute("href") or ""
+    selection = href.rstrip("/").rsplit("/", 1)[-1]
+    link.click()
+    walk.check("a selection opened", [q])
+    text = walk.fetch(f"selections/{urllib.parse.quote(selection)}/export").text()
+    # The persons the hostile text finds (nobody): the header alone.
+    assert text.startswith(BOM)
+    assert len(list(csv.reader(io.StringIO(text[len(BOM) :])))) == 1
+    walk.open("selections", [name])
+    renamed = shown_as(payload("script", "sel.rename"))
+    page.locator("input[id^=rename-]").first.fill(renamed)
+    page.get_by_role("button", name="Rename").first.click()
+    walk.check("a selection renamed", [renamed])
+    page.get_by_role("button", name="Delete").first.click()
+    walk.check("a selection deleted", [])
 
 
 def import_page(walk: Walk, tmp: Path) -> None:
