@@ -295,7 +295,12 @@ def search_persons(
     column, descending = parse_sort(query.sort, PERSON_SORTS)
     where, params = person_selection(conn, tenant_id, query)
     if column in lead_lists.PERSON_SEGMENT_SORTS:
-        return _segmented_persons(conn, tenant_id, query, column, descending, where, params)
+        return _segmented(
+            conn, tenant_id, query, ("persons", column, descending), (where, params),
+            f"SELECT {_PERSON_COLUMNS} FROM persons p{_PERSON_JOINS}"
+            " WHERE p.tenant_id = ? AND p.person_id IN ({})",
+            person_summary,
+        )  # fmt: skip
     source, matched, matched_params = _search_plan(conn, tenant_id, search_text(query))
     keyset, keyset_params, order = _keyset(
         "p", column, "person_id", descending, query.cursor, query.sort
@@ -347,31 +352,33 @@ def person_selection(conn: Connection, tenant_id: str, query: PersonQuery) -> tu
     return " AND ".join([where, *extra]), [*params, *extra_params]
 
 
-def _segmented_persons(
+def _segmented(
     conn: Connection,
     tenant_id: str,
-    query: PersonQuery,
-    sort: str,
-    descending: bool,
-    where: str,
-    params: list[Any],
+    query: PersonQuery | CompanyQuery,
+    segment: tuple[str, str, bool],  # kind ("persons" or "companies"), sort column, descending
+    where: tuple[str, list[Any]],
+    rows_sql: str,  # the list's SELECT ... up to its WHERE, of rows whose id is in (...)
+    summary: Any,
 ) -> Page:
-    """A page sorted by lead status, category, group or owner (``lead_lists.walk``)."""
+    """A page sorted by lead status, category, group or owner (``lead_lists.walk``): the
+    walk gives the page's ids and sort keys in order, then their rows are read at once."""
+    kind, sort, descending = segment
+    id_column = "person_id" if kind == "persons" else "company_id"
     after = decode_cursor(query.cursor, query.sort) if query.cursor else None
     found = lead_lists.walk(
-        conn, tenant_id, kind="persons", sort=sort, descending=descending, where=where,
-        params=params, after=after, count=query.limit + 1,
+        conn, tenant_id, kind=kind, sort=sort, descending=descending, where=where[0],
+        params=where[1], after=after, count=query.limit + 1,
     )  # fmt: skip
     if not found:
         return Page([], None)
     rows = conn.execute(
-        f"SELECT {_PERSON_COLUMNS} FROM persons p{_PERSON_JOINS}"
-        f" WHERE p.tenant_id = ? AND p.person_id IN ({', '.join('?' for _ in found)})",
-        (tenant_id, *(person_id for person_id, _ in found)),
+        rows_sql.format(", ".join("?" for _ in found)),
+        (tenant_id, *(row_id for row_id, _ in found)),
     ).fetchall()
-    by_id = {row["person_id"]: dict(zip(row.keys(), row, strict=True)) for row in rows}
+    by_id = {row[id_column]: dict(zip(row.keys(), row, strict=True)) for row in rows}
     ordered = [by_id[i] | {"sort_value": key} for i, key in found if i in by_id]
-    return _page(ordered, query.limit, query.sort, "person_id", person_summary)
+    return _page(ordered, query.limit, query.sort, id_column, summary)
 
 
 def person_groups(
@@ -441,7 +448,11 @@ def search_companies(conn: Connection, tenant_id: str, query: CompanyQuery) -> P
     column, descending = parse_sort(query.sort, COMPANY_SORTS)
     where, params = company_selection(conn, tenant_id, query)
     if column in lead_lists.COMPANY_SEGMENT_SORTS:
-        return _segmented_companies(conn, tenant_id, query, column, descending, where, params)
+        return _segmented(
+            conn, tenant_id, query, ("companies", column, descending), (where, params),
+            f"{_company_select()} WHERE c.tenant_id = ? AND c.company_id IN ({{}})",
+            _company_summary,
+        )  # fmt: skip
     keyset, keyset_params, order = _keyset(
         "c", column, "company_id", descending, query.cursor, query.sort
     )
@@ -470,32 +481,6 @@ def _company_summary(row: Any) -> dict[str, Any]:
         "category_group_id": row["category_group_id"],
         "owner": row["owner"],
     }
-
-
-def _segmented_companies(
-    conn: Connection,
-    tenant_id: str,
-    query: CompanyQuery,
-    sort: str,
-    descending: bool,
-    where: str,
-    params: list[Any],
-) -> Page:
-    after = decode_cursor(query.cursor, query.sort) if query.cursor else None
-    found = lead_lists.walk(
-        conn, tenant_id, kind="companies", sort=sort, descending=descending, where=where,
-        params=params, after=after, count=query.limit + 1,
-    )  # fmt: skip
-    if not found:
-        return Page([], None)
-    rows = conn.execute(
-        f"{_company_select()} WHERE c.tenant_id = ?"
-        f" AND c.company_id IN ({', '.join('?' for _ in found)})",
-        (tenant_id, *(company_id for company_id, _ in found)),
-    ).fetchall()
-    by_id = {row["company_id"]: dict(zip(row.keys(), row, strict=True)) for row in rows}
-    ordered = [by_id[i] | {"sort_value": key} for i, key in found if i in by_id]
-    return _page(ordered, query.limit, query.sort, "company_id", _company_summary)
 
 
 COMPANY_PERSONS_SHOWN = 100
