@@ -22,6 +22,7 @@ from ingest.edge.bodies import read_body
 from ingest.errors import BadRequest, NotFound, Unavailable, UnsupportedMediaType
 from ingest.storage import WriterClosed, people, stages
 from ingest.storage import deals as store
+from ingest.storage.campaigns import FIRST_TOUCH, LEAD_CREATION
 
 BODY_MAX = 4096
 
@@ -52,6 +53,7 @@ def deal_query(params: Mapping[str, str]) -> store.DealQuery:
         created_to=queries._date(params, "created_to"),
         closed_from=queries._date(params, "closed_from"),
         closed_to=queries._date(params, "closed_to"),
+        campaign=queries.campaign_filter(params, (LEAD_CREATION, FIRST_TOUCH)),
         sort=params.get("sort", "-created_at"),
         cursor=queries._text(params, "cursor", queries.CURSOR_MAX) or None,
         limit=queries.limit(params),

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, timedelta
 
 from ingest.domain.channels import CHANNELS
 from ingest.domain.touch import MAX_VALUE
 from ingest.domain.validation import EMAIL_MAX
 from ingest.errors import BadRequest
+from ingest.storage import campaigns
 from ingest.storage.lead_lists import COMPANY_LEAD_FILTERS, NONE, PERSON_LEAD_FILTERS
 from ingest.storage.people import (
     CHANNEL_FILTERS,
@@ -79,9 +80,41 @@ def person_query(params: Mapping[str, str]) -> PersonQuery:
         form_id=_text(params, "form", ID_MAX) or None,
         created_from=_date(params, "created_from"),
         created_to=_date(params, "created_to"),
+        campaign=campaign_filter(params, (campaigns.ANY, *campaigns.TOUCHES)),
         sort=params.get("sort", "-created_at"),
         cursor=_text(params, "cursor", CURSOR_MAX) or None,
         limit=limit(params),
+    )
+
+
+def campaign_filter(
+    params: Mapping[str, str], touches: tuple[str, ...]
+) -> campaigns.CampaignFilter | None:
+    """``campaign`` (a campaign's id: any of its values) or ``campaign_value`` (one
+    utm_campaign value), matched by ``campaign_touch`` (the first of ``touches`` by default);
+    with ``any``, ``converted_from``/``converted_to`` bound the days of the conversions
+    (creation or submission) that carried the campaign's touch."""
+    campaign_id = _text(params, "campaign", ID_MAX) or None
+    value = _text(params, "campaign_value", MAX_VALUE) or None
+    touch = params.get("campaign_touch")
+    since, until = _date(params, "converted_from"), _date(params, "converted_to")
+    if campaign_id is None and value is None:
+        if touch is not None or since is not None or until is not None:
+            raise BadRequest("campaign_touch and converted_from/to need a campaign.")
+        return None
+    if campaign_id is not None and value is not None:
+        raise BadRequest("Give campaign or campaign_value, not both.")
+    touch = touch or touches[0]
+    if touch not in touches:
+        raise BadRequest(f"campaign_touch must be one of {', '.join(touches)}.")
+    if (since is not None or until is not None) and touch != campaigns.ANY:
+        raise BadRequest("converted_from/to go with campaign_touch=any.")
+    return campaigns.CampaignFilter(
+        campaign_id=campaign_id,
+        value=value,
+        touch=touch,
+        since=None if since is None else f"{since.isoformat()}T00:00:00.000Z",
+        until=None if until is None else f"{(until + timedelta(days=1)).isoformat()}T00:00:00.000Z",
     )
 
 

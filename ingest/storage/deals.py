@@ -16,6 +16,7 @@ from typing import Any
 
 from ingest.domain.money import amount_text
 from ingest.storage import Connection
+from ingest.storage.campaigns import CampaignFilter, deal_condition
 from ingest.storage.dialect import for_update
 from ingest.storage.people import (
     MAX_PAGE,
@@ -56,6 +57,7 @@ class DealQuery:
     created_to: date | None = None
     closed_from: date | None = None
     closed_to: date | None = None
+    campaign: CampaignFilter | None = None  # its person's first touch or lead creation
     sort: str = "-created_at"
     cursor: str | None = None
     limit: int = 50
@@ -336,6 +338,10 @@ def deal_where(tenant_id: str, query: DealQuery) -> tuple[str, list[Any]]:
             raise BadQuery(f"No filter {name!r}; filters are {', '.join(SOURCE_FILTERS)}.")
         where.append(f"p.{column} = ?")
         params.append(value)
+    if query.campaign is not None:
+        condition, condition_params = deal_condition(tenant_id, query.campaign)
+        where.append(condition)
+        params.extend(condition_params)
     for column, start, end in (
         ("created_at", query.created_from, query.created_to),
         ("closed_at", query.closed_from, query.closed_to),

@@ -83,6 +83,20 @@ def list_links(
     return [_with_counts(conn, tenant_id, row) for row in rows]
 
 
+def campaign_links(conn: Connection, tenant_id: str, values: tuple[str, ...]) -> list[TrackingUrl]:
+    """The tracking URLs of a campaign's values, newest first, each with what it brought."""
+    if not values:
+        return []
+    rows = conn.execute(
+        "SELECT url_id, url, page_url, source, medium, campaign, term, content, created_by,"
+        " created_at FROM tracking_urls WHERE tenant_id = ?"
+        f" AND campaign IN ({', '.join('?' for _ in values)})"
+        " ORDER BY created_at DESC, url_id DESC LIMIT ?",
+        (tenant_id, *values, SEARCH_MAX),
+    ).fetchall()
+    return [_with_counts(conn, tenant_id, row) for row in rows]
+
+
 def _with_counts(conn: Connection, tenant_id: str, row: Any) -> TrackingUrl:
     columns = ["tenant_id", "campaign", "source", "medium"]
     params: list[Any] = [tenant_id, row["campaign"], row["source"], row["medium"]]

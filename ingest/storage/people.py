@@ -39,7 +39,14 @@ from datetime import date, timedelta
 from typing import Any
 
 from ingest.domain.validation import company_key
-from ingest.storage import SQLITE, Connection, dialect_of_connection, lead_lists, search_index
+from ingest.storage import (
+    SQLITE,
+    Connection,
+    campaigns,
+    dialect_of_connection,
+    lead_lists,
+    search_index,
+)
 from ingest.storage.reads import StoreError, get_person, get_touch
 
 MAX_PAGE = 200
@@ -106,6 +113,7 @@ class PersonQuery:
     form_id: str | None = None  # persons with a submission on this form
     created_from: date | None = None  # inclusive, UTC days
     created_to: date | None = None  # inclusive
+    campaign: campaigns.CampaignFilter | None = None  # touched by a campaign (or one value)
     sort: str = "-created_at"
     cursor: str | None = None
     limit: int = 50
@@ -247,6 +255,10 @@ def person_where(tenant_id: str, query: PersonQuery) -> tuple[str, list[Any]]:
             " AND s.person_id = p.person_id AND s.form_id = ?)"
         )
         params.append(query.form_id)
+    if query.campaign is not None:
+        condition, condition_params = campaigns.person_condition(tenant_id, query.campaign)
+        where.append(condition)
+        params.extend(condition_params)
     if query.created_from is not None:
         where.append("p.created_at >= ?")
         params.append(f"{query.created_from.isoformat()}T00:00:00.000Z")

@@ -1,0 +1,339 @@
+"""Campaign performance (SPEC "Campaign performance", seed 003): what a campaign's
+``utm_campaign`` values brought in a period, and the persons and deals filters that give
+the rows behind each number.
+
+A campaign is a named campaign (``campaigns``) with the values it owns (``campaign_values``),
+or a value seen in touches or sessions that no campaign owns. Its measures, each filtered on
+the date of its own conversion, never on the touches' dates:
+
+- sessions (page views on): sessions that landed with one of its values, by start;
+- new contacts: persons whose first touch (or lead creation, the user's choice) carries one
+  of its values, by the person's creation (the persons' ``ft_campaign``/``lc_campaign``
+  copies, migration 0009);
+- influenced contacts: distinct persons with any touch of it, whose conversion carrying that
+  touch falls in the period: created with it as first touch or lead creation, or a
+  submission with it as conversion touch or in its touch history (``influenced_sql``);
+- deals: deals of the new contacts' kind (first touch or lead creation), by the deal's
+  creation; won deals and revenue by the deal's close, per currency.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ingest.storage import Connection
+
+FIRST_TOUCH = "first_touch"
+LEAD_CREATION = "lead_creation"
+ANY = "any"  # any touch: influenced
+TOUCHES = (FIRST_TOUCH, LEAD_CREATION)
+PERSON_COLUMN = {FIRST_TOUCH: "ft_campaign", LEAD_CREATION: "lc_campaign"}
+VALUES_MAX = 500  # values of one campaign read into one statement
+
+
+@dataclass(frozen=True)
+class Campaign:
+    """A named campaign (``campaign_id`` set) or one value no campaign owns."""
+
+    name: str
+    values: tuple[str, ...]
+    campaign_id: str | None = None
+    created_at: str | None = None
+
+    @property
+    def unowned(self) -> bool:
+        return self.campaign_id is None
+
+
+@dataclass(frozen=True)
+class CampaignFilter:
+    """The persons and deals lists' campaign filter: a campaign (by id, its values read
+    from ``campaign_values`` in the tenant) or one value, matched by first touch, lead
+    creation or (persons only) any touch; with any touch, ``since``/``until`` bound the
+    conversions that carried it (clock-format text, ``until`` exclusive)."""
+
+    campaign_id: str | None = None
+    value: str | None = None
+    touch: str = ANY
+    since: str | None = None
+    until: str | None = None
+
+
+@dataclass
+class Measures:
+    sessions: int = 0
+    views: int = 0
+    new_contacts: int = 0
+    influenced: int = 0
+    deals: int = 0
+    won_deals: int = 0
+    revenue: list[tuple[str, int]] = field(default_factory=list)  # (currency, cents)
+
+
+# -- which campaigns there are -------------------------------------------------------------
+
+
+def get_campaign(conn: Connection, tenant_id: str, campaign_id: str) -> Campaign | None:
+    row = conn.execute(
+        "SELECT name, created_at FROM campaigns WHERE tenant_id = ? AND campaign_id = ?",
+        (tenant_id, campaign_id),
+    ).fetchone()
+    if row is None:
+        return None
+    values = conn.execute(
+        "SELECT utm_campaign FROM campaign_values WHERE tenant_id = ? AND campaign_id = ?"
+        " ORDER BY utm_campaign",
+        (tenant_id, campaign_id),
+    ).fetchall()
+    return Campaign(row[0], tuple(v[0] for v in values), campaign_id, row[1])
+
+
+def owner_of(conn: Connection, tenant_id: str, value: str) -> str | None:
+    """The campaign that owns a value, or None."""
+    row = conn.execute(
+        "SELECT campaign_id FROM campaign_values WHERE tenant_id = ? AND utm_campaign = ?",
+        (tenant_id, value),
+    ).fetchone()
+    return None if row is None else row[0]
+
+
+def _distinct_values(conn: Connection, tenant_id: str, table: str) -> list[str]:
+    """The distinct campaign values of ``touches`` or ``sessions``, one index probe per
+    value (a loose scan of its ``(tenant_id, campaign, ...)`` index): a campaign has many
+    touches, and a tenant few values."""
+    rows = conn.execute(
+        f"WITH RECURSIVE v (value) AS ("
+        f" SELECT MIN(campaign) FROM {table} WHERE tenant_id = ? AND campaign > ''"
+        f" UNION ALL SELECT (SELECT MIN(campaign) FROM {table} x"
+        f" WHERE x.tenant_id = ? AND x.campaign > v.value) FROM v WHERE v.value IS NOT NULL"
+        ") SELECT value FROM v WHERE value IS NOT NULL",
+        (tenant_id, tenant_id),
+    ).fetchall()
+    return [row[0] for row in rows]
+
+
+def catalogue(conn: Connection, tenant_id: str) -> list[Campaign]:
+    """Every campaign: the named ones with their values, then each value seen in touches or
+    sessions that none owns."""
+    named = conn.execute(
+        "SELECT campaign_id, name, created_at FROM campaigns WHERE tenant_id = ?"
+        " ORDER BY name, campaign_id",
+        (tenant_id,),
+    ).fetchall()
+    owned: dict[str, list[str]] = {}
+    for row in conn.execute(
+        "SELECT campaign_id, utm_campaign FROM campaign_values WHERE tenant_id = ?"
+        " ORDER BY utm_campaign",
+        (tenant_id,),
+    ).fetchall():
+        owned.setdefault(row[0], []).append(row[1])
+    taken = {value for values in owned.values() for value in values}
+    seen = set(_distinct_values(conn, tenant_id, "touches"))
+    seen |= set(_distinct_values(conn, tenant_id, "sessions"))
+    found = [Campaign(r[1], tuple(owned.get(r[0], ())), r[0], r[2]) for r in named]
+    found += [Campaign(value, (value,)) for value in sorted(seen - taken)]
+    return found
+
+
+def has_sessions(conn: Connection, tenant_id: str) -> bool:
+    """Does the site send page views at all (any session kept)?"""
+    return (
+        conn.execute("SELECT 1 FROM sessions WHERE tenant_id = ? LIMIT 1", (tenant_id,)).fetchone()
+        is not None
+    )
+
+
+# -- the filters' SQL ----------------------------------------------------------------------
+
+
+def _marks(values: tuple[str, ...] | list[str]) -> str:
+    return "(" + ", ".join("?" for _ in values) + ")" if values else "(NULL)"
+
+
+def values_sql(tenant_id: str, wanted: CampaignFilter) -> tuple[str, list[Any]]:
+    """``(... )`` of the filter's values, for ``column IN``."""
+    if wanted.campaign_id is not None:
+        return (
+            "(SELECT cv.utm_campaign FROM campaign_values cv"
+            " WHERE cv.tenant_id = ? AND cv.campaign_id = ?)",
+            [tenant_id, wanted.campaign_id],
+        )
+    return "(?)", [wanted.value]
+
+
+def _window(column: str, since: str | None, until: str | None) -> tuple[str, list[Any]]:
+    sql, params = "", []
+    if since is not None:
+        sql += f" AND {column} >= ?"
+        params.append(since)
+    if until is not None:
+        sql += f" AND {column} < ?"
+        params.append(until)
+    return sql, params
+
+
+def influenced_sql(
+    tenant_id: str, values: tuple[str, list[Any]], since: str | None, until: str | None
+) -> tuple[str, list[Any]]:
+    """The ids of the persons a campaign influenced (module docstring): a UNION of the four
+    ways a person carries a touch, each bounded by its own conversion's date."""
+    vals, vals_params = values
+    created, created_params = _window("ip.created_at", since, until)
+    submitted, submitted_params = _window("s.submitted_at", since, until)
+    parts = [
+        (
+            f"SELECT ip.person_id FROM persons ip WHERE ip.tenant_id = ?"
+            f" AND ip.{column} IN {vals}{created}",
+            [tenant_id, *vals_params, *created_params],
+        )
+        for column in ("ft_campaign", "lc_campaign")
+    ]
+    parts.append(
+        (
+            "SELECT s.person_id FROM touches t JOIN submissions s ON s.tenant_id = t.tenant_id"
+            f" AND s.conversion_touch_id = t.touch_id WHERE t.tenant_id = ? AND t.campaign IN"
+            f" {vals}{submitted}",
+            [tenant_id, *vals_params, *submitted_params],
+        )
+    )
+    parts.append(
+        (
+            "SELECT s.person_id FROM touches t JOIN submission_touches st"
+            " ON st.tenant_id = t.tenant_id AND st.touch_id = t.touch_id"
+            " JOIN submissions s ON s.tenant_id = st.tenant_id"
+            f" AND s.submission_id = st.submission_id WHERE t.tenant_id = ? AND t.campaign IN"
+            f" {vals}{submitted}",
+            [tenant_id, *vals_params, *submitted_params],
+        )
+    )
+    return " UNION ".join(sql for sql, _ in parts), [p for _, ps in parts for p in ps]
+
+
+def person_condition(tenant_id: str, wanted: CampaignFilter) -> tuple[str, list[Any]]:
+    """The persons list's campaign condition on ``p``."""
+    values = values_sql(tenant_id, wanted)
+    if wanted.touch == ANY:
+        sql, params = influenced_sql(tenant_id, values, wanted.since, wanted.until)
+        return f"p.person_id IN ({sql})", params
+    return f"p.{PERSON_COLUMN[wanted.touch]} IN {values[0]}", values[1]
+
+
+def deal_condition(tenant_id: str, wanted: CampaignFilter) -> tuple[str, list[Any]]:
+    """The deals list's campaign condition: on its person ``p`` (joined by the list)."""
+    vals, params = values_sql(tenant_id, wanted)
+    return f"p.{PERSON_COLUMN[wanted.touch]} IN {vals}", params
+
+
+# -- measures ------------------------------------------------------------------------------
+
+
+def measures(
+    conn: Connection, tenant_id: str, values: tuple[str, ...], touch: str, since: str, until: str
+) -> Measures:
+    """A campaign's numbers for one period (module docstring)."""
+    found = Measures()
+    if not values:
+        return found
+    values = values[:VALUES_MAX]
+    vals = _marks(values)
+    row = conn.execute(
+        "SELECT COUNT(*), SUM(views) FROM sessions WHERE tenant_id = ?"
+        f" AND campaign IN {vals} AND started_at >= ? AND started_at < ?",
+        (tenant_id, *values, since, until),
+    ).fetchone()
+    found.sessions, found.views = int(row[0]), int(row[1] or 0)
+    column = PERSON_COLUMN[touch]
+    found.new_contacts = conn.execute(
+        f"SELECT COUNT(*) FROM persons WHERE tenant_id = ? AND {column} IN {vals}"
+        " AND created_at >= ? AND created_at < ?",
+        (tenant_id, *values, since, until),
+    ).fetchone()[0]
+    sql, params = influenced_sql(tenant_id, (vals, list(values)), since, until)
+    found.influenced = conn.execute(f"SELECT COUNT(*) FROM ({sql}) i", params).fetchone()[0]
+    deals = (
+        "FROM deals d JOIN persons p ON p.tenant_id = d.tenant_id AND p.person_id = d.person_id"
+        f" WHERE d.tenant_id = ? AND p.{column} IN {vals}"
+    )
+    found.deals = conn.execute(
+        f"SELECT COUNT(*) {deals} AND d.created_at >= ? AND d.created_at < ?",
+        (tenant_id, *values, since, until),
+    ).fetchone()[0]
+    rows = conn.execute(
+        f"SELECT d.currency, COUNT(*), SUM(d.amount) {deals} AND d.status = 'won'"
+        " AND d.closed_at >= ? AND d.closed_at < ? GROUP BY d.currency ORDER BY d.currency",
+        (tenant_id, *values, since, until),
+    ).fetchall()
+    found.won_deals = sum(int(r[1]) for r in rows)
+    found.revenue = [(r[0], int(r[2] or 0)) for r in rows]
+    return found
+
+
+def by_day(
+    conn: Connection, tenant_id: str, values: tuple[str, ...], touch: str, since: str, until: str
+) -> dict[str, dict[str, int]]:
+    """Day (``YYYY-MM-DD``) -> new contacts and sessions of that day; days without either
+    are left out."""
+    days: dict[str, dict[str, int]] = {}
+    if not values:
+        return days
+    values = values[:VALUES_MAX]
+    vals = _marks(values)
+    column = PERSON_COLUMN[touch]
+    for key, sql in (
+        (
+            "contacts",
+            "SELECT substr(created_at, 1, 10) AS day, COUNT(*) FROM persons WHERE tenant_id = ?"
+            f" AND {column} IN {vals} AND created_at >= ? AND created_at < ?",
+        ),
+        (
+            "sessions",
+            "SELECT substr(started_at, 1, 10) AS day, COUNT(*) FROM sessions"
+            f" WHERE tenant_id = ? AND campaign IN {vals} AND started_at >= ? AND started_at < ?",
+        ),
+    ):
+        for row in conn.execute(
+            f"{sql} GROUP BY day", (tenant_id, *values, since, until)
+        ).fetchall():
+            days.setdefault(row[0], {"contacts": 0, "sessions": 0})[key] = int(row[1])
+    return days
+
+
+def traffic(
+    conn: Connection, tenant_id: str, values: tuple[str, ...], since: str, until: str
+) -> list[dict[str, Any]]:
+    """By source / medium: views, sessions, new-visitor sessions (by the session's start)
+    and contacts whose first touch it was (by their creation); most views first."""
+    if not values:
+        return []
+    values = values[:VALUES_MAX]
+    vals = _marks(values)
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def row(source: str | None, medium: str | None) -> dict[str, Any]:
+        key = (source or "", medium or "")
+        return rows.setdefault(
+            key,
+            {"source": key[0], "medium": key[1], "views": 0, "sessions": 0, "new_visitors": 0,
+             "contacts": 0},
+        )  # fmt: skip
+
+    for r in conn.execute(
+        "SELECT source, medium, SUM(views), COUNT(*), SUM(is_new_visitor) FROM sessions"
+        f" WHERE tenant_id = ? AND campaign IN {vals} AND started_at >= ? AND started_at < ?"
+        " GROUP BY source, medium",
+        (tenant_id, *values, since, until),
+    ).fetchall():
+        found = row(r[0], r[1])
+        for key, value in zip(("views", "sessions", "new_visitors"), (r[2], r[3], r[4]), strict=True):
+            found[key] = int(value or 0)
+    for r in conn.execute(
+        "SELECT ft_source, ft_medium, COUNT(*) FROM persons WHERE tenant_id = ?"
+        f" AND ft_campaign IN {vals} AND created_at >= ? AND created_at < ?"
+        " GROUP BY ft_source, ft_medium",
+        (tenant_id, *values, since, until),
+    ).fetchall():
+        row(r[0], r[1])["contacts"] = int(r[2])
+    return sorted(
+        rows.values(), key=lambda r: (-r["views"], -r["contacts"], r["source"], r["medium"])
+    )
