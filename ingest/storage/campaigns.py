@@ -325,8 +325,8 @@ def traffic(
         (tenant_id, *values, since, until),
     ).fetchall():
         found = row(r[0], r[1])
-        for key, value in zip(("views", "sessions", "new_visitors"), (r[2], r[3], r[4]), strict=True):
-            found[key] = int(value or 0)
+        found["views"], found["sessions"] = int(r[2] or 0), int(r[3])
+        found["new_visitors"] = int(r[4] or 0)
     for r in conn.execute(
         "SELECT ft_source, ft_medium, COUNT(*) FROM persons WHERE tenant_id = ?"
         f" AND ft_campaign IN {vals} AND created_at >= ? AND created_at < ?"
