@@ -6,6 +6,7 @@ deals filters that give the rows behind each number, and tenant isolation."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -13,7 +14,7 @@ import pytest
 from ingest import storage
 from ingest.storage import campaigns, links
 
-from .conftest import person, touch_json
+from .conftest import person, sign_in, touch_json
 from .test_collect import CHROME
 
 NOV = ("2026-11-01T00:00:00.000Z", "2026-12-01T00:00:00.000Z")
@@ -208,3 +209,118 @@ def test_a_foreign_campaign_filters_to_nothing(client, spring, make_tenant, sett
     other = make_tenant("other")
     client.post(other.form_path, json={"email": "z@x.example", "utm_campaign": "spring"})
     assert emails(client, other, "/api/v1/persons", campaign=campaign_id) == []
+
+
+# -- the pages ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def signed_in(client, spring, make_user):
+    make_user("boss@acme.example", ("acme", "admin"), ("other", "admin"))
+    assert sign_in(client, "boss@acme.example").status_code == 303
+    return spring
+
+
+NOV_PARAMS = {"from": "2026-11-01", "to": "2026-11-30"}
+
+
+def measure(html: str, name: str) -> list[str]:
+    """The numbers shown for a measure (``data-measure``), in page order, links unwrapped."""
+    found = re.findall(rf'data-measure="{name}">(?:<a href="[^"]*">)?([^<]*)<', html)
+    return [value.strip() for value in found]
+
+
+def test_the_campaign_page(client, signed_in):
+    tenant, campaign_id = signed_in
+    page = client.get(f"/app/acme/campaigns/{campaign_id}", params=NOV_PARAMS)
+    assert page.status_code == 200, page.text
+    html = page.text
+    assert (measure(html, "sessions"), measure(html, "new_contacts")) == (["2"], ["2"])
+    assert (measure(html, "influenced"), measure(html, "deals")) == (["4"], ["3"])
+    assert measure(html, "won_deals") == ["2"]
+    assert "130.00 EUR" in html
+    assert "<svg" in html and "linkedin / paid_social" in html
+    # The links behind the numbers are the lists tested above.
+    assert f"campaign={campaign_id}&amp;campaign_touch=any&amp;converted_from=2026-11-01" in html
+    last = client.get(
+        f"/app/acme/campaigns/{campaign_id}", params={**NOV_PARAMS, "touch": "lead_creation"}
+    )
+    assert (measure(last.text, "new_contacts"), measure(last.text, "deals")) == (["1"], ["2"])
+    assert "30.00 EUR" in last.text
+
+
+def test_the_list_sorts_and_compares(client, signed_in):
+    tenant, campaign_id = signed_in
+    listed = client.get("/app/acme/campaigns", params={**NOV_PARAMS, "sort": "-influenced"})
+    assert listed.status_code == 200, listed.text
+    assert measure(listed.text, "influenced") == ["4", "3"]
+    assert measure(listed.text, "new_contacts") == ["2", "2"]
+    by_name = client.get("/app/acme/campaigns", params={**NOV_PARAMS, "sort": "-name"})
+    assert measure(by_name.text, "influenced") == ["4", "3"]  # Spring after brand, lowered
+    compared = client.get(
+        "/app/acme/campaigns/compare",
+        params={**NOV_PARAMS, "campaign": campaign_id, "value": "brand", "touch": "lead_creation"},
+    )
+    assert compared.status_code == 200, compared.text
+    assert measure(compared.text, "new_contacts") == ["1", "3"]
+    assert measure(compared.text, "influenced") == ["4", "3"]
+    assert compared.text.count("<polyline") == 2  # a line per campaign
+    one = client.get("/app/acme/campaigns/compare", params={"campaign": campaign_id})
+    assert one.status_code == 400 and "Pick 2 to 4" in one.text
+
+
+def test_an_unowned_value_has_a_page(client, signed_in):
+    tenant, campaign_id = signed_in
+    page = client.get("/app/acme/campaigns/unowned", params={**NOV_PARAMS, "value": "brand"})
+    assert page.status_code == 200
+    assert measure(page.text, "new_contacts") == ["2"]
+    assert "campaign_value=brand" in page.text
+    owned = client.get(
+        "/app/acme/campaigns/unowned", params={"value": "spring"}, follow_redirects=False
+    )
+    assert owned.status_code == 303
+    assert owned.headers["location"].startswith(f"/app/acme/campaigns/{campaign_id}?")
+
+
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        ("campaigns", {"sort": "clicks"}),
+        ("campaigns", {"period": "forever"}),
+        ("campaigns", {"from": "2026-11-30", "to": "2026-11-01"}),
+        ("campaigns", {"touch": "middle"}),
+        ("campaigns/unowned", {}),
+        ("campaigns/compare", {"value": ["a", "b", "c", "d", "e"]}),
+    ],
+)
+def test_bad_choices_are_400(client, signed_in, path, params):
+    response = client.get(f"/app/acme/{path}", params=params)
+    assert response.status_code == 400
+
+
+def test_another_tenants_campaign_is_404(client, signed_in):
+    tenant, campaign_id = signed_in
+    assert client.get(f"/app/other/campaigns/{campaign_id}").status_code == 404
+    assert client.get("/app/acme/campaigns/cmp_nope").status_code == 404
+    compared = client.get(f"/app/other/campaigns/compare?campaign={campaign_id}&value=brand")
+    assert compared.status_code == 404
+    assert client.get(f"/app/acme/campaigns/{campaign_id}").status_code == 200
+
+
+def test_the_lists_say_what_the_campaign_filter_is(client, signed_in):
+    tenant, campaign_id = signed_in
+    persons = client.get(
+        "/app/acme/persons",
+        params={
+            "campaign": campaign_id,
+            "campaign_touch": "first_touch",
+            "created_from": "2026-11-01",
+        },
+    )
+    assert persons.status_code == 200
+    assert "the campaign &#39;Spring&#39;" in persons.text
+    assert persons.text.count('href="/app/acme/persons/') == 2  # Ann and Bob
+    assert f'name="campaign" value="{campaign_id}"' in persons.text  # kept by the form
+    deals = client.get("/app/acme/deals", params={"campaign_value": "brand"})
+    assert "utm_campaign &#39;brand&#39;" in deals.text
+    assert re.search(r'data-total="count">1<', deals.text)

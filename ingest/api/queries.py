@@ -29,6 +29,14 @@ CURSOR_MAX = 2000
 ID_MAX = 64
 LEAD_VALUE_MAX = 320  # a status, category or group name (100) or id, or an owner's email
 ME = "me"  # the app's owner=me: the signed-in user
+# The campaign filter's parameters (``campaign_filter``), kept by the lists' pages.
+CAMPAIGN_PARAMS = (
+    "campaign",
+    "campaign_value",
+    "campaign_touch",
+    "converted_from",
+    "converted_to",
+)
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 

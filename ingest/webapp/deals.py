@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from ingest.api.deals import deal_query, now
+from ingest.api.queries import CAMPAIGN_PARAMS
 from ingest.domain import deals as domain
 from ingest.domain.accounts import ADMIN, SALES
 from ingest.domain.erasure import PersonNotFound, find_person
@@ -24,6 +25,7 @@ from ingest.errors import BadRequest, NotFound, Unavailable, ValidationFailed
 from ingest.storage import WriterClosed, accounts, people, stages
 from ingest.storage import deals as store
 from ingest.webapp import access
+from ingest.webapp import campaigns as campaign_pages
 from ingest.webapp.access import Member
 from ingest.webapp.persons import NO_STORE, href, pop_flash, sort_columns
 from ingest.webapp.render import render
@@ -39,6 +41,7 @@ LIST_PARAMS = (
     "company_id",
     "created_from",
     "created_to",
+    *CAMPAIGN_PARAMS,
     "closed_from",
     "closed_to",
     "sort",
@@ -108,6 +111,8 @@ async def deals_list(request: Request, member: Member) -> Response:
             ),
             "may_sell": member.may(*SELLERS),
             "flash": pop_flash(request),
+            "campaign_note": await campaign_pages.filter_note(request, member, query.campaign),
+            "campaign_params": CAMPAIGN_PARAMS,
             **await _choices(request, member.tenant_id),
         },
         viewer=member,

@@ -19,6 +19,7 @@ from starlette.responses import RedirectResponse, Response, StreamingResponse
 
 from ingest.api import queries
 from ingest.api.persons import export_response
+from ingest.api.queries import CAMPAIGN_PARAMS
 from ingest.clock import utcnow
 from ingest.domain import erasure, persons_csv
 from ingest.domain import persons as domain
@@ -28,6 +29,7 @@ from ingest.errors import BadRequest, NotFound, Unavailable, ValidationFailed
 from ingest.storage import WriterClosed, lead_lists, lead_setup, people
 from ingest.storage import leads as lead_store
 from ingest.webapp import access, leads
+from ingest.webapp import campaigns as campaign_pages
 from ingest.webapp.access import Member
 from ingest.webapp.render import render
 
@@ -41,6 +43,7 @@ LIST_PARAMS = (
     "form",
     "created_from",
     "created_to",
+    *CAMPAIGN_PARAMS,
     "sort",
     "limit",
 )
@@ -216,6 +219,8 @@ async def persons_list(request: Request, member: Member) -> Response:
             "csv_href": href(member.url("persons.csv"), kept(request, limit=None)),
             "saved": kept(request, limit=None),
             "flash": pop_flash(request),
+            "campaign_note": await campaign_pages.filter_note(request, member, query.campaign),
+            "campaign_params": CAMPAIGN_PARAMS,
         },
         viewer=member,
         headers=NO_STORE,
