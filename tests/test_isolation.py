@@ -17,7 +17,7 @@ from starlette.testclient import TestClient
 from ingest import storage
 from ingest.app import create_app
 from ingest.domain import stages as stage_rules
-from ingest.storage import selections
+from ingest.storage import links, selections
 
 from .conftest import Tenant, csrf_of, person, rows, sign_in
 from .test_collect import CHROME
@@ -84,6 +84,10 @@ ROUTES = {
     "/app/{tenant}/forms/{form_id}": APP_TENANT,
     "/app/{tenant}/links": APP_TENANT,
     "/app/{tenant}/links/campaigns": APP_TENANT,
+    "/app/{tenant}/campaigns": APP_TENANT,
+    "/app/{tenant}/campaigns/compare": APP_TENANT,
+    "/app/{tenant}/campaigns/unowned": APP_TENANT,
+    "/app/{tenant}/campaigns/{campaign_id}": APP_TENANT,
     "/app/{tenant}/live": APP_TENANT,
     "/app/{tenant}/persons": APP_TENANT,
     "/app/{tenant}/companies": APP_TENANT,
@@ -157,6 +161,8 @@ class World:
     b_deal: str = ""
     a_selection: str = ""
     b_selection: str = ""
+    a_campaign: str = ""
+    b_campaign: str = ""
 
 
 MARK_A, MARK_B = "marker-of-tenant-a", "marker-of-tenant-b"
@@ -213,6 +219,13 @@ def world(client, make_tenant, settings) -> World:
             ),
         )  # fmt: skip
         setattr(found, name, selection_id)
+    # A campaign of each tenant, named by its marker, owning the marker as utm_campaign.
+    for tenant, mark, name in ((a, MARK_A, "a_campaign"), (b, MARK_B, "b_campaign")):
+        campaign_id = storage.transaction(
+            settings.db_path,
+            lambda conn, t=tenant, m=mark: links.create_campaign(conn, t.tenant_id, m, [m]),
+        )
+        setattr(found, name, campaign_id)
     return found
 
 
@@ -540,6 +553,7 @@ def app_url(path: str, tenant_id: str, world: World) -> str:
         "key_id": world.a_key,
         "deal_id": world.a_deal,
         "selection_id": world.a_selection,
+        "campaign_id": world.a_campaign,
     }
     for name in re.findall(r"{(\w+)}", path):
         assert name in params, f"give tests/test_isolation.py's app_url a value for {{{name}}}"

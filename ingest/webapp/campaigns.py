@@ -202,8 +202,10 @@ async def campaign_page(request: Request, member: Member) -> Response:
 
 async def unowned_page(request: Request, member: Member) -> Response:
     value = request.query_params.get("value") or ""
-    if not value.strip() or len(value) > MAX_VALUE:
-        raise BadRequest(f"value must be a utm_campaign value of 1-{MAX_VALUE} characters.")
+    if not value.strip():  # nothing asked: the list
+        return RedirectResponse(member.url("campaigns"), status_code=303)
+    if len(value) > MAX_VALUE:
+        raise BadRequest(f"value must be a utm_campaign value of at most {MAX_VALUE} characters.")
     owner = await request.state.db.read(store.owner_of, member.tenant_id, value)
     if owner is not None:  # owned since the link was made: the campaign's own page
         chosen = choices(request)
@@ -314,6 +316,8 @@ async def compare(request: Request, member: Member) -> Response:
         raise BadRequest(f"value can be at most {MAX_VALUE} characters.")
     picked = list(dict.fromkeys(ids)), list(dict.fromkeys(values))
     count = len(picked[0]) + len(picked[1])
+    if count == 0:  # nothing picked: the list to pick from
+        return RedirectResponse(_href(member.url("campaigns"), chosen.query()), status_code=303)
     if not rules.COMPARE_MIN <= count <= rules.COMPARE_MAX:
         raise BadRequest(
             f"Pick {rules.COMPARE_MIN} to {rules.COMPARE_MAX} campaigns to compare"
