@@ -22,6 +22,7 @@ NAV = {
         "Lead setup",
         "Forms",
         "Links",
+        "Campaigns",
         "Live",
         "Persons",
         "Companies",
@@ -35,6 +36,7 @@ NAV = {
         "Home",
         "Forms",
         "Links",
+        "Campaigns",
         "Live",
         "Persons",
         "Companies",
@@ -44,7 +46,16 @@ NAV = {
         "Board",
         "Import",
     ],  # fmt: skip
-    "sales": ["Home", "Persons", "Companies", "Selections", "Deals", "Pipeline", "Board"],
+    "sales": [
+        "Home",
+        "Campaigns",
+        "Persons",
+        "Companies",
+        "Selections",
+        "Deals",
+        "Pipeline",
+        "Board",
+    ],
 }
 FORBIDDEN = {"admin": None, "marketer": "settings", "sales": "forms"}
 

@@ -297,6 +297,7 @@ def test_every_app_page_shows_hostile_values_as_text(
     pipeline_pages(walk, people, crm, deals)
     board_pages(walk, people, crm)
     deals_pages(walk, people, crm)
+    campaigns_pages(walk, people)
     erase(walk, people["url"], ids["url"])
     import_page(walk, tmp_path)
     selections_pages(walk)
@@ -888,6 +889,35 @@ def board_pages(walk: Walk, people: dict[str, Visitor], crm: Crm) -> None:
     query = {"owner": crm.owner, "lead_creation_source": p.latest["utm_source"]}
     walk.open("board?" + urllib.parse.urlencode(query), [*query.values(), crm.status])
     assert page.locator(".lead-card").count() == 1
+
+
+def campaigns_pages(walk: Walk, people: dict[str, Visitor]) -> None:
+    """The list (the hostile campaign and every visitor's utm_campaign values, which no
+    campaign owns), the campaign's page, an unowned value's page with its traffic by source,
+    the comparison, and a number followed to its persons list."""
+    page = walk.page
+    name, owned = payload("markup", "campaign"), normalize("=" + payload("url", "owned"))
+    values = []
+    for p in people.values():
+        values += [p.first["utm_campaign"], p.latest["utm_campaign"], p.visit["utm_campaign"]]
+    walk.open("campaigns", [name, owned, *values])
+    page.locator("#campaigns a.campaign-name", has_text=name).click()
+    walk.note("GET", page.url)
+    walk.check("a campaign's page", [name, owned])
+    for p in people.values():
+        visit = p.visit
+        query = urllib.parse.urlencode({"value": visit["utm_campaign"], "period": "this_month"})
+        walk.open(f"campaigns/unowned?{query}", [*visit.values()])
+        assert page.locator("#traffic-table tbody tr").count() == 1
+    walk.open("campaigns", [])
+    page.get_by_label(f"Compare {name}").check()
+    page.get_by_label(f"Compare {values[0]}").check()
+    page.locator("#compare").click()
+    walk.note("GET", page.url)
+    walk.check("campaigns compared", [name, values[0]])
+    page.locator("#comparison td[data-measure=influenced] a").last.click()
+    walk.check("a campaign's persons", [values[0]])
+    assert page.locator("#persons tbody tr").count() >= 1
 
 
 def deals_pages(walk: Walk, people: dict[str, Visitor], crm: Crm) -> None:
