@@ -103,7 +103,7 @@ def _source_medium(row: dict[str, Any]) -> str:
 
 
 def revenue_text(revenue: list[tuple[str, int]]) -> str:
-    return ", ".join(display(cents, currency) for currency, cents in revenue) or "0.00"
+    return ", ".join(display(cents, currency) for currency, cents in revenue) or "0"
 
 
 def _row(member: Member, chosen: Choices, campaign: Campaign, measures: Measures) -> tuple:
