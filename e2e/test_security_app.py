@@ -902,7 +902,7 @@ def campaigns_pages(walk: Walk, people: dict[str, Visitor]) -> None:
         values += [p.first["utm_campaign"], p.latest["utm_campaign"], p.visit["utm_campaign"]]
     walk.open("campaigns", [name, owned, *values])
     page.locator("#campaigns a.campaign-name", has_text=name).click()
-    walk.note("GET", page.url)
+    expect(page.locator("#campaign-name")).to_have_text(name)
     walk.check("a campaign's page", [name, owned])
     for p in people.values():
         visit = p.visit
@@ -913,9 +913,10 @@ def campaigns_pages(walk: Walk, people: dict[str, Visitor]) -> None:
     page.get_by_label(f"Compare {name}").check()
     page.get_by_label(f"Compare {values[0]}").check()
     page.locator("#compare").click()
-    walk.note("GET", page.url)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Compare campaigns")
     walk.check("campaigns compared", [name, values[0]])
     page.locator("#comparison td[data-measure=influenced] a").last.click()
+    expect(page.locator("#campaign-filter")).to_be_visible()
     walk.check("a campaign's persons", [values[0]])
     assert page.locator("#persons tbody tr").count() >= 1
 
