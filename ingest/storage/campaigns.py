@@ -180,7 +180,11 @@ def influenced_sql(
     ways a person carries a touch, each bounded by its own conversion's date."""
     vals, vals_params = values
     created, created_params = _window("ip.created_at", since, until)
-    submitted, submitted_params = _window("s.submitted_at", since, until)
+    # From the campaign's touches to their submissions, in that order (CROSS JOIN keeps
+    # SQLite to it; PostgreSQL plans by its statistics): without statistics, SQLite takes a
+    # range of the submissions' time index for the more selective path and reads a year of
+    # submissions per touch. The time as an expression is no range of an index.
+    submitted, submitted_params = _window("(s.submitted_at || '')", since, until)
     parts = [
         (
             f"SELECT ip.person_id FROM persons ip WHERE ip.tenant_id = ?"
@@ -191,19 +195,19 @@ def influenced_sql(
     ]
     parts.append(
         (
-            "SELECT s.person_id FROM touches t JOIN submissions s ON s.tenant_id = t.tenant_id"
-            f" AND s.conversion_touch_id = t.touch_id WHERE t.tenant_id = ? AND t.campaign IN"
-            f" {vals}{submitted}",
+            "SELECT s.person_id FROM touches t CROSS JOIN submissions s"
+            " WHERE s.tenant_id = t.tenant_id AND s.conversion_touch_id = t.touch_id"
+            f" AND t.tenant_id = ? AND t.campaign IN {vals}{submitted}",
             [tenant_id, *vals_params, *submitted_params],
         )
     )
     parts.append(
         (
-            "SELECT s.person_id FROM touches t JOIN submission_touches st"
-            " ON st.tenant_id = t.tenant_id AND st.touch_id = t.touch_id"
-            " JOIN submissions s ON s.tenant_id = st.tenant_id"
-            f" AND s.submission_id = st.submission_id WHERE t.tenant_id = ? AND t.campaign IN"
-            f" {vals}{submitted}",
+            "SELECT s.person_id FROM touches t CROSS JOIN submission_touches st"
+            " CROSS JOIN submissions s WHERE st.tenant_id = t.tenant_id"
+            " AND st.touch_id = t.touch_id AND s.tenant_id = st.tenant_id"
+            " AND s.submission_id = st.submission_id"
+            f" AND t.tenant_id = ? AND t.campaign IN {vals}{submitted}",
             [tenant_id, *vals_params, *submitted_params],
         )
     )
