@@ -8,11 +8,13 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
 from ingest import storage
-from ingest.storage import campaigns, links
+from ingest.domain import erasure
+from ingest.storage import campaigns, links, migrations
 
 from .conftest import person, sign_in, touch_json
 from .test_collect import CHROME
@@ -42,6 +44,17 @@ def submit(client, tenant, email: str, campaign: str, source: str = "facebook", 
                 f"UPDATE {table} SET {column} = ? WHERE tenant_id = ? AND {column} > ?",
                 (when, tenant.tenant_id, "2026-11-30"),
             )
+        # The kept reach of the conversion, moved to its day too.
+        conn.execute(
+            "INSERT INTO person_campaign_days (tenant_id, campaign, day, person_id)"
+            " SELECT tenant_id, campaign, ?, person_id FROM person_campaign_days"
+            " WHERE tenant_id = ? AND day > ? ON CONFLICT DO NOTHING",
+            (when[:10], tenant.tenant_id, "2026-11-30"),
+        )
+        conn.execute(
+            "DELETE FROM person_campaign_days WHERE tenant_id = ? AND day > ?",
+            (tenant.tenant_id, "2026-11-30"),
+        )
 
     storage.transaction(tenant.db_path, stamp)
 
@@ -325,3 +338,28 @@ def test_the_lists_say_what_the_campaign_filter_is(client, signed_in):
     deals = client.get("/app/acme/deals", params={"campaign_value": "brand"})
     assert "utm_campaign &#39;brand&#39;" in deals.text
     assert re.search(r'data-total="count">1<', deals.text)
+
+
+def test_the_kept_reach_is_the_recomputed_one_and_goes_with_the_person(spring, settings):
+    """What the submission job keeps equals what migration 0024 computes from the raw rows;
+    an erased person leaves nothing behind."""
+    sql = Path(migrations.__file__).parent.parent / "migrations" / "0024_campaign_performance.sql"
+    recompute = sql.read_text().split("INSERT INTO person_campaign_days")[1]
+    recompute = recompute.split("(tenant_id, campaign, day, person_id)", 1)[1].split(";")[0]
+    with storage.connect(settings.db_path) as conn:
+        kept = conn.execute(
+            "SELECT tenant_id, campaign, day, person_id FROM person_campaign_days"
+            " WHERE tenant_id = 'acme'"
+        ).fetchall()
+        again = conn.execute(recompute).fetchall()
+    assert sorted(map(tuple, kept)) == sorted(map(tuple, again))
+    assert len(kept) == 8  # Old 2 (October, November), Ann 2 (one a value), Bob, Cid 2, Dan
+    person_id = read(settings, erasure.find_person, "cid@x.example")
+    storage.transaction(settings.db_path, lambda conn: erasure.erase(conn, "acme", person_id))
+    with storage.connect(settings.db_path) as conn:
+        left = conn.execute(
+            "SELECT COUNT(*) FROM person_campaign_days WHERE tenant_id = ? AND person_id = ?",
+            ("acme", person_id),
+        ).fetchone()[0]
+    assert left == 0
+    assert read(settings, campaigns.measures, SPRING, "first_touch", *NOV).influenced == 3

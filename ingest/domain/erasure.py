@@ -102,6 +102,9 @@ DERIVED_TABLES = {
     "person_search": "SQLite's trigram index of persons.search_key (email, names, company):"
     " a person's entries are deleted in the transaction that deletes their persons row"
     " (storage/search_index.forget, migration 0018)",
+    "person_campaign_days": "the campaign values that reached a person, by day (the campaign"
+    " pages' influenced contacts): derived from the person's submissions and touches, deleted"
+    " with them (storage/footprints.delete_campaign_days)",
     "person_search_changed": "the text SQLite's search index holds for a person whose"
     " search text changed since it was indexed, until the indexer replaces it: deleted with"
     " their persons row (storage/search_index.forget)",
@@ -226,6 +229,7 @@ def _erase(conn: Connection, found: Footprint) -> dict[str, Any]:
     counts["lead_status_history"] = store.delete_lead_status_history(
         conn, tenant_id, found.person_id
     )
+    store.delete_campaign_days(conn, tenant_id, found.person_id)
     search_index.forget(conn, tenant_id, found.person_id)
     counts["persons"] = store.delete_person(conn, tenant_id, found.person_id)
     erased_company = (

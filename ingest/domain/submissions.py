@@ -31,7 +31,7 @@ from ingest.domain.touch import (
 )
 from ingest.domain.validation import CleanSubmission, company_key
 from ingest.errors import Conflict
-from ingest.storage import Connection
+from ingest.storage import Connection, campaigns
 from ingest.storage import submissions as store
 from ingest.storage.reads import new_id
 
@@ -192,6 +192,13 @@ def record(
         # Each history touch is inserted before the row that points at it.
         touch_id = _insert_touch(conn, tenant_id, touch)
         store.insert_submission_touch(conn, tenant_id, submission_id, position, touch_id)
+    # The campaigns this conversion carried, for the campaign pages' influenced contacts.
+    carried = [touches.conversion, *touches.history]
+    if created:
+        carried.append(touches.first_touch)
+    campaigns.note_reach(
+        conn, tenant_id, person_id, now[:10], {t.campaign for t in carried if t and t.campaign}
+    )
     return Recorded(submission_id, person_id, created, False)
 
 

@@ -52,6 +52,7 @@ COPIED = (
     "category_history",
     "submissions",
     "submission_touches",
+    "person_campaign_days",
     "sessions",
     "pageviews",
     "campaigns",

@@ -12,7 +12,8 @@ the date of its own conversion, never on the touches' dates:
   copies, migration 0009);
 - influenced contacts: distinct persons with any touch of it, whose conversion carrying that
   touch falls in the period: created with it as first touch or lead creation, or a
-  submission with it as conversion touch or in its touch history (``influenced_sql``);
+  submission with it as conversion touch or in its touch history (kept per value, day and
+  person by the submission job: ``note_reach``, ``influenced_sql``);
 - deals: deals of the new contacts' kind (first touch or lead creation), by the deal's
   creation; won deals and revenue by the deal's close, per currency.
 """
@@ -176,42 +177,33 @@ def _window(column: str, since: str | None, until: str | None) -> tuple[str, lis
 def influenced_sql(
     tenant_id: str, values: tuple[str, list[Any]], since: str | None, until: str | None
 ) -> tuple[str, list[Any]]:
-    """The ids of the persons a campaign influenced (module docstring): a UNION of the four
-    ways a person carries a touch, each bounded by its own conversion's date."""
+    """The ids of the persons a campaign influenced (module docstring), from the kept
+    ``person_campaign_days`` (migration 0024; a person may come once per value and day)."""
     vals, vals_params = values
-    created, created_params = _window("ip.created_at", since, until)
-    # From the campaign's touches to their submissions, in that order (CROSS JOIN keeps
-    # SQLite to it; PostgreSQL plans by its statistics): without statistics, SQLite takes a
-    # range of the submissions' time index for the more selective path and reads a year of
-    # submissions per touch. The time as an expression is no range of an index.
-    submitted, submitted_params = _window("(s.submitted_at || '')", since, until)
-    parts = [
-        (
-            f"SELECT ip.person_id FROM persons ip WHERE ip.tenant_id = ?"
-            f" AND ip.{column} IN {vals}{created}",
-            [tenant_id, *vals_params, *created_params],
+    sql = "SELECT r.person_id FROM person_campaign_days r WHERE r.tenant_id = ?"
+    sql += f" AND r.campaign IN {vals}"
+    params: list[Any] = [tenant_id, *vals_params]
+    # Periods are whole UTC days: a day is in when its start is.
+    if since is not None:
+        sql += " AND r.day >= ?"
+        params.append(since[:10])
+    if until is not None:
+        sql += " AND r.day < ?"
+        params.append(until[:10])
+    return sql, params
+
+
+def note_reach(
+    conn: Connection, tenant_id: str, person_id: str, day: str, values: set[str]
+) -> None:
+    """The submission job's part: the campaign values a conversion of the person carried
+    that day (``influenced_sql`` reads them)."""
+    for value in sorted(v for v in values if v):
+        conn.execute(
+            "INSERT INTO person_campaign_days (tenant_id, campaign, day, person_id)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            (tenant_id, value, day, person_id),
         )
-        for column in ("ft_campaign", "lc_campaign")
-    ]
-    parts.append(
-        (
-            "SELECT s.person_id FROM touches t CROSS JOIN submissions s"
-            " WHERE s.tenant_id = t.tenant_id AND s.conversion_touch_id = t.touch_id"
-            f" AND t.tenant_id = ? AND t.campaign IN {vals}{submitted}",
-            [tenant_id, *vals_params, *submitted_params],
-        )
-    )
-    parts.append(
-        (
-            "SELECT s.person_id FROM touches t CROSS JOIN submission_touches st"
-            " CROSS JOIN submissions s WHERE st.tenant_id = t.tenant_id"
-            " AND st.touch_id = t.touch_id AND s.tenant_id = st.tenant_id"
-            " AND s.submission_id = st.submission_id"
-            f" AND t.tenant_id = ? AND t.campaign IN {vals}{submitted}",
-            [tenant_id, *vals_params, *submitted_params],
-        )
-    )
-    return " UNION ".join(sql for sql, _ in parts), [p for _, ps in parts for p in ps]
 
 
 def person_condition(tenant_id: str, wanted: CampaignFilter) -> tuple[str, list[Any]]:
@@ -254,7 +246,9 @@ def measures(
         (tenant_id, *values, since, until),
     ).fetchone()[0]
     sql, params = influenced_sql(tenant_id, (vals, list(values)), since, until)
-    found.influenced = conn.execute(f"SELECT COUNT(*) FROM ({sql}) i", params).fetchone()[0]
+    found.influenced = conn.execute(
+        f"SELECT COUNT(DISTINCT person_id) FROM ({sql}) i", params
+    ).fetchone()[0]
     deals = (
         "FROM deals d JOIN persons p ON p.tenant_id = d.tenant_id AND p.person_id = d.person_id"
         f" WHERE d.tenant_id = ? AND p.{column} IN {vals}"

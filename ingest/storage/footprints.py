@@ -177,6 +177,13 @@ def delete_submissions(conn: Connection, tenant_id: str, person_id: str) -> int:
     ).rowcount
 
 
+def delete_campaign_days(conn: Connection, tenant_id: str, person_id: str) -> int:
+    return conn.execute(
+        "DELETE FROM person_campaign_days WHERE tenant_id = ? AND person_id = ?",
+        (tenant_id, person_id),
+    ).rowcount
+
+
 def delete_lead_status_history(conn: Connection, tenant_id: str, person_id: str) -> int:
     return conn.execute(
         "DELETE FROM lead_status_history WHERE tenant_id = ? AND person_id = ?",
