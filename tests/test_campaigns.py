@@ -363,3 +363,26 @@ def test_the_kept_reach_is_the_recomputed_one_and_goes_with_the_person(spring, s
         ).fetchone()[0]
     assert left == 0
     assert read(settings, campaigns.measures, SPRING, "first_touch", *NOV).influenced == 3
+
+
+def test_steps_of_a_period_and_their_sums():
+    from datetime import date
+
+    from ingest.domain.campaigns import rolled_up, steps
+
+    weeks = steps(date(2026, 11, 4), date(2026, 11, 18), "week")  # a Wednesday to a Wednesday
+    assert [(s.label, s.first.day, s.last.day) for s in weeks] == [
+        ("Week of 2026-11-02", 4, 8),
+        ("Week of 2026-11-09", 9, 15),
+        ("Week of 2026-11-16", 16, 18),
+    ]
+    months = steps(date(2025, 12, 15), date(2026, 2, 3), "month")
+    assert [(s.label, s.first.isoformat(), s.last.isoformat()) for s in months] == [
+        ("2025-12", "2025-12-15", "2025-12-31"),
+        ("2026-01", "2026-01-01", "2026-01-31"),
+        ("2026-02", "2026-02-01", "2026-02-03"),
+    ]
+    assert len(steps(date(2026, 1, 1), date(2026, 1, 31), "day")) == 31
+    days = {"2026-11-04": {"contacts": 2}, "2026-11-15": {"contacts": 3}, "2026-11-16": {}}
+    days |= {"2026-11-30": {"contacts": 9}}  # after the period: not counted
+    assert rolled_up(days, weeks, "contacts") == [2, 3, 0]
