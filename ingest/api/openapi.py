@@ -609,6 +609,39 @@ def date_param(name: str, description: str) -> Schema:
     }
 
 
+def campaign_params(touches: tuple[str, ...], what: str) -> tuple[Schema, ...]:
+    """The lists' campaign filter (``api/queries.campaign_filter``)."""
+    found = (
+        query_param("campaign", f"{what} of this campaign (its id): any of its values.", 64),
+        query_param("campaign_value", f"{what} of this utm_campaign value.", MAX_VALUE),
+        {
+            "name": "campaign_touch",
+            "in": "query",
+            "description": "Which touch carries the campaign (with campaign or"
+            f" campaign_value; default {touches[0]}): "
+            + (
+                "any: any touch, first_touch, lead_creation."
+                if "any" in touches
+                else "the person's lead_creation or first_touch."
+            ),
+            "schema": {"type": "string", "enum": list(touches)},
+        },
+    )
+    if "any" not in touches:
+        return found
+    return (
+        *found,
+        date_param(
+            "converted_from",
+            "With campaign_touch=any: a conversion carrying it on or after this day.",
+        ),
+        date_param(
+            "converted_to",
+            "With campaign_touch=any: a conversion carrying it on or before this day.",
+        ),
+    )
+
+
 def sort_param(sorts: dict[str, str], default: str) -> Schema:
     return {
         "name": "sort",
@@ -693,6 +726,7 @@ PATHS: dict[str, dict[str, Schema]] = {
                 query_param("form", "Persons with a submission on this form (its id).", 64),
                 date_param("created_from", "Created on or after this day (UTC)."),
                 date_param("created_to", "Created on or before this day (UTC)."),
+                *campaign_params(("any", "first_touch", "lead_creation"), "Persons"),
                 *LEAD_PARAMS,
                 sort_param(PERSON_SORTS, "-created_at"),
                 CURSOR_PARAM,
@@ -998,6 +1032,7 @@ DEAL_PATHS: dict[str, dict[str, Schema]] = {
                 date_param("created_to", "Created on or before this day (UTC)."),
                 date_param("closed_from", "Closed on or after this day (UTC)."),
                 date_param("closed_to", "Closed on or before this day (UTC)."),
+                *campaign_params(("lead_creation", "first_touch"), "Deals whose person came"),
                 sort_param(DEAL_SORTS, "-created_at"),
                 CURSOR_PARAM,
                 LIMIT_PARAM,
