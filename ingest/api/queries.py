@@ -98,25 +98,22 @@ def person_query(params: Mapping[str, str]) -> PersonQuery:
 def campaign_filter(
     params: Mapping[str, str], touches: tuple[str, ...]
 ) -> campaigns.CampaignFilter | None:
-    """``campaign`` (a campaign's id: any of its values) or ``campaign_value`` (one
-    utm_campaign value), matched by ``campaign_touch`` (the first of ``touches`` by default);
-    with ``any``, ``converted_from``/``converted_to`` bound the days of the conversions
-    (creation or submission) that carried the campaign's touch."""
+    """``campaign`` (a campaign's id: any of its values) and/or ``campaign_value`` (one
+    utm_campaign value; with both, that value if the campaign owns it), matched by
+    ``campaign_touch`` (the first of ``touches`` by default). For persons,
+    ``converted_from``/``converted_to`` bound the days of the conversions that carried the
+    campaign's touch (with ``first_touch`` and ``lead_creation``: the person's creation).
+    Without a campaign the others filter nothing."""
     campaign_id = _text(params, "campaign", ID_MAX) or None
     value = _text(params, "campaign_value", MAX_VALUE) or None
-    touch = params.get("campaign_touch")
-    since, until = _date(params, "converted_from"), _date(params, "converted_to")
-    if campaign_id is None and value is None:
-        if touch is not None or since is not None or until is not None:
-            raise BadRequest("campaign_touch and converted_from/to need a campaign.")
-        return None
-    if campaign_id is not None and value is not None:
-        raise BadRequest("Give campaign or campaign_value, not both.")
-    touch = touch or touches[0]
+    touch = params.get("campaign_touch") or touches[0]
     if touch not in touches:
         raise BadRequest(f"campaign_touch must be one of {', '.join(touches)}.")
-    if (since is not None or until is not None) and touch != campaigns.ANY:
-        raise BadRequest("converted_from/to go with campaign_touch=any.")
+    since = until = None
+    if campaigns.ANY in touches:
+        since, until = _date(params, "converted_from"), _date(params, "converted_to")
+    if campaign_id is None and value is None:
+        return None
     return campaigns.CampaignFilter(
         campaign_id=campaign_id,
         value=value,

@@ -50,9 +50,11 @@ class Campaign:
 @dataclass(frozen=True)
 class CampaignFilter:
     """The persons and deals lists' campaign filter: a campaign (by id, its values read
-    from ``campaign_values`` in the tenant) or one value, matched by first touch, lead
-    creation or (persons only) any touch; with any touch, ``since``/``until`` bound the
-    conversions that carried it (clock-format text, ``until`` exclusive)."""
+    from ``campaign_values`` in the tenant) or one value (both: that value if the campaign
+    owns it), matched by first touch, lead creation or (persons only) any touch;
+    ``since``/``until`` bound the conversions that carried it (any touch: the kept days;
+    first touch or lead creation: the person's creation; clock-format text, ``until``
+    exclusive)."""
 
     campaign_id: str | None = None
     value: str | None = None
@@ -155,10 +157,11 @@ def _marks(values: tuple[str, ...] | list[str]) -> str:
 def values_sql(tenant_id: str, wanted: CampaignFilter) -> tuple[str, list[Any]]:
     """``(... )`` of the filter's values, for ``column IN``."""
     if wanted.campaign_id is not None:
+        owned = " AND cv.utm_campaign = ?" if wanted.value is not None else ""
         return (
             "(SELECT cv.utm_campaign FROM campaign_values cv"
-            " WHERE cv.tenant_id = ? AND cv.campaign_id = ?)",
-            [tenant_id, wanted.campaign_id],
+            f" WHERE cv.tenant_id = ? AND cv.campaign_id = ?{owned})",
+            [tenant_id, wanted.campaign_id, *([wanted.value] if owned else [])],
         )
     return "(?)", [wanted.value]
 
@@ -212,7 +215,8 @@ def person_condition(tenant_id: str, wanted: CampaignFilter) -> tuple[str, list[
     if wanted.touch == ANY:
         sql, params = influenced_sql(tenant_id, values, wanted.since, wanted.until)
         return f"p.person_id IN ({sql})", params
-    return f"p.{PERSON_COLUMN[wanted.touch]} IN {values[0]}", values[1]
+    created, created_params = _window("p.created_at", wanted.since, wanted.until)
+    return f"p.{PERSON_COLUMN[wanted.touch]} IN {values[0]}{created}", [*values[1], *created_params]
 
 
 def deal_condition(tenant_id: str, wanted: CampaignFilter) -> tuple[str, list[Any]]:

@@ -13,7 +13,7 @@ of its own, opened at ``campaigns/unowned?value=...``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -375,15 +375,11 @@ async def compare(request: Request, member: Member) -> Response:
     )
 
 
-TOUCH_WORDS = {
-    FIRST_TOUCH: "whose first touch",
-    store.LEAD_CREATION: "whose lead creation",
-    ANY: "with any touch",
-}
+TOUCH_WORDS = {FIRST_TOUCH: "first touch", store.LEAD_CREATION: "lead creation"}
 
 
 async def filter_note(
-    request: Request, member: Member, wanted: CampaignFilter | None
+    request: Request, member: Member, wanted: CampaignFilter | None, *, deals: bool = False
 ) -> str | None:
     """The persons' or deals' list's campaign filter in words, for the list's page."""
     if wanted is None:
@@ -395,7 +391,16 @@ async def filter_note(
         name = f"the campaign {found.name!r}" if found else "a campaign this account does not have"
     else:
         name = f"utm_campaign {wanted.value!r}"
-    words = TOUCH_WORDS[wanted.touch]
-    if wanted.touch == ANY:
-        return f"Persons {words} of {name}, in a conversion in the chosen days."
-    return f"Those {words} came from {name}."
+    if wanted.touch != ANY:
+        whose = "Deals whose person's" if deals else "Persons whose"
+        return f"{whose} {TOUCH_WORDS[wanted.touch]} came from {name}."
+    days = ""
+    if wanted.since is not None or wanted.until is not None:
+        first = wanted.since[:10] if wanted.since else "the start"
+        last = (
+            (date.fromisoformat(wanted.until[:10]) - timedelta(days=1)).isoformat()
+            if wanted.until
+            else "today"
+        )
+        days = f", in a conversion (creation or submission) from {first} to {last}"
+    return f"Persons with any touch of {name}{days}."

@@ -111,7 +111,9 @@ async def deals_list(request: Request, member: Member) -> Response:
             ),
             "may_sell": member.may(*SELLERS),
             "flash": pop_flash(request),
-            "campaign_note": await campaign_pages.filter_note(request, member, query.campaign),
+            "campaign_note": await campaign_pages.filter_note(
+                request, member, query.campaign, deals=True
+            ),
             "campaign_params": CAMPAIGN_PARAMS,
             **await _choices(request, member.tenant_id),
         },
