@@ -15,6 +15,7 @@ from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
 from ingest import storage
+from ingest.api import campaigns as campaigns_api
 from ingest.api import companies, lead_setup, leads, openapi
 from ingest.api import deals as deals_api
 from ingest.api import persons as api
@@ -105,6 +106,8 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_clock)
             lead_setup.company,
             methods=["GET", "HEAD", "PATCH"],
         ),
+        Route("/api/v1/campaigns", campaigns_api.list_campaigns),
+        Route("/api/v1/campaigns/{campaign_id}/performance", campaigns_api.performance),
         Route("/api/v1/categories", lead_setup.list_categories),
         Route("/api/v1/lead-statuses", lead_setup.list_statuses),
         Route("/api/v1/leads", leads.create_lead, methods=["POST"]),

@@ -401,3 +401,36 @@ def test_steps_of_a_period_and_their_sums():
     days = {"2026-11-04": {"contacts": 2}, "2026-11-15": {"contacts": 3}, "2026-11-16": {}}
     days |= {"2026-11-30": {"contacts": 9}}  # after the period: not counted
     assert rolled_up(days, weeks, "contacts") == [2, 3, 0]
+
+
+def test_the_api(client, spring):
+    tenant, campaign_id = spring
+    nov = {"from": "2026-11-01", "to": "2026-11-30"}
+    listed = client.get("/api/v1/campaigns", params=nov, headers=tenant.auth)
+    assert listed.status_code == 200, listed.text
+    body = listed.json()
+    assert (body["period"], body["from"], body["to"], body["touch"]) == (
+        "custom", "2026-11-01", "2026-11-30", "first_touch",
+    )  # fmt: skip
+    by_name = {item["name"]: item for item in body["items"]}
+    assert by_name["Spring"]["id"] == campaign_id and by_name["brand"]["id"] is None
+    assert (by_name["Spring"]["new_contacts"], by_name["Spring"]["influenced"]) == (2, 4)
+    assert by_name["Spring"]["revenue"] == [{"currency": "EUR", "amount": "130.00"}]
+    one = client.get(
+        f"/api/v1/campaigns/{campaign_id}/performance",
+        params={**nov, "touch": "lead_creation", "every": "week"},
+        headers=tenant.auth,
+    )
+    assert one.status_code == 200, one.text
+    data = one.json()
+    assert (data["new_contacts"], data["deals"], data["won_deals"]) == (1, 2, 1)
+    # 1 Nov 2026 is a Sunday: a week of one day, then Mondays; Bob came on the 5th.
+    assert [w["new_contacts"] for w in data["over_time"]] == [0, 1, 0, 0, 0, 0]
+    assert [(t["source"], t["views"]) for t in data["traffic"]] == [
+        ("linkedin", 2), ("google", 1),
+    ]  # fmt: skip
+    bad = client.get("/api/v1/campaigns", params={"from": "2026-11-30", "to": "2026-11-01"},
+                     headers=tenant.auth)  # fmt: skip
+    assert bad.status_code == 400 and "before" in bad.json()["error"]["message"]
+    missing = client.get("/api/v1/campaigns/cmp_none/performance", headers=tenant.auth)
+    assert missing.status_code == 404

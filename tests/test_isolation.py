@@ -30,6 +30,7 @@ DEAL_BY_ID = "a deal id, scoped by the bearer key"
 DEAL_LIST = "the bearer key's tenant; a new deal names a person of that tenant"
 SELECTION_BY_ID = "a selection id, scoped by the bearer key"
 BY_KEY = "the bearer key's tenant"
+CAMPAIGN_BY_ID = "a campaign id, scoped by the bearer key"
 WRITE_BY_KEY = "writes to the bearer key's tenant"
 SETUP_BY_KEY = "the bearer key's tenant's lead setup (names it chose, no persons)"
 TENANT_PATH = "the tenant in the path"
@@ -54,6 +55,8 @@ ROUTES = {
     "/api/v1/categories": SETUP_BY_KEY,
     "/api/v1/lead-statuses": SETUP_BY_KEY,
     "/api/v1/selections": BY_KEY,
+    "/api/v1/campaigns": BY_KEY,
+    "/api/v1/campaigns/{campaign_id}/performance": CAMPAIGN_BY_ID,
     "/api/v1/selections/{selection_id}/items": SELECTION_BY_ID,
     "/t/{tenant_id}/utm.js": TENANT_PATH,
     "/t/{tenant_id}/utm-debug.js": TENANT_PATH,
@@ -283,6 +286,23 @@ def test_company_routes(client, world, settings):
             response = _send(client, method, a_url, headers)
             assert response.status_code == 401, (method, path, name)
             assert MARK_A not in response.text
+
+
+def test_campaign_routes(client, world, settings):
+    """A campaign's performance with one's own key; another tenant's campaign id is 404."""
+    cases = scoped(settings, CAMPAIGN_BY_ID)
+    assert cases
+    for path, method in cases:
+        a_url = path.replace("{campaign_id}", world.a_campaign)
+        b_url = path.replace("{campaign_id}", world.b_campaign)
+        own = _send(client, method, a_url, world.a.auth)
+        assert own.status_code == 200 and MARK_A in own.text and MARK_B not in own.text
+        for url, auth in ((b_url, world.a.auth), (a_url, world.b.auth)):
+            response = _send(client, method, url, auth)
+            assert response.status_code == 404, (method, url, response.text)
+            assert MARK_A not in response.text and MARK_B not in response.text
+        for name, headers in KEYS.items():
+            assert _send(client, method, a_url, headers).status_code == 401, (path, name)
 
 
 def test_selection_routes(client, world, settings):

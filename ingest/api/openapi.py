@@ -18,6 +18,7 @@ from starlette.responses import JSONResponse, Response
 from ingest.api.deals_schema import DEAL_SCHEMAS, STAGE
 from ingest.api.queries import LEAD_VALUE_MAX
 from ingest.domain.channels import CHANNELS
+from ingest.domain.periods import PRESETS as PERIOD_PRESETS
 from ingest.domain.submissions import LEAD_VIA
 from ingest.domain.touch import CLICK_IDS, MAX_URL, MAX_VALUE, UTM_KEYS
 from ingest.domain.validation import EMAIL_MAX, STANDARD_FIELDS
@@ -709,6 +710,70 @@ def page_of(item: str) -> Schema:
     }
 
 
+_MEASURES: dict[str, Schema] = {
+    **{
+        name: {"type": "integer", "minimum": 0, "description": text}
+        for name, text in (
+            ("sessions", "Sessions that landed with one of its values, by their start."),
+            ("views", "Their page views."),
+            ("new_contacts", "Persons created whose `touch` (first touch or lead creation)"
+             " carries one of its values."),
+            ("influenced", "Distinct persons with any touch of it in a conversion of the"
+             " period (a creation or a submission)."),
+            ("deals", "Deals created of persons whose `touch` carries it."),
+            ("won_deals", "Those persons' deals won (closed) in the period."),
+        )
+    },
+    "revenue": {
+        "type": "array",
+        "description": "The won deals' amounts, per currency.",
+        "items": {
+            "type": "object",
+            "properties": {"currency": {"type": "string"}, "amount": {"type": "string"}},
+            "required": ["currency", "amount"],
+            "additionalProperties": False,
+        },
+    },
+}  # fmt: skip
+_CAMPAIGN_FIELDS: dict[str, Schema] = {
+    "id": {"type": ["string", "null"], "description": "null: a value no campaign owns."},
+    "name": {"type": "string"},
+    "values": {"type": "array", "items": {"type": "string"}},
+}
+_PERIOD_FIELDS: dict[str, Schema] = {
+    "period": {"type": "string", "enum": list(PERIOD_PRESETS)},
+    "from": {"type": "string", "format": "date"},
+    "to": {"type": "string", "format": "date"},
+    "touch": {"type": "string", "enum": ["first_touch", "lead_creation"]},
+}
+CAMPAIGN_PARAMS: tuple[Schema, ...] = (
+    {
+        "name": "period",
+        "in": "query",
+        "description": "A preset (default year_to_date). A custom range is `from`/`to`"
+        " (YYYY-MM-DD, UTC days, inclusive; not listed as parameters here: `to` before"
+        " `from` or more than five years is 400, which this document cannot state).",
+        "schema": {"type": "string", "enum": [p for p in PERIOD_PRESETS if p != "custom"]},
+    },
+    {
+        "name": "touch",
+        "in": "query",
+        "description": "What makes a contact new, and whose deals count: first_touch"
+        " (default) or lead_creation.",
+        "schema": {"type": "string", "enum": ["first_touch", "lead_creation"]},
+    },
+)
+
+
+def _object(properties: dict[str, Schema]) -> Schema:
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": list(properties),
+        "additionalProperties": False,
+    }
+
+
 PATHS: dict[str, dict[str, Schema]] = {
     "/api/v1/persons": {
         "get": operation(
@@ -1096,6 +1161,95 @@ DEAL_PATHS: dict[str, dict[str, Schema]] = {
                 ),
             ),
             errors=(401,),
+        )
+    },
+    "/api/v1/campaigns": {
+        "get": operation(
+            "Every campaign of the key's tenant (named ones, and each utm_campaign value no"
+            " campaign owns) with its measures for a period",
+            tag="campaigns",
+            parameters=CAMPAIGN_PARAMS,
+            security=BEARER,
+            ok=(
+                200,
+                json_ok(
+                    "The campaigns.",
+                    _object(
+                        {
+                            **_PERIOD_FIELDS,
+                            "items": {
+                                "type": "array",
+                                "items": _object({**_CAMPAIGN_FIELDS, **_MEASURES}),
+                            },
+                        }
+                    ),
+                    no_store=True,
+                ),
+            ),
+            errors=(400, 401),
+        )
+    },
+    "/api/v1/campaigns/{campaign_id}/performance": {
+        "get": operation(
+            "One campaign's measures for a period, new contacts and sessions over time, and"
+            " traffic by source / medium",
+            tag="campaigns",
+            parameters=(
+                path_param("campaign_id", "The campaign's id."),
+                *CAMPAIGN_PARAMS,
+                {
+                    "name": "every",
+                    "in": "query",
+                    "description": "The steps of over_time (default: by the period's length).",
+                    "schema": {"type": "string", "enum": ["day", "week", "month"]},
+                },
+            ),
+            security=BEARER,
+            ok=(
+                200,
+                json_ok(
+                    "The campaign's performance.",
+                    _object(
+                        {
+                            **_PERIOD_FIELDS,
+                            "every": {"type": "string", "enum": ["day", "week", "month"]},
+                            "campaign": _object(_CAMPAIGN_FIELDS),
+                            **_MEASURES,
+                            "over_time": {
+                                "type": "array",
+                                "items": _object(
+                                    {
+                                        "from": {"type": "string", "format": "date"},
+                                        "to": {"type": "string", "format": "date"},
+                                        "new_contacts": {"type": "integer", "minimum": 0},
+                                        "sessions": {"type": "integer", "minimum": 0},
+                                    }
+                                ),
+                            },
+                            "traffic": {
+                                "type": "array",
+                                "items": _object(
+                                    {
+                                        "source": {"type": "string"},
+                                        "medium": {"type": "string"},
+                                        **{
+                                            k: {"type": "integer", "minimum": 0}
+                                            for k in (
+                                                "views",
+                                                "sessions",
+                                                "new_visitors",
+                                                "contacts",
+                                            )
+                                        },
+                                    }
+                                ),
+                            },
+                        }
+                    ),
+                    no_store=True,
+                ),
+            ),
+            errors=(400, 401, 404),
         )
     },
     "/api/v1/selections": {

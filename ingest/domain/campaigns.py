@@ -8,7 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from ingest.storage.campaigns import FIRST_TOUCH, LEAD_CREATION
+from ingest.domain.periods import Period, from_params
+from ingest.storage.campaigns import FIRST_TOUCH, LEAD_CREATION, TOUCHES
 
 TOUCH_LABELS = {FIRST_TOUCH: "First touch", LEAD_CREATION: "Last touch (lead creation)"}
 STEPS = ("day", "week", "month")
@@ -25,6 +26,27 @@ class Step:
     label: str  # "2026-11-02", "Week of 2026-11-02", "2026-11"
     first: date
     last: date  # included, within the period
+
+
+@dataclass(frozen=True)
+class Choices:
+    """What an address chose: the period, the touch that makes a contact new, the step."""
+
+    period: Period
+    touch: str
+    every: str
+
+    def query(self, **extra: str) -> dict[str, str]:
+        return {**self.period.query(), "touch": self.touch, "every": self.every, **extra}
+
+
+def choose(params: Mapping[str, str], *, today: date) -> Choices:
+    """The period (``periods.from_params``), ``touch`` and ``every`` of an address; raises
+    ``PeriodError`` or ``ChoiceError``."""
+    period = from_params(params, today=today)
+    touch = choice(params, "touch", TOUCHES, FIRST_TOUCH)
+    every = choice(params, "every", STEPS, default_step(period.days))
+    return Choices(period, touch, every)
 
 
 def choice(params: Mapping[str, str], name: str, offered: tuple[str, ...], default: str) -> str:

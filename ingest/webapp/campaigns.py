@@ -12,7 +12,6 @@ of its own, opened at ``campaigns/unowned?value=...``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -21,8 +20,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from ingest.domain import campaigns as rules
+from ingest.domain.campaigns import Choices
 from ingest.domain.money import display
-from ingest.domain.periods import NAMES, PRESETS, Period, PeriodError, from_params
+from ingest.domain.periods import NAMES, PRESETS, PeriodError
 from ingest.domain.touch import MAX_VALUE
 from ingest.errors import BadRequest, NotFound
 from ingest.storage import campaigns as store
@@ -37,29 +37,13 @@ NO_STORE = {"Cache-Control": "no-store"}
 ID_MAX = 64
 
 
-@dataclass(frozen=True)
-class Choices:
-    """What the address chose: the period, the touch that makes a contact new, the step."""
-
-    period: Period
-    touch: str
-    every: str
-
-    def query(self, **extra: str) -> dict[str, str]:
-        return {**self.period.query(), "touch": self.touch, "every": self.every, **extra}
-
-
 def choices(request: Request) -> Choices:
-    params = request.query_params
-    today: date = request.state.clock().date()
+    """The page's choices from its address (``domain/campaigns.choose``); 400 when bad."""
     try:
-        period = from_params(params, today=today)
-        touch = rules.choice(params, "touch", store.TOUCHES, FIRST_TOUCH)
-        every = rules.choice(params, "every", rules.STEPS, rules.default_step(period.days))
+        return rules.choose(request.query_params, today=request.state.clock().date())
     except (PeriodError, rules.ChoiceError) as error:
         message = str(error)
         raise BadRequest(message[:1].upper() + message[1:].rstrip(".") + ".") from None
-    return Choices(period, touch, every)
 
 
 def _href(path: str, params: dict[str, str]) -> str:
