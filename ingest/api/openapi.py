@@ -750,17 +750,17 @@ CAMPAIGN_PARAMS: tuple[Schema, ...] = (
     {
         "name": "period",
         "in": "query",
-        "description": "A preset (default year_to_date). A custom range is `from`/`to`"
-        " (YYYY-MM-DD, UTC days, inclusive; not listed as parameters here: `to` before"
+        "description": "A preset (default year_to_date, also when empty). A custom range"
+        " is `from`/`to` (YYYY-MM-DD, UTC days, inclusive; not listed as parameters here: `to` before"
         " `from` or more than five years is 400, which this document cannot state).",
-        "schema": {"type": "string", "enum": [p for p in PERIOD_PRESETS if p != "custom"]},
+        "schema": {"type": "string", "enum": ["", *(p for p in PERIOD_PRESETS if p != "custom")]},
     },
     {
         "name": "touch",
         "in": "query",
         "description": "What makes a contact new, and whose deals count: first_touch"
-        " (default) or lead_creation.",
-        "schema": {"type": "string", "enum": ["first_touch", "lead_creation"]},
+        " (default; also when empty) or lead_creation.",
+        "schema": {"type": "string", "enum": ["", "first_touch", "lead_creation"]},
     },
 )
 
@@ -1200,8 +1200,9 @@ DEAL_PATHS: dict[str, dict[str, Schema]] = {
                 {
                     "name": "every",
                     "in": "query",
-                    "description": "The steps of over_time (default: by the period's length).",
-                    "schema": {"type": "string", "enum": ["day", "week", "month"]},
+                    "description": "The steps of over_time (default, also when empty: by"
+                    " the period's length).",
+                    "schema": {"type": "string", "enum": ["", "day", "week", "month"]},
                 },
             ),
             security=BEARER,
