@@ -751,8 +751,9 @@ CAMPAIGN_PARAMS: tuple[Schema, ...] = (
         "name": "period",
         "in": "query",
         "description": "A preset (default year_to_date, also when empty). A custom range"
-        " is `from`/`to` (YYYY-MM-DD, UTC days, inclusive; not listed as parameters here: `to` before"
-        " `from` or more than five years is 400, which this document cannot state).",
+        " is `from`/`to` (YYYY-MM-DD, UTC days, inclusive; not listed as parameters"
+        " here: `to` before `from` or more than five years is 400, which this document"
+        " cannot state).",
         "schema": {"type": "string", "enum": ["", *(p for p in PERIOD_PRESETS if p != "custom")]},
     },
     {
