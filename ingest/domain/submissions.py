@@ -32,6 +32,7 @@ from ingest.domain.touch import (
 from ingest.domain.validation import CleanSubmission, company_key
 from ingest.errors import Conflict
 from ingest.storage import Connection
+from ingest.storage import credits as credit_store
 from ingest.storage import submissions as store
 from ingest.storage.reads import new_id
 
@@ -188,6 +189,8 @@ def record(
         visitor_id=visitor_id,
         via=via,
     )
+    # PostgreSQL: the credits follower's note (nothing on SQLite, where it walks rowids).
+    credit_store.note_pending(conn, tenant_id, person_id)
     for position, touch in enumerate(touches.history):
         # Each history touch is inserted before the row that points at it.
         touch_id = _insert_touch(conn, tenant_id, touch)

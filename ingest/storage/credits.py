@@ -1,0 +1,571 @@
+"""Kept attribution credits (migration 0022): every statement. The rules (what a conversion
+is, its credits, when they are recomputed) are ``ingest/domain/credits/``.
+
+- ``journeys`` reads what a person's journey is made of: every touch their submissions point
+  at (touch history and conversion touch), their first and lead-creation touch.
+- ``replace`` swaps a set of kept conversions for recomputed ones in the caller's
+  transaction, adjusting the rollups and totals by the difference only (a recomputation
+  that changes nothing writes nothing but the conversions' rows).
+- The follower's reads: SQLite's submissions above the mark (every tenant's, in rowid
+  order), PostgreSQL's pending persons (``FOR UPDATE SKIP LOCKED``).
+- ``rebuild`` replaces a tenant's kept credits wholesale and sums the rollups in SQL (the
+  CLI's recompute, the generator's and the demo's catch-up).
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from ingest.storage import POSTGRES, SQLITE, Connection, dialect_of_connection
+
+CHUNK = 500  # ids per IN (...)
+
+# The follower's reads of every tenant's new submissions and pending persons: the only
+# statements here that name no tenant (``tests/test_db.py`` lets statements starting so
+# through: the follower works for every tenant at once, as SQLite's search indexer does).
+UNSCOPED_FOLLOW = "SELECT rowid, tenant_id, person_id FROM submissions WHERE rowid > ?"
+UNSCOPED_PENDING = "SELECT tenant_id, person_id FROM attribution_pending"
+UNSCOPED_TOP = "SELECT max(rowid) FROM submissions"
+
+_TOUCH_COLUMNS = (
+    "touch_id, source, medium, campaign, term, content, utm_id, click_ids, landing_page,"
+    " referrer, at"
+)
+CONVERSION_COLUMNS = (
+    "conversion",
+    "subject_id",
+    "person_id",
+    "converted_at",
+    "day",
+    "amount",
+    "currency",
+    "touched",
+)
+CREDIT_COLUMNS = (
+    "conversion",
+    "subject_id",
+    "model",
+    "position",
+    "touch_id",
+    "touch_at",
+    "source",
+    "medium",
+    "campaign",
+    "channel",
+    "positions",
+    "parts",
+    "cents",
+    "day",
+    "currency",
+)
+_ROLLUP_KEY = ("conversion", "model", "day", "currency", "source", "medium", "campaign", "channel")
+_TOTAL_KEY = ("conversion", "day", "currency")
+
+
+def _chunks(ids: Sequence[str]) -> Iterable[list[str]]:
+    for start in range(0, len(ids), CHUNK):
+        yield list(ids[start : start + CHUNK])
+
+
+def _marks(ids: Sequence[Any]) -> str:
+    return ", ".join("?" for _ in ids)
+
+
+def _dicts(rows: Iterable[Any]) -> list[dict[str, Any]]:
+    return [dict(zip(row.keys(), row, strict=True)) for row in rows]
+
+
+# -- the raw data ------------------------------------------------------------------------
+
+
+def persons(conn: Connection, tenant_id: str, person_ids: Sequence[str]) -> list[dict[str, Any]]:
+    """The persons among ``person_ids`` that exist: id, creation, lead-creation touch."""
+    found: list[dict[str, Any]] = []
+    for ids in _chunks(sorted(set(person_ids))):
+        found += _dicts(
+            conn.execute(
+                "SELECT person_id, created_at, lead_creation_touch_id FROM persons"
+                f" WHERE tenant_id = ? AND person_id IN ({_marks(ids)})",
+                (tenant_id, *ids),
+            )
+        )
+    return found
+
+
+def person_page(conn: Connection, tenant_id: str, after: str, limit: int) -> list[str]:
+    """The tenant's person ids after ``after``, in id order (the recompute's walk)."""
+    return [
+        row[0]
+        for row in conn.execute(
+            "SELECT person_id FROM persons WHERE tenant_id = ? AND person_id > ?"
+            " ORDER BY person_id LIMIT ?",
+            (tenant_id, after, limit),
+        )
+    ]
+
+
+def journeys(
+    conn: Connection, tenant_id: str, person_ids: Sequence[str]
+) -> dict[str, list[dict[str, Any]]]:
+    """Each person's known touches as rows (with ``touch_id``): their submissions' touch
+    histories and conversion touches, their first and lead-creation touches. Reports of the
+    same touch are merged by the journey's rules, not here."""
+    found: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for ids in _chunks(sorted(set(person_ids))):
+        marks = _marks(ids)
+        rows = conn.execute(
+            f"SELECT x.person_id, {', '.join('t.' + c.strip() for c in _TOUCH_COLUMNS.split(','))}"
+            " FROM ("
+            " SELECT s.person_id, st.touch_id FROM submissions s"
+            " JOIN submission_touches st"
+            " ON st.tenant_id = s.tenant_id AND st.submission_id = s.submission_id"
+            f" WHERE s.tenant_id = ? AND s.person_id IN ({marks})"
+            " UNION SELECT person_id, conversion_touch_id FROM submissions"
+            f" WHERE tenant_id = ? AND person_id IN ({marks})"
+            " UNION SELECT person_id, first_touch_id FROM persons"
+            f" WHERE tenant_id = ? AND person_id IN ({marks})"
+            " UNION SELECT person_id, lead_creation_touch_id FROM persons"
+            f" WHERE tenant_id = ? AND person_id IN ({marks})"
+            ") x JOIN touches t ON t.tenant_id = ? AND t.touch_id = x.touch_id",
+            (tenant_id, *ids, tenant_id, *ids, tenant_id, *ids, tenant_id, *ids, tenant_id),
+        )
+        for row in _dicts(rows):
+            found[row.pop("person_id")].append(row)
+    return found
+
+
+_DEAL_COLUMNS = "deal_id, person_id, status, amount, currency, created_at, closed_at"
+
+
+def deals_of_persons(
+    conn: Connection, tenant_id: str, person_ids: Sequence[str]
+) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    for ids in _chunks(sorted(set(person_ids))):
+        found += _dicts(
+            conn.execute(
+                f"SELECT {_DEAL_COLUMNS} FROM deals"
+                f" WHERE tenant_id = ? AND person_id IN ({_marks(ids)})",
+                (tenant_id, *ids),
+            )
+        )
+    return found
+
+
+def deals(conn: Connection, tenant_id: str, deal_ids: Sequence[str]) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    for ids in _chunks(sorted(set(deal_ids))):
+        found += _dicts(
+            conn.execute(
+                f"SELECT {_DEAL_COLUMNS} FROM deals"
+                f" WHERE tenant_id = ? AND deal_id IN ({_marks(ids)})",
+                (tenant_id, *ids),
+            )
+        )
+    return found
+
+
+def deals_without_person(conn: Connection, tenant_id: str) -> list[dict[str, Any]]:
+    return _dicts(
+        conn.execute(
+            f"SELECT {_DEAL_COLUMNS} FROM deals WHERE tenant_id = ? AND person_id IS NULL",
+            (tenant_id,),
+        )
+    )
+
+
+# -- what is kept ------------------------------------------------------------------------
+
+
+def kept(
+    conn: Connection,
+    tenant_id: str,
+    *,
+    person_ids: Sequence[str] = (),
+    deal_ids: Sequence[str] = (),
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The kept conversions of those persons (their creation and their deals') and of those
+    deals, and every credit of them: (conversions, credits)."""
+    conversions: dict[tuple[str, str], dict[str, Any]] = {}
+    columns = ", ".join(CONVERSION_COLUMNS)
+    for ids in _chunks(sorted(set(person_ids))):
+        for row in _dicts(
+            conn.execute(
+                f"SELECT {columns} FROM attribution_conversions"
+                f" WHERE tenant_id = ? AND person_id IN ({_marks(ids)})",
+                (tenant_id, *ids),
+            )
+        ):
+            conversions[row["conversion"], row["subject_id"]] = row
+    for ids in _chunks(sorted(set(deal_ids))):
+        for row in _dicts(
+            conn.execute(
+                f"SELECT {columns} FROM attribution_conversions WHERE tenant_id = ?"
+                f" AND conversion IN ('deal_create', 'revenue') AND subject_id IN ({_marks(ids)})",
+                (tenant_id, *ids),
+            )
+        ):
+            conversions[row["conversion"], row["subject_id"]] = row
+    credits: list[dict[str, Any]] = []
+    by_kind: dict[str, list[str]] = defaultdict(list)
+    for conversion, subject_id in conversions:
+        by_kind[conversion].append(subject_id)
+    for conversion, subjects in sorted(by_kind.items()):
+        for ids in _chunks(sorted(subjects)):
+            credits += _dicts(
+                conn.execute(
+                    f"SELECT {', '.join(CREDIT_COLUMNS)} FROM attribution_credits"
+                    f" WHERE tenant_id = ? AND conversion = ? AND subject_id IN ({_marks(ids)})",
+                    (tenant_id, conversion, *ids),
+                )
+            )
+    return list(conversions.values()), credits
+
+
+def orphans(conn: Connection, tenant_id: str) -> list[dict[str, Any]]:
+    """Kept conversions whose person or deal is gone (none, when kept is right)."""
+    return _dicts(
+        conn.execute(
+            "SELECT c.conversion, c.subject_id FROM attribution_conversions c"
+            " WHERE c.tenant_id = ? AND ("
+            " (c.conversion = 'contact_create' AND NOT EXISTS (SELECT 1 FROM persons p"
+            " WHERE p.tenant_id = c.tenant_id AND p.person_id = c.subject_id))"
+            " OR (c.conversion <> 'contact_create' AND NOT EXISTS (SELECT 1 FROM deals d"
+            " WHERE d.tenant_id = c.tenant_id AND d.deal_id = c.subject_id)))",
+            (tenant_id,),
+        )
+    )
+
+
+# -- writing -----------------------------------------------------------------------------
+
+
+def _rollup_sums(credits: Iterable[dict[str, Any]]) -> Counter[tuple[Any, ...]]:
+    sums: Counter[tuple[Any, ...]] = Counter()
+    for c in credits:
+        key = tuple(c[k] for k in _ROLLUP_KEY)
+        sums[(*key, "parts")] += c["parts"]
+        sums[(*key, "cents")] += c["cents"] or 0
+        sums[(*key, "credits")] += 1
+    return sums
+
+
+def _total_sums(conversions: Iterable[dict[str, Any]]) -> Counter[tuple[Any, ...]]:
+    sums: Counter[tuple[Any, ...]] = Counter()
+    for c in conversions:
+        key = tuple(c[k] for k in _TOTAL_KEY)
+        sums[(*key, "conversions")] += 1
+        if not c["touched"]:
+            sums[(*key, "untouched")] += 1
+            sums[(*key, "untouched_cents")] += c["amount"] or 0
+    return sums
+
+
+def _deltas(
+    old: Counter[tuple[Any, ...]], new: Counter[tuple[Any, ...]], fields: tuple[str, ...]
+) -> dict[tuple[Any, ...], dict[str, int]]:
+    """Per key, the change of each summed field (keys whose sums do not change left out)."""
+    keys = {k[:-1] for k in old} | {k[:-1] for k in new}
+    out = {}
+    for key in keys:
+        change = {f: new[(*key, f)] - old[(*key, f)] for f in fields}
+        if any(change.values()):
+            out[key] = change
+    return out
+
+
+def replace(
+    conn: Connection,
+    tenant_id: str,
+    old: tuple[list[dict[str, Any]], list[dict[str, Any]]],
+    new: tuple[list[dict[str, Any]], list[dict[str, Any]]],
+) -> None:
+    """Swap the kept ``old`` (conversions, credits), as ``kept`` read them in this
+    transaction, for ``new``; the rollups and totals move by the difference."""
+    old_conversions, old_credits = old
+    new_conversions, new_credits = new
+    if _same(old, new):
+        return
+    by_kind: dict[str, list[str]] = defaultdict(list)
+    for c in old_conversions:
+        by_kind[c["conversion"]].append(c["subject_id"])
+    for conversion, subjects in sorted(by_kind.items()):
+        for ids in _chunks(sorted(subjects)):
+            for table in ("attribution_credits", "attribution_conversions"):
+                conn.execute(
+                    f"DELETE FROM {table} WHERE tenant_id = ? AND conversion = ?"
+                    f" AND subject_id IN ({_marks(ids)})",
+                    (tenant_id, conversion, *ids),
+                )
+    insert_rows(conn, tenant_id, new_conversions, new_credits)
+    rollups = _deltas(
+        _rollup_sums(old_credits), _rollup_sums(new_credits), ("parts", "cents", "credits")
+    )
+    totals = _deltas(
+        _total_sums(old_conversions),
+        _total_sums(new_conversions),
+        ("conversions", "untouched", "untouched_cents"),
+    )
+    _add(conn, tenant_id, "attribution_rollups", _ROLLUP_KEY, rollups, "credits")
+    _add(conn, tenant_id, "attribution_totals", _TOTAL_KEY, totals, "conversions")
+
+
+def _same(
+    old: tuple[list[dict[str, Any]], list[dict[str, Any]]],
+    new: tuple[list[dict[str, Any]], list[dict[str, Any]]],
+) -> bool:
+    def key(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> list[tuple[Any, ...]]:
+        return sorted(tuple(r[c] for c in columns) for r in rows)
+
+    return key(old[0], CONVERSION_COLUMNS) == key(new[0], CONVERSION_COLUMNS) and key(
+        old[1], CREDIT_COLUMNS
+    ) == key(new[1], CREDIT_COLUMNS)
+
+
+def insert_rows(
+    conn: Connection,
+    tenant_id: str,
+    conversions: Sequence[dict[str, Any]],
+    credits: Sequence[dict[str, Any]],
+) -> None:
+    for table, columns, rows in (
+        ("attribution_conversions", CONVERSION_COLUMNS, conversions),
+        ("attribution_credits", CREDIT_COLUMNS, credits),
+    ):
+        if rows:
+            conn.executemany(
+                f"INSERT INTO {table} (tenant_id, {', '.join(columns)})"
+                f" VALUES (?, {_marks(columns)})",
+                [(tenant_id, *(r[c] for c in columns)) for r in rows],
+            )
+
+
+def _add(
+    conn: Connection,
+    tenant_id: str,
+    table: str,
+    key: tuple[str, ...],
+    deltas: dict[tuple[Any, ...], dict[str, int]],
+    count: str,
+) -> None:
+    if not deltas:
+        return
+    fields = tuple(next(iter(deltas.values())))
+    columns = ("tenant_id", *key, *fields)
+    conflict = ", ".join(("tenant_id", *key))
+    sets = ", ".join(f"{f} = {table}.{f} + excluded.{f}" for f in fields)
+    conn.executemany(
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({_marks(columns)})"
+        f" ON CONFLICT ({conflict}) DO UPDATE SET {sets}",
+        [(tenant_id, *k, *(d[f] for f in fields)) for k, d in sorted(deltas.items())],
+    )
+    where = " AND ".join(f"{k} = ?" for k in key)
+    gone = [(tenant_id, *k) for k, d in sorted(deltas.items()) if d[count] < 0]
+    if gone:
+        conn.executemany(
+            f"DELETE FROM {table} WHERE tenant_id = ? AND {where} AND {count} <= 0", gone
+        )
+
+
+def clear(conn: Connection, tenant_id: str) -> None:
+    """Every kept conversion, credit, rollup and total of the tenant (the recompute's
+    start)."""
+    for table in (
+        "attribution_credits",
+        "attribution_conversions",
+        "attribution_rollups",
+        "attribution_totals",
+    ):
+        conn.execute(f"DELETE FROM {table} WHERE tenant_id = ?", (tenant_id,))
+
+
+def sum_rollups(conn: Connection, tenant_id: str) -> None:
+    """The tenant's rollups and totals summed from its kept credits and conversions (after
+    ``clear`` and the inserts of a recompute)."""
+    key = ", ".join(_ROLLUP_KEY)
+    conn.execute(
+        f"INSERT INTO attribution_rollups (tenant_id, {key}, parts, cents, credits)"
+        f" SELECT tenant_id, {key}, SUM(parts), SUM(COALESCE(cents, 0)), COUNT(*)"
+        f" FROM attribution_credits WHERE tenant_id = ? GROUP BY tenant_id, {key}",
+        (tenant_id,),
+    )
+    key = ", ".join(_TOTAL_KEY)
+    conn.execute(
+        f"INSERT INTO attribution_totals (tenant_id, {key}, conversions, untouched,"
+        " untouched_cents)"
+        f" SELECT tenant_id, {key}, COUNT(*), SUM(1 - touched),"
+        " SUM(CASE WHEN touched = 0 THEN COALESCE(amount, 0) ELSE 0 END)"
+        f" FROM attribution_conversions WHERE tenant_id = ? GROUP BY tenant_id, {key}",
+        (tenant_id,),
+    )
+
+
+def rollup_differences(conn: Connection, tenant_id: str) -> list[str]:
+    """Where the kept rollups and totals differ from the sums of the kept credits and
+    conversions (none, when they are right)."""
+    key = ", ".join(_ROLLUP_KEY)
+    summed = {
+        tuple(r[:-3]): tuple(r[-3:])
+        for r in conn.execute(
+            f"SELECT {key}, SUM(parts), SUM(COALESCE(cents, 0)), COUNT(*)"
+            f" FROM attribution_credits WHERE tenant_id = ? GROUP BY {key}",
+            (tenant_id,),
+        )
+    }
+    rolled = {
+        tuple(r[:-3]): tuple(r[-3:])
+        for r in conn.execute(
+            f"SELECT {key}, parts, cents, credits FROM attribution_rollups WHERE tenant_id = ?",
+            (tenant_id,),
+        )
+    }
+    out = [
+        f"rollup {k}: kept {rolled.get(k)}, sum of credits {summed.get(k)}"
+        for k in sorted(set(summed) | set(rolled))
+        if summed.get(k) != rolled.get(k)
+    ]
+    key = ", ".join(_TOTAL_KEY)
+    summed = {
+        tuple(r[:-3]): tuple(r[-3:])
+        for r in conn.execute(
+            f"SELECT {key}, COUNT(*), SUM(1 - touched),"
+            " SUM(CASE WHEN touched = 0 THEN COALESCE(amount, 0) ELSE 0 END)"
+            f" FROM attribution_conversions WHERE tenant_id = ? GROUP BY {key}",
+            (tenant_id,),
+        )
+    }
+    rolled = {
+        tuple(r[:-3]): tuple(r[-3:])
+        for r in conn.execute(
+            f"SELECT {key}, conversions, untouched, untouched_cents FROM attribution_totals"
+            " WHERE tenant_id = ?",
+            (tenant_id,),
+        )
+    }
+    out += [
+        f"total {k}: kept {rolled.get(k)}, sum of conversions {summed.get(k)}"
+        for k in sorted(set(summed) | set(rolled))
+        if summed.get(k) != rolled.get(k)
+    ]
+    return out
+
+
+# -- the follower's bookkeeping ------------------------------------------------------------
+
+
+def followed_up_to(conn: Connection) -> int:
+    return conn.execute("SELECT up_to FROM attribution_followed").fetchone()[0]
+
+
+def set_followed(conn: Connection, up_to: int) -> None:
+    conn.execute("UPDATE attribution_followed SET up_to = ?", (up_to,))
+
+
+def new_submissions(conn: Connection, limit: int) -> list[tuple[int, str, str]]:
+    """SQLite: the next ``limit`` submissions above the mark, every tenant's, in rowid
+    order: (rowid, tenant, person)."""
+    return [
+        (row[0], row[1], row[2])
+        for row in conn.execute(
+            UNSCOPED_FOLLOW + " ORDER BY rowid LIMIT ?", (followed_up_to(conn), limit)
+        )
+    ]
+
+
+def top_submission(conn: Connection) -> int:
+    return conn.execute(UNSCOPED_TOP).fetchone()[0] or 0
+
+
+def others_between(conn: Connection, tenant_id: str, low: int, high: int) -> bool:
+    """SQLite: does a submission of another tenant lie in the rowids (low, high]?"""
+    return (
+        conn.execute(
+            "SELECT 1 FROM submissions WHERE rowid > ? AND rowid <= ? AND tenant_id <> ? LIMIT 1",
+            (low, high, tenant_id),
+        ).fetchone()
+        is not None
+    )
+
+
+def forget_submissions(conn: Connection, tenant_id: str, rowids: Sequence[int]) -> None:
+    """Erasure, SQLite, before the submissions go: SQLite gives a new row the largest rowid
+    + 1, so with the largest gone a new submission could get a rowid under the mark and never
+    be followed; the mark comes down below the erased ones that are the newest."""
+    if dialect_of_connection(conn) != SQLITE or not rowids:
+        return
+    top = top_submission(conn)
+    if top in rowids:
+        mark = followed_up_to(conn)
+        lowest = min(rowids)
+        if lowest <= mark:
+            set_followed(conn, lowest - 1)
+
+
+def submission_rowids(conn: Connection, tenant_id: str, person_id: str) -> list[int]:
+    if dialect_of_connection(conn) != SQLITE:
+        return []
+    return [
+        row[0]
+        for row in conn.execute(
+            "SELECT rowid FROM submissions WHERE tenant_id = ? AND person_id = ?",
+            (tenant_id, person_id),
+        )
+    ]
+
+
+def note_pending(conn: Connection, tenant_id: str, person_id: str) -> None:
+    """PostgreSQL: the submission job notes its person for the follower (one idempotent
+    insert). Nothing on SQLite, where the follower walks rowids."""
+    if dialect_of_connection(conn) != POSTGRES:
+        return
+    conn.execute(
+        "INSERT INTO attribution_pending (tenant_id, person_id) VALUES (?, ?)"
+        " ON CONFLICT DO NOTHING",
+        (tenant_id, person_id),
+    )
+
+
+def take_pending(conn: Connection, limit: int) -> list[tuple[str, str]]:
+    """PostgreSQL: up to ``limit`` pending persons, locked (rows another process holds are
+    skipped) and deleted in this transaction: (tenant, person)."""
+    rows = [
+        (row[0], row[1])
+        for row in conn.execute(
+            UNSCOPED_PENDING + " ORDER BY tenant_id, person_id LIMIT ? FOR UPDATE SKIP LOCKED",
+            (limit,),
+        )
+    ]
+    conn.executemany("DELETE FROM attribution_pending WHERE tenant_id = ? AND person_id = ?", rows)
+    return rows
+
+
+def drop_pending(conn: Connection, tenant_id: str) -> None:
+    """PostgreSQL: the tenant's pending persons, before a recompute covers them."""
+    conn.execute("DELETE FROM attribution_pending WHERE tenant_id = ?", (tenant_id,))
+
+
+def forget_pending(conn: Connection, tenant_id: str, person_id: str) -> None:
+    """Erasure: the person's note for the follower goes with them."""
+    conn.execute(
+        "DELETE FROM attribution_pending WHERE tenant_id = ? AND person_id = ?",
+        (tenant_id, person_id),
+    )
+
+
+def tenant_ids(conn: Connection) -> list[str]:
+    return [row[0] for row in conn.execute("SELECT tenant_id FROM tenants ORDER BY tenant_id")]
+
+
+def tenant_exists(conn: Connection, tenant_id: str) -> bool:
+    return (
+        conn.execute("SELECT 1 FROM tenants WHERE tenant_id = ?", (tenant_id,)).fetchone()
+        is not None
+    )
+
+
+def conversion_count(conn: Connection, tenant_id: str) -> int:
+    return conn.execute(
+        "SELECT COUNT(*) FROM attribution_conversions WHERE tenant_id = ?", (tenant_id,)
+    ).fetchone()[0]
