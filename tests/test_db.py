@@ -85,7 +85,7 @@ TENANT_TABLES = re.compile(
     r"|sessions|pageviews|rate_counters|memberships|script_sightings|api_keys"
     r"|deals|deal_history|pipeline_stages"
     r"|category_groups|categories|lead_statuses|lead_status_history|category_history"
-    r"|selections|attribution_conversions|attribution_credits|attribution_rollups"
+    r"|selections|lead_counts|attribution_conversions|attribution_credits|attribution_rollups"
     r"|attribution_totals|attribution_pending)\b",
     re.IGNORECASE,
 )

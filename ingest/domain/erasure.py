@@ -92,6 +92,8 @@ NO_PERSONAL_DATA = {
     # address into the search, that text is the customer's staff's (as a bookmarked address
     # would be): an erasure neither finds nor rewrites it, and an admin deletes the selection.
     "selections": "saved list searches (filters and free text) and who made them",
+    # Kept by triggers on persons (migration 0025): an erased person's row leaves its count.
+    "lead_counts": "how many persons stand in each lead status per owner: numbers only",
     "person_search_indexed": "one number: the persons' rowid up to which SQLite's search"
     " index is filled",
     "attribution_followed": "one number: the submissions' rowid up to which the credits"
