@@ -15,6 +15,7 @@ from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
 from ingest import storage
+from ingest.api import attribution as attribution_api
 from ingest.api import companies, lead_setup, leads, openapi
 from ingest.api import deals as deals_api
 from ingest.api import persons as api
@@ -114,6 +115,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_clock)
         Route("/api/v1/leads", leads.create_lead, methods=["POST"]),
         *deals_api.ROUTES,
         *selections_api.ROUTES,
+        *attribution_api.ROUTES,
         Route("/healthz", api.health),
         Route("/metrics", metrics_endpoint),
         Route(openapi.OPENAPI_PATH, openapi.serve),

@@ -569,3 +569,43 @@ def conversion_count(conn: Connection, tenant_id: str) -> int:
     return conn.execute(
         "SELECT COUNT(*) FROM attribution_conversions WHERE tenant_id = ?", (tenant_id,)
     ).fetchone()[0]
+
+
+# -- a replay's raw conversions (a report with another lookback) ---------------------------
+
+
+def persons_created(
+    conn: Connection, tenant_id: str, since: str, until: str, limit: int
+) -> list[dict[str, Any]]:
+    """Up to ``limit`` persons created in [since, until)."""
+    return _dicts(
+        conn.execute(
+            "SELECT person_id, created_at, lead_creation_touch_id FROM persons"
+            " WHERE tenant_id = ? AND created_at >= ? AND created_at < ? LIMIT ?",
+            (tenant_id, since, until, limit),
+        )
+    )
+
+
+def deals_created(
+    conn: Connection, tenant_id: str, since: str, until: str, limit: int
+) -> list[dict[str, Any]]:
+    return _dicts(
+        conn.execute(
+            f"SELECT {_DEAL_COLUMNS} FROM deals"
+            " WHERE tenant_id = ? AND created_at >= ? AND created_at < ? LIMIT ?",
+            (tenant_id, since, until, limit),
+        )
+    )
+
+
+def deals_won(
+    conn: Connection, tenant_id: str, since: str, until: str, currency: str, limit: int
+) -> list[dict[str, Any]]:
+    return _dicts(
+        conn.execute(
+            f"SELECT {_DEAL_COLUMNS} FROM deals WHERE tenant_id = ? AND closed_at >= ?"
+            " AND closed_at < ? AND status = 'won' AND currency = ? LIMIT ?",
+            (tenant_id, since, until, currency, limit),
+        )
+    )
