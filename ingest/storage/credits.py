@@ -73,8 +73,11 @@ def _marks(ids: Sequence[Any]) -> str:
     return ", ".join("?" for _ in ids)
 
 
-def _dicts(rows: Iterable[Any]) -> list[dict[str, Any]]:
-    return [dict(zip(row.keys(), row, strict=True)) for row in rows]
+def _dicts(cursor: Any) -> list[dict[str, Any]]:
+    """Rows as dicts by the cursor's column names (whatever the connection's row type: the
+    CLI's copies read plain tuples)."""
+    names = [column[0] for column in cursor.description or ()]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 # -- the raw data ------------------------------------------------------------------------
