@@ -214,3 +214,46 @@ def test_a_foreign_key_sees_nothing(client, data, make_tenant):
     body = get(client, other, model="linear").json()
     assert body["rows"] == [] and body["conversions"] == 0
     assert client.get(REPORT).status_code == 401
+
+
+# -- the Attribution page ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ["admin", "marketer", "sales"])
+def test_the_page_states_the_model_and_every_row_traces(client, data, make_user, role):
+    from .conftest import sign_in
+
+    make_user(f"{role}@acme.example", ("acme", role))
+    assert sign_in(client, f"{role}@acme.example").status_code == 303
+    page = client.get(
+        "/app/acme/attribution",
+        params={"model": "first_touch", "by": "campaign", "from": TODAY[:4] + "-01-01"},
+    )
+    assert page.status_code == 200, page.text
+    html = page.text
+    assert "First touch: all credit to the first touch" in html
+    assert "up to 90 days before each conversion" in html
+    assert "<svg" in html and 'id="attribution-table"' in html
+    assert "=HYPERLINK(&#34;https://evil.example&#34;,&#34;x&#34;)" in html  # escaped, literal
+    import re
+
+    links = re.findall(r'href="(/app/acme/attribution/conversions\?[^"]+)"', html)
+    assert len(set(links)) == 4  # webinar, brand, the hostile one, and no touch
+    emails = set()
+    for link in set(links):
+        trace = client.get(link.replace("&amp;", "&"))
+        assert trace.status_code == 200, trace.text
+        emails |= set(re.findall(r"[a-z]+@example\.com", trace.text))
+    assert emails == {"ada@example.com", "bo@example.com", "cy@example.com", "di@example.com"}
+    # Switching to contact creation with a deal-only model falls back to linear, said so.
+    page = client.get("/app/acme/attribution", params={"model": "w_shaped"})
+    assert page.status_code == 200 and "not offered" in page.text
+    # Revenue: the model kept when offered; the amounts in the tenant's currency.
+    page = client.get(
+        "/app/acme/attribution",
+        params={"conversion": "revenue", "model": "w_shaped", "from": TODAY[:4] + "-01-01"},
+    )
+    assert 'value="w_shaped" selected' in page.text and "1000.10" not in page.text
+    assert "Revenue (EUR)" in page.text
+    bad = client.get("/app/acme/attribution", params={"by": "colour"})
+    assert bad.status_code == 400

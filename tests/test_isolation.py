@@ -109,6 +109,8 @@ ROUTES = {
     "/app/{tenant}/lead-setup": APP_TENANT,
     "/app/{tenant}/persons/{person_id}/lead": APP_TENANT,
     "/app/{tenant}/companies/{company_id}/lead": APP_TENANT,
+    "/app/{tenant}/attribution": APP_TENANT,
+    "/app/{tenant}/attribution/conversions": APP_TENANT,
     "/app/{tenant}/selections": APP_TENANT,
     "/app/{tenant}/selections/{selection_id}": APP_TENANT,
     "/app/{tenant}/selections/{selection_id}/export": APP_TENANT,

@@ -1205,6 +1205,9 @@ UNDOCUMENTED: dict[str, str] = {
     "/app/{tenant}/lead-setup": "the app: categories, groups and lead statuses (HTML, posts)",
     "/app/{tenant}/persons/{person_id}/lead": "the app: a person's lead status and owner (post)",
     "/app/{tenant}/companies/{company_id}/lead": "the app: a company's category and owner (post)",
+    "/app/{tenant}/attribution": "the app: the attribution report (HTML)",
+    "/app/{tenant}/attribution/conversions": "the app: the conversions behind a row of the"
+    " attribution report (HTML)",
     "/app/{tenant}/selections": "the app: selections, and saving one (HTML, a form post)",
     "/app/{tenant}/selections/{selection_id}": "the app: a selection opened (303 to its list)",
     "/app/{tenant}/selections/{selection_id}/export": "the app: a selection as CSV",
