@@ -37,6 +37,7 @@ from ingest.domain import credits  # noqa: E402
 from ingest.domain.credits import follower  # noqa: E402
 from ingest.ops.generate import generate  # noqa: E402
 from ingest.storage import admin, api_keys  # noqa: E402
+from ingest.storage import credit_follower as marks  # noqa: E402
 from ingest.storage import credits as store  # noqa: E402
 from tests.servers import serving  # noqa: E402
 
@@ -69,10 +70,10 @@ def prepare(db: str, persons: int) -> str:
 def bench_follower(db: str, submissions: int, batch: int) -> None:
     with storage.connect(db) as conn:
         storage.in_transaction(conn, lambda c: store.clear(c, TENANT))
-        storage.in_transaction(conn, lambda c: store.set_followed(c, 0))
+        storage.in_transaction(conn, lambda c: marks.set_followed(c, 0))
         jobs, persons, taken = [], 0, 0
         while taken < submissions:
-            rows = storage.in_transaction(conn, lambda c: store.new_submissions(c, batch))
+            rows = storage.in_transaction(conn, lambda c: marks.new_submissions(c, batch))
             if not rows:
                 break
             persons += len({r[2] for r in rows})
@@ -90,7 +91,7 @@ def bench_follower(db: str, submissions: int, batch: int) -> None:
         started = time.perf_counter()
         count = storage.in_transaction(conn, lambda c: credits.rebuild(c, TENANT))
         seconds = time.perf_counter() - started
-        storage.in_transaction(conn, lambda c: store.set_followed(c, store.top_submission(c)))
+        storage.in_transaction(conn, lambda c: marks.set_followed(c, marks.top_submission(c)))
         print(f"rebuild: {count} conversions in {seconds:.1f} s")
 
 

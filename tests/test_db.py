@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 from ingest import storage
 from ingest.domain.credits import follower
-from ingest.storage import credits, migrations, people, search_index, selections, sqlite
+from ingest.storage import credit_follower, migrations, people, search_index, selections, sqlite
 
 from .conftest import touch_json
 from .test_collect import CHROME
@@ -216,8 +216,8 @@ def test_every_query_is_scoped_by_tenant(make_tenant, settings):
     unscoped = [s for s in checked if "tenant_id" not in s]
     followers = (
         search_index.UNSCOPED,
-        credits.UNSCOPED_FOLLOW,
-        credits.UNSCOPED_PENDING,
-        credits.UNSCOPED_TOP,
+        credit_follower.UNSCOPED_FOLLOW,
+        credit_follower.UNSCOPED_PENDING,
+        credit_follower.UNSCOPED_TOP,
     )
     assert [s for s in unscoped if not s.startswith(followers)] == []

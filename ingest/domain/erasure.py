@@ -34,7 +34,7 @@ from typing import Any
 from ingest.clock import utcnow
 from ingest.domain import credits
 from ingest.storage import Connection, deals, search_index
-from ingest.storage import credits as credit_store
+from ingest.storage import credit_follower as credit_store
 from ingest.storage import footprints as store
 from ingest.storage.reads import StoreError
 

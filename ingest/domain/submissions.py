@@ -32,7 +32,7 @@ from ingest.domain.touch import (
 from ingest.domain.validation import CleanSubmission, company_key
 from ingest.errors import Conflict
 from ingest.storage import Connection
-from ingest.storage import credits as credit_store
+from ingest.storage import credit_follower as credit_store
 from ingest.storage import submissions as store
 from ingest.storage.reads import new_id
 

@@ -6,8 +6,7 @@ is, its credits, when they are recomputed) are ``ingest/domain/credits/``.
 - ``replace`` swaps a set of kept conversions for recomputed ones in the caller's
   transaction, adjusting the rollups and totals by the difference only (a recomputation
   that changes nothing writes nothing but the conversions' rows).
-- The follower's reads: SQLite's submissions above the mark (every tenant's, in rowid
-  order), PostgreSQL's pending persons (``FOR UPDATE SKIP LOCKED``).
+- The follower's bookkeeping is ``credit_follower.py``'s.
 - ``rebuild`` replaces a tenant's kept credits wholesale and sums the rollups in SQL (the
   CLI's recompute, the generator's and the demo's catch-up).
 """
@@ -18,16 +17,10 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from ingest.storage import POSTGRES, SQLITE, Connection, dialect_of_connection
+from ingest.storage import Connection
 
 CHUNK = 500  # ids per IN (...)
 
-# The follower's reads of every tenant's new submissions and pending persons: the only
-# statements here that name no tenant (``tests/test_db.py`` lets statements starting so
-# through: the follower works for every tenant at once, as SQLite's search indexer does).
-UNSCOPED_FOLLOW = "SELECT rowid, tenant_id, person_id FROM submissions WHERE rowid > ?"
-UNSCOPED_PENDING = "SELECT tenant_id, person_id FROM attribution_pending"
-UNSCOPED_TOP = "SELECT max(rowid) FROM submissions"
 
 _TOUCH_COLUMNS = (
     "touch_id, source, medium, campaign, term, content, utm_id, click_ids, landing_page,"
@@ -453,108 +446,6 @@ def rollup_differences(conn: Connection, tenant_id: str) -> list[str]:
         if summed.get(k) != rolled.get(k)
     ]
     return out
-
-
-# -- the follower's bookkeeping ------------------------------------------------------------
-
-
-def followed_up_to(conn: Connection) -> int:
-    return conn.execute("SELECT up_to FROM attribution_followed").fetchone()[0]
-
-
-def set_followed(conn: Connection, up_to: int) -> None:
-    conn.execute("UPDATE attribution_followed SET up_to = ?", (up_to,))
-
-
-def new_submissions(conn: Connection, limit: int) -> list[tuple[int, str, str]]:
-    """SQLite: the next ``limit`` submissions above the mark, every tenant's, in rowid
-    order: (rowid, tenant, person)."""
-    return [
-        (row[0], row[1], row[2])
-        for row in conn.execute(
-            UNSCOPED_FOLLOW + " ORDER BY rowid LIMIT ?", (followed_up_to(conn), limit)
-        )
-    ]
-
-
-def top_submission(conn: Connection) -> int:
-    return conn.execute(UNSCOPED_TOP).fetchone()[0] or 0
-
-
-def others_between(conn: Connection, tenant_id: str, low: int, high: int) -> bool:
-    """SQLite: does a submission of another tenant lie in the rowids (low, high]?"""
-    return (
-        conn.execute(
-            "SELECT 1 FROM submissions WHERE rowid > ? AND rowid <= ? AND tenant_id <> ? LIMIT 1",
-            (low, high, tenant_id),
-        ).fetchone()
-        is not None
-    )
-
-
-def forget_submissions(conn: Connection, tenant_id: str, rowids: Sequence[int]) -> None:
-    """Erasure, SQLite, before the submissions go: SQLite gives a new row the largest rowid
-    + 1, so with the largest gone a new submission could get a rowid under the mark and never
-    be followed; the mark comes down below the erased ones that are the newest."""
-    if dialect_of_connection(conn) != SQLITE or not rowids:
-        return
-    top = top_submission(conn)
-    if top in rowids:
-        mark = followed_up_to(conn)
-        lowest = min(rowids)
-        if lowest <= mark:
-            set_followed(conn, lowest - 1)
-
-
-def submission_rowids(conn: Connection, tenant_id: str, person_id: str) -> list[int]:
-    if dialect_of_connection(conn) != SQLITE:
-        return []
-    return [
-        row[0]
-        for row in conn.execute(
-            "SELECT rowid FROM submissions WHERE tenant_id = ? AND person_id = ?",
-            (tenant_id, person_id),
-        )
-    ]
-
-
-def note_pending(conn: Connection, tenant_id: str, person_id: str) -> None:
-    """PostgreSQL: the submission job notes its person for the follower (one idempotent
-    insert). Nothing on SQLite, where the follower walks rowids."""
-    if dialect_of_connection(conn) != POSTGRES:
-        return
-    conn.execute(
-        "INSERT INTO attribution_pending (tenant_id, person_id) VALUES (?, ?)"
-        " ON CONFLICT DO NOTHING",
-        (tenant_id, person_id),
-    )
-
-
-def take_pending(conn: Connection, limit: int) -> list[tuple[str, str]]:
-    """PostgreSQL: up to ``limit`` pending persons, locked (rows another process holds are
-    skipped) and deleted in this transaction: (tenant, person)."""
-    rows = [
-        (row[0], row[1])
-        for row in conn.execute(
-            UNSCOPED_PENDING + " ORDER BY tenant_id, person_id LIMIT ? FOR UPDATE SKIP LOCKED",
-            (limit,),
-        )
-    ]
-    conn.executemany("DELETE FROM attribution_pending WHERE tenant_id = ? AND person_id = ?", rows)
-    return rows
-
-
-def drop_pending(conn: Connection, tenant_id: str) -> None:
-    """PostgreSQL: the tenant's pending persons, before a recompute covers them."""
-    conn.execute("DELETE FROM attribution_pending WHERE tenant_id = ?", (tenant_id,))
-
-
-def forget_pending(conn: Connection, tenant_id: str, person_id: str) -> None:
-    """Erasure: the person's note for the follower goes with them."""
-    conn.execute(
-        "DELETE FROM attribution_pending WHERE tenant_id = ? AND person_id = ?",
-        (tenant_id, person_id),
-    )
 
 
 def tenant_ids(conn: Connection) -> list[str]:

@@ -27,7 +27,7 @@ from typing import Any
 from ingest.domain.credits import rebuild, recredit
 from ingest.edge.flushing import Flushing
 from ingest.storage import POSTGRES, SQLITE, Connection, dialect_of_connection, in_transaction
-from ingest.storage import credits as store
+from ingest.storage import credit_follower as store
 
 log = logging.getLogger("leadsource.credits")
 
