@@ -212,3 +212,77 @@ def test_check_finds_a_tampered_credit_and_recompute_repairs_it(client, make_ten
     checked = subprocess.run([*command, "--check"], capture_output=True, text=True)
     assert checked.returncode == 0, checked.stdout
     assert differences(db_url, tenant.tenant_id) == []
+
+
+def test_kept_credits_are_the_engines_for_random_journeys():
+    """``conversion_rows`` works the journey out once for every model: on random journeys
+    (duplicates, ties in time, the lead-creation touch inside or outside the window, deals
+    before and after touches) its rows are exactly ``attribution.credits``'s, model by
+    model, and each conversion's parts sum to UNIT and cents to the amount."""
+    import random
+    from datetime import UTC, datetime, timedelta
+
+    from ingest.domain.attribution import credits as engine
+    from ingest.domain.attribution import offered
+
+    rng = random.Random(14)
+    start = datetime(2026, 6, 1, tzinfo=UTC)
+    sources = [("google", "cpc", "brand"), ("linkedin", "paid_social", "w"), ("", "", None)]
+    for case in range(150):
+        rows = []
+        for n in range(rng.randint(0, 7)):
+            source, medium, campaign = rng.choice(sources)
+            at = start + timedelta(days=rng.choice([0, 1, 1, 30, 95, 120]), hours=rng.randint(0, 2))
+            row = {
+                "touch_id": f"t{case}-{n}",
+                "source": source or None,
+                "medium": medium or None,
+                "campaign": campaign,
+                "landing_page": rng.choice([None, "https://a.example/"]),
+                "referrer": rng.choice([None, "https://www.google.com/"]),
+                "click_ids": rng.choice([None, '{"gclid": "g"}']),
+                "at": at.isoformat(),
+            }
+            rows.append(row)
+            if rng.random() < 0.3:
+                rows.append({**row, "touch_id": f"t{case}-{n}b"})  # the same touch twice
+        lead = rng.choice(rows)["touch_id"] if rows and rng.random() < 0.8 else None
+        converted = (start + timedelta(days=rng.choice([2, 100, 130]))).isoformat()
+        deal = {
+            "deal_id": "d",
+            "person_id": "p",
+            "status": "won",
+            "amount": rng.randint(0, 10**7),
+            "currency": "EUR",
+            "created_at": (start + timedelta(days=rng.choice([0, 50, 99]))).isoformat(),
+            "closed_at": converted,
+        }
+        touches = [r for r in rows]
+        lead_touch = next((r for r in rows if r["touch_id"] == lead), None)
+        for conversion in ("contact_create", "deal_create", "revenue"):
+            at = deal["created_at"] if conversion == "deal_create" else converted
+            _, kept_rows = credits.conversion_rows(
+                conversion, "s", "p", at, rows, lead_creation_id=lead, deal=deal
+            )
+            for model in offered(conversion):
+                options = {}
+                if conversion == "deal_create":
+                    options = {"deal_created_at": at}
+                elif conversion == "revenue":
+                    options = {
+                        "deal_created_at": deal["created_at"],
+                        "amount_cents": deal["amount"],
+                    }
+                expected = engine(
+                    conversion, model, touches, converted_at=at, lead_creation=lead_touch, **options
+                )
+                mine = [r for r in kept_rows if r["model"] == model]
+                assert [(r["position"], r["parts"], r["cents"], r["positions"], r["channel"],
+                         r["source"], r["touch_at"]) for r in mine] == [
+                    (c.index, c.parts, c.cents, c.positions, c.channel, c.source, c.touch.at)
+                    for c in expected
+                ], (case, conversion, model)  # fmt: skip
+                if mine:
+                    assert sum(r["parts"] for r in mine) == UNIT
+                    if conversion == "revenue":
+                        assert sum(r["cents"] for r in mine) == deal["amount"]

@@ -31,11 +31,17 @@ from typing import Any
 
 from ingest.domain.attribution import (
     DEFAULT_LOOKBACK_DAYS,
+    UNIT,
     as_touch,
-    credits,
+    check,
     identity,
+    journey,
+    largest_remainder,
     offered,
+    positions,
+    shares,
 )
+from ingest.domain.channels import channel
 from ingest.storage import Connection
 from ingest.storage import credits as store
 
@@ -81,27 +87,28 @@ def conversion_rows(
         options["deal_closed_at"] = converted_at
         options["amount_cents"] = amount
     rows = []
-    for model in models or offered(conversion):
-        for c in credits(conversion, model, touches, converted_at=converted_at, **options):
-            rows.append(
-                {
-                    "conversion": conversion,
-                    "subject_id": subject_id,
-                    "model": model,
-                    "position": c.index,
-                    "touch_id": ids.get(identity(c.touch)),
-                    "touch_at": c.touch.at,
-                    "source": c.source,
-                    "medium": c.medium,
-                    "campaign": c.campaign or "",
-                    "channel": c.channel,
-                    "positions": c.positions,
-                    "parts": c.parts,
-                    "cents": c.cents,
-                    "day": day,
-                    "currency": currency,
-                }
-            )
+    for model, c in _credits(
+        conversion, models or offered(conversion), touches, converted_at, options
+    ):
+        rows.append(
+            {
+                "conversion": conversion,
+                "subject_id": subject_id,
+                "model": model,
+                "position": c["index"],
+                "touch_id": ids.get(identity(c["touch"])),
+                "touch_at": c["touch"].at,
+                "source": c["touch"].source,
+                "medium": c["touch"].medium,
+                "campaign": c["touch"].campaign or "",
+                "channel": c["channel"],
+                "positions": c["positions"],
+                "parts": c["parts"],
+                "cents": c["cents"],
+                "day": day,
+                "currency": currency,
+            }
+        )
     row = {
         "conversion": conversion,
         "subject_id": subject_id,
@@ -113,6 +120,58 @@ def conversion_rows(
         "touched": 1 if rows else 0,
     }
     return [row], rows
+
+
+def _credits(
+    conversion: str,
+    models: Sequence[str],
+    touches: list[Any],
+    converted_at: str,
+    options: dict[str, Any],
+) -> list[tuple[str, dict[str, Any]]]:
+    """``attribution.credits`` for several models of one conversion, the journey, its
+    positions and its touches' channels worked out once (the same steps as ``credits``, which
+    ``tests/test_credits.py`` checks on random journeys): (model, credit) pairs."""
+    lead_creation = options.get("lead_creation")
+    known = [*touches, lead_creation] if lead_creation is not None else list(touches)
+    steps = journey(known, converted_at=converted_at, lookback_days=options["lookback_days"])
+    if not steps:
+        for model in models:
+            check(conversion, model)
+        return []
+    where = positions(
+        steps,
+        lead_creation=lead_creation,
+        deal_created_at=options.get("deal_created_at"),
+        deal_closed_at=options.get("deal_closed_at"),
+    )
+    at = [t.at for t in steps]
+    channels = [channel(t.source, t.medium, t.campaign, t.click_ids, t.referrer) for t in steps]
+    amount = options.get("amount_cents")
+    out = []
+    for model in models:
+        check(conversion, model)
+        exact = shares(model, at, where, converted_at)
+        parts = largest_remainder(exact, UNIT)
+        cents = largest_remainder(exact, amount) if amount is not None else None
+        for i, touch in enumerate(steps):
+            touch_cents = cents[i] if cents is not None else None
+            if parts[i] == 0 and not touch_cents:
+                continue
+            out.append(
+                (
+                    model,
+                    {
+                        "touch": touch,
+                        "index": i,
+                        "positions": where.letters(i),
+                        "parts": parts[i],
+                        "cents": touch_cents,
+                        "channel": channels[i],
+                    },
+                )
+            )
+    return out
 
 
 def deal_rows(
