@@ -107,28 +107,47 @@ def journeys(
 ) -> dict[str, list[dict[str, Any]]]:
     """Each person's known touches as rows (with ``touch_id``): their submissions' touch
     histories and conversion touches, their first and lead-creation touches. Reports of the
-    same touch are merged by the journey's rules, not here."""
-    found: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    same touch are merged by the journey's rules, not here. Four index lookups, each by its
+    key: a join of submissions to their touch history lets the planner walk the tenant's
+    whole history instead."""
+    whose: dict[str, str] = {}  # touch id -> person id
     for ids in _chunks(sorted(set(person_ids))):
         marks = _marks(ids)
-        rows = conn.execute(
-            f"SELECT x.person_id, {', '.join('t.' + c.strip() for c in _TOUCH_COLUMNS.split(','))}"
-            " FROM ("
-            " SELECT s.person_id, st.touch_id FROM submissions s"
-            " JOIN submission_touches st"
-            " ON st.tenant_id = s.tenant_id AND st.submission_id = s.submission_id"
-            f" WHERE s.tenant_id = ? AND s.person_id IN ({marks})"
-            " UNION SELECT person_id, conversion_touch_id FROM submissions"
-            f" WHERE tenant_id = ? AND person_id IN ({marks})"
-            " UNION SELECT person_id, first_touch_id FROM persons"
-            f" WHERE tenant_id = ? AND person_id IN ({marks})"
-            " UNION SELECT person_id, lead_creation_touch_id FROM persons"
-            f" WHERE tenant_id = ? AND person_id IN ({marks})"
-            ") x JOIN touches t ON t.tenant_id = ? AND t.touch_id = x.touch_id",
-            (tenant_id, *ids, tenant_id, *ids, tenant_id, *ids, tenant_id, *ids, tenant_id),
-        )
-        for row in _dicts(rows):
-            found[row.pop("person_id")].append(row)
+        submissions: dict[str, str] = {}
+        for submission_id, person_id, touch_id in conn.execute(
+            "SELECT submission_id, person_id, conversion_touch_id FROM submissions"
+            f" WHERE tenant_id = ? AND person_id IN ({marks})",
+            (tenant_id, *ids),
+        ).fetchall():
+            submissions[submission_id] = person_id
+            if touch_id:
+                whose[touch_id] = person_id
+        for person_id, first, creation in conn.execute(
+            "SELECT person_id, first_touch_id, lead_creation_touch_id FROM persons"
+            f" WHERE tenant_id = ? AND person_id IN ({marks})",
+            (tenant_id, *ids),
+        ).fetchall():
+            for touch_id in (first, creation):
+                if touch_id:
+                    whose[touch_id] = person_id
+        for chunk in _chunks(sorted(submissions)):
+            for submission_id, touch_id in conn.execute(
+                "SELECT submission_id, touch_id FROM submission_touches"
+                f" WHERE tenant_id = ? AND submission_id IN ({_marks(chunk)})",
+                (tenant_id, *chunk),
+            ).fetchall():
+                if touch_id:
+                    whose[touch_id] = submissions[submission_id]
+    found: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for chunk in _chunks(sorted(whose)):
+        for row in _dicts(
+            conn.execute(
+                f"SELECT {_TOUCH_COLUMNS} FROM touches"
+                f" WHERE tenant_id = ? AND touch_id IN ({_marks(chunk)})",
+                (tenant_id, *chunk),
+            )
+        ):
+            found[whose[row["touch_id"]]].append(row)
     return found
 
 
