@@ -58,7 +58,7 @@ PARAMETERS: tuple[Schema, ...] = (
         "in": "query",
         "description": "The lookback window: touches up to this many days before each"
         " conversion. 90 (the default) is read from the kept credits; another value is"
-        " computed from the raw data, for at most 20,000 conversions (more is 400).",
+        " computed from the raw data, for at most 5,000 conversions (more is 400).",
         "schema": {"type": "integer", "minimum": 0, "maximum": MAX_LOOKBACK, "default": 90},
     },
     {

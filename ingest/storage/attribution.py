@@ -25,7 +25,7 @@ from ingest.storage import Connection
 from ingest.storage.stages import tenant_currency
 
 NOT_SET = "(not set)"
-MAX_REPLAY = 20_000  # conversions a report with another lookback may replay
+MAX_REPLAY = 5_000  # conversions a report with another lookback may replay (about 2 s)
 MAX_LOOKBACK = 730
 MAX_CAMPAIGNS = 50
 _COLUMNS = {
