@@ -56,7 +56,8 @@ def test_the_page_on_generated_data(service: Service, app_context: BrowserContex
     count = int(page.locator("#conversion-count").inner_text())
     assert count >= 250
     total = sum(float(v.replace(",", "")) for v in linear.values())
-    assert abs(total - count) < 1e-6  # every conversion's credit sums to 1
+    # Every conversion's credit sums to 1 (the page rounds each row to two decimals).
+    assert abs(total - count) <= 0.005 * len(linear) + 1e-9
     # Switching the model changes the numbers, and the statement says so.
     page.locator("#model").select_option("first_touch")
     page.get_by_role("button", name="Show").click()

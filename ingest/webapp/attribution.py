@@ -14,6 +14,7 @@ kept whenever it is offered.
 from __future__ import annotations
 
 import functools
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
@@ -56,6 +57,7 @@ GROUPING_NAMES = {
     "channel": "Channel",
 }
 CHART_ROWS = 12
+CENT = Decimal("0.01")
 NONE_KEY = "(no touch in the window)"
 
 
@@ -107,11 +109,11 @@ async def page(request: Request, member: Member) -> Response:
         trace = rules.params_of(query)
         trace = {**trace, **({"key": row.key} if row.key is not None else {"untouched": "1"})}
         href = _href(member, "attribution/conversions", trace, query.campaign) if traced else None
-        credit = rules.credit_text(row.parts)
         rows.append(
             {
                 "key": row.key,
-                "credit": credit,
+                # Two decimals on the page; the API and its CSV give the exact sum.
+                "credit": charts.number(Decimal(row.parts).scaleb(-9).quantize(CENT)),
                 "revenue": amount_text(row.cents or 0) if revenue else None,
                 "share": charts.percent(row.parts, total),
                 "href": href,
@@ -177,7 +179,7 @@ async def conversions(request: Request, member: Member) -> Response:
         items.append(
             {
                 **f,
-                "credit": rules.credit_text(f["parts"]),
+                "credit": charts.number(Decimal(f["parts"]).scaleb(-9).quantize(CENT)),
                 "revenue": amount_text(f["cents"]) if f.get("cents") is not None else None,
                 "day": (f.get("converted_at") or "")[:10],
             }
