@@ -157,9 +157,14 @@ def record(
         )
         if status is not None:
             leads.started(conn, tenant_id, person_id, status, now)
+        credit_store.note_pending(conn, tenant_id, person_id)  # PostgreSQL: for the follower
     else:
         person_id = person["person_id"]
         created = False
+        # PostgreSQL: the credits follower's note (nothing on SQLite, where it walks
+        # rowids), before the person's row is written: the follower locks the row of a
+        # person it recredits, and holds their note's, so the other order could deadlock.
+        credit_store.note_pending(conn, tenant_id, person_id)
         # An existing person's card is not overwritten by what a form says; only blanks
         # are filled. Their sources stay as they were: this submission adds a conversion.
         company_id = person["company_id"] or company_for(
@@ -189,8 +194,6 @@ def record(
         visitor_id=visitor_id,
         via=via,
     )
-    # PostgreSQL: the credits follower's note (nothing on SQLite, where it walks rowids).
-    credit_store.note_pending(conn, tenant_id, person_id)
     for position, touch in enumerate(touches.history):
         # Each history touch is inserted before the row that points at it.
         touch_id = _insert_touch(conn, tenant_id, touch)

@@ -17,7 +17,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from ingest.storage import Connection
+from ingest.storage import POSTGRES, Connection, dialect_of_connection
 
 CHUNK = 500  # ids per IN (...)
 
@@ -522,3 +522,34 @@ def deals_won(
             (tenant_id, since, until, currency, limit),
         )
     )
+
+
+def lock(
+    conn: Connection, tenant_id: str, person_ids: Sequence[str], deal_ids: Sequence[str]
+) -> None:
+    """PostgreSQL: the rows whose conversions are about to be recomputed, locked until the
+    transaction ends, in id order, before anything is read: of two recreditings of the same
+    person or deal at once (the follower and a deal's change, or an erasure), the second
+    waits and reads what the first committed, so neither writes over the other's rows and
+    moves the rollups by a stale difference. An erased person's row is gone when the lock
+    is granted: nothing is recomputed for them. Nothing on SQLite (one writer)."""
+    if dialect_of_connection(conn) != POSTGRES:
+        return
+    for ids in _chunks(sorted(set(person_ids))):
+        conn.execute(
+            "SELECT person_id FROM persons"
+            f" WHERE tenant_id = ? AND person_id IN ({_marks(ids)}) ORDER BY person_id FOR UPDATE",
+            (tenant_id, *ids),
+        ).fetchall()
+    for ids in _chunks(sorted(set(person_ids))):
+        conn.execute(
+            "SELECT deal_id FROM deals"
+            f" WHERE tenant_id = ? AND person_id IN ({_marks(ids)}) ORDER BY deal_id FOR UPDATE",
+            (tenant_id, *ids),
+        ).fetchall()
+    for ids in _chunks(sorted(set(deal_ids))):
+        conn.execute(
+            "SELECT deal_id FROM deals"
+            f" WHERE tenant_id = ? AND deal_id IN ({_marks(ids)}) ORDER BY deal_id FOR UPDATE",
+            (tenant_id, *ids),
+        ).fetchall()

@@ -256,6 +256,7 @@ def recredit(
 ) -> None:
     """In the caller's transaction: the kept conversions of those persons and deals replaced
     by their recomputation (the rollups moved by the difference)."""
+    store.lock(conn, tenant_id, person_ids, deal_ids)
     old = store.kept(conn, tenant_id, person_ids=person_ids, deal_ids=deal_ids)
     # A deal kept under the person but no longer theirs is recomputed too.
     old_deals = [c["subject_id"] for c in old[0] if c["conversion"] != "contact_create"]
