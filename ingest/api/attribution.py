@@ -23,7 +23,7 @@ from ingest.storage.attribution import ReportTooLarge, attribution_report
 async def report(request: Request) -> Response:
     tenant_id = await tenant_of_key(request)
     params = request.query_params
-    fmt = params.get("format", "json")
+    fmt = params.get("format") or "json"
     if fmt not in ("json", "csv"):
         raise BadRequest("format must be json or csv.")
     try:

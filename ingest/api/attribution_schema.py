@@ -13,26 +13,27 @@ from ingest.storage.attribution import MAX_LOOKBACK
 Schema = dict[str, Any]
 
 _DATE: Schema = {"type": "string", "anyOf": [{"format": "date"}, {"const": ""}]}
+# Every parameter may be empty, which is its default (as an empty form field sends it).
 PARAMETERS: tuple[Schema, ...] = (
     {
         "name": "conversion",
         "in": "query",
         "description": "What is attributed: a person's creation, a deal's creation or a deal"
         " won (revenue). Default contact_create.",
-        "schema": {"type": "string", "enum": list(CONVERSIONS)},
+        "schema": {"type": "string", "enum": [*CONVERSIONS, ""]},
     },
     {
         "name": "model",
         "in": "query",
         "description": "The attribution model; w_shaped is offered for deal_create and revenue,"
         " full_path for revenue only (another combination is 400). Default linear.",
-        "schema": {"type": "string", "enum": list(MODELS)},
+        "schema": {"type": "string", "enum": [*MODELS, ""]},
     },
     {
         "name": "by",
         "in": "query",
         "description": "What the credits are grouped by. Default source.",
-        "schema": {"type": "string", "enum": list(GROUPINGS)},
+        "schema": {"type": "string", "enum": [*GROUPINGS, ""]},
     },
     {
         "name": "from",
@@ -51,7 +52,7 @@ PARAMETERS: tuple[Schema, ...] = (
         "name": "period",
         "in": "query",
         "description": "A preset range instead of from/to.",
-        "schema": {"type": "string", "enum": list(PRESETS)},
+        "schema": {"type": "string", "enum": [*PRESETS, ""]},
     },
     {
         "name": "lookback_days",
@@ -59,7 +60,12 @@ PARAMETERS: tuple[Schema, ...] = (
         "description": "The lookback window: touches up to this many days before each"
         " conversion. 90 (the default) is read from the kept credits; another value is"
         " computed from the raw data, for at most 5,000 conversions (more is 400).",
-        "schema": {"type": "integer", "minimum": 0, "maximum": MAX_LOOKBACK, "default": 90},
+        "schema": {
+            "anyOf": [
+                {"type": "integer", "minimum": 0, "maximum": MAX_LOOKBACK, "default": 90},
+                {"const": ""},
+            ]
+        },
     },
     {
         "name": "campaign",
@@ -75,7 +81,7 @@ PARAMETERS: tuple[Schema, ...] = (
         "in": "query",
         "description": "json (default) or csv: the same rows as CSV (UTF-8 with BOM, cells"
         " that would start a formula prefixed with ').",
-        "schema": {"type": "string", "enum": ["json", "csv"]},
+        "schema": {"type": "string", "enum": ["json", "csv", ""]},
     },
 )
 

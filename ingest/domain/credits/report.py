@@ -68,13 +68,7 @@ def read_query(params: Any, *, today: date) -> Query:
         raise BadReport(str(error)) from None
     if by not in GROUPINGS:
         raise BadReport(f"unknown grouping (by) {by[:64]!r}; one of {', '.join(GROUPINGS)}")
-    text = (get("lookback_days") or "").strip()
-    if not text:
-        lookback = DEFAULT_LOOKBACK_DAYS
-    elif not text.isascii() or not text.isdigit() or int(text) > MAX_LOOKBACK:
-        raise BadReport(f"lookback_days must be a whole number of days, 0-{MAX_LOOKBACK}")
-    else:
-        lookback = int(text)
+    lookback = _days(get("lookback_days") or "")
     try:
         period = periods.from_params(params, today=today)
     except periods.PeriodError as error:
@@ -88,6 +82,22 @@ def read_query(params: Any, *, today: date) -> Query:
             raise BadReport(f"a campaign value has at most {CAMPAIGN_MAX} characters")
         campaign = tuple(values) or None
     return Query(conversion, model, by, period, lookback, campaign)
+
+
+def _days(text: str) -> int:
+    """A whole number of days, 0-MAX_LOOKBACK (``30``, or ``30.0`` as JSON may spell it)."""
+    text = text.strip()
+    if not text:
+        return DEFAULT_LOOKBACK_DAYS
+    try:
+        value = Decimal(text) if text.isascii() and len(text) <= 20 else None
+    except ArithmeticError:
+        value = None
+    if value is None or not value.is_finite() or value != value.to_integral_value():
+        raise BadReport(f"lookback_days must be a whole number of days, 0-{MAX_LOOKBACK}")
+    if not 0 <= value <= MAX_LOOKBACK:
+        raise BadReport(f"lookback_days must be a whole number of days, 0-{MAX_LOOKBACK}")
+    return int(value)
 
 
 def credit_text(parts: int) -> str:
