@@ -286,3 +286,45 @@ def test_kept_credits_are_the_engines_for_random_journeys():
                     assert sum(r["parts"] for r in mine) == UNIT
                     if conversion == "revenue":
                         assert sum(r["cents"] for r in mine) == deal["amount"]
+
+
+def test_the_services_follower_credits_new_persons_in_the_background(client, make_tenant, db_url):
+    """The app's own follower (a task of its lifespan), not the CLI's catch-up."""
+    import time
+
+    tenant = make_tenant()
+    submit(
+        client,
+        tenant,
+        "ada@example.com",
+        [touch("linkedin", "paid_social", "webinar", "2026-11-20T10:00:00.000Z")],
+    )
+    ada = person(client, tenant, "ada@example.com")["id"]
+    deadline = time.monotonic() + 20
+    found: list[Any] = []
+    while time.monotonic() < deadline and not found:
+        time.sleep(0.5)
+        found = kept(db_url, tenant.tenant_id, "contact_create", ada, "first_touch")
+    assert [r["source"] for r in found] == ["linkedin"]
+
+
+def test_erasing_the_newest_submissions_does_not_hide_the_next_from_the_follower(
+    client, make_tenant, db_url, backend
+):
+    """SQLite gives a new row the largest rowid + 1: with the newest submissions erased, the
+    next one could get a rowid under the follower's mark. Erasure lowers the mark."""
+    tenant = make_tenant()
+    history = [touch("google", "cpc", "brand", "2026-11-20T10:00:00.000Z")]
+    submit(client, tenant, "ada@example.com", history)
+    submit(client, tenant, "bo@example.com", history)
+    catch_up(db_url)
+    bo = person(client, tenant, "bo@example.com")["id"]
+    with storage.connect(db_url) as conn:
+        storage.in_transaction(conn, lambda c: erasure.erase(c, tenant.tenant_id, bo))
+    submit(client, tenant, "cy@example.com", history)
+    catch_up(db_url)
+    cy = person(client, tenant, "cy@example.com")["id"]
+    assert [
+        r["source"] for r in kept(db_url, tenant.tenant_id, "contact_create", cy, "linear")
+    ] == ["google"]
+    assert differences(db_url, tenant.tenant_id) == []
