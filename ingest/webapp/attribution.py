@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 
 from starlette.datastructures import ImmutableMultiDict
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
 from ingest.domain import periods
 from ingest.domain.attribution import CONVERSIONS, DEFAULT_LOOKBACK_DAYS, GROUPINGS, offered
@@ -160,7 +160,9 @@ async def conversions(request: Request, member: Member) -> Response:
     untouched = params.get("untouched") == "1"
     key = None if untouched else params.get("key")
     if key is None and not untouched:
-        raise BadRequest("Name the row: key, or untouched=1.")
+        # No row named: the report itself, with the same choices.
+        back = _href(member, "attribution", dict(rules.params_of(query)), query.campaign)
+        return RedirectResponse(back, status_code=303)
     if key is not None and len(key) > 1000:
         raise BadRequest("The key is too long.")
     read = functools.partial(
