@@ -38,7 +38,7 @@ from ingest.domain.credits import follower  # noqa: E402
 from ingest.ops.generate import generate  # noqa: E402
 from ingest.storage import admin, api_keys  # noqa: E402
 from ingest.storage import credit_follower as marks  # noqa: E402
-from ingest.storage import credits as store  # noqa: E402
+from ingest.storage import credit_rollups as rollups  # noqa: E402
 from tests.servers import serving  # noqa: E402
 
 TENANT = "bench"
@@ -69,7 +69,7 @@ def prepare(db: str, persons: int) -> str:
 
 def bench_follower(db: str, submissions: int, batch: int) -> None:
     with storage.connect(db) as conn:
-        storage.in_transaction(conn, lambda c: store.clear(c, TENANT))
+        storage.in_transaction(conn, lambda c: rollups.clear(c, TENANT))
         storage.in_transaction(conn, lambda c: marks.set_followed(c, 0))
         jobs, persons, taken = [], 0, 0
         while taken < submissions:

@@ -7,17 +7,18 @@ is, its credits, when they are recomputed) are ``ingest/domain/credits/``.
   transaction, adjusting the rollups and totals by the difference only (a recomputation
   that changes nothing writes nothing but the conversions' rows).
 - The follower's bookkeeping is ``credit_follower.py``'s.
-- ``rebuild`` replaces a tenant's kept credits wholesale and sums the rollups in SQL (the
-  CLI's recompute, the generator's and the demo's catch-up).
+- The rollups' and totals' sums, the rebuild's ``GROUP BY`` and the check of the rollups
+  against the kept credits are ``credit_rollups.py``'s.
 """
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from ingest.storage import POSTGRES, Connection, dialect_of_connection
+from ingest.storage import credit_rollups as rollups
 
 CHUNK = 500  # ids per IN (...)
 
@@ -53,8 +54,6 @@ CREDIT_COLUMNS = (
     "day",
     "currency",
 )
-_ROLLUP_KEY = ("conversion", "model", "day", "currency", "source", "medium", "campaign", "channel")
-_TOTAL_KEY = ("conversion", "day", "currency")
 
 
 def _chunks(ids: Sequence[str]) -> Iterable[list[str]]:
@@ -257,40 +256,6 @@ def orphans(conn: Connection, tenant_id: str) -> list[dict[str, Any]]:
 # -- writing -----------------------------------------------------------------------------
 
 
-def _rollup_sums(credits: Iterable[dict[str, Any]]) -> Counter[tuple[Any, ...]]:
-    sums: Counter[tuple[Any, ...]] = Counter()
-    for c in credits:
-        key = tuple(c[k] for k in _ROLLUP_KEY)
-        sums[(*key, "parts")] += c["parts"]
-        sums[(*key, "cents")] += c["cents"] or 0
-        sums[(*key, "credits")] += 1
-    return sums
-
-
-def _total_sums(conversions: Iterable[dict[str, Any]]) -> Counter[tuple[Any, ...]]:
-    sums: Counter[tuple[Any, ...]] = Counter()
-    for c in conversions:
-        key = tuple(c[k] for k in _TOTAL_KEY)
-        sums[(*key, "conversions")] += 1
-        if not c["touched"]:
-            sums[(*key, "untouched")] += 1
-            sums[(*key, "untouched_cents")] += c["amount"] or 0
-    return sums
-
-
-def _deltas(
-    old: Counter[tuple[Any, ...]], new: Counter[tuple[Any, ...]], fields: tuple[str, ...]
-) -> dict[tuple[Any, ...], dict[str, int]]:
-    """Per key, the change of each summed field (keys whose sums do not change left out)."""
-    keys = {k[:-1] for k in old} | {k[:-1] for k in new}
-    out = {}
-    for key in keys:
-        change = {f: new[(*key, f)] - old[(*key, f)] for f in fields}
-        if any(change.values()):
-            out[key] = change
-    return out
-
-
 def replace(
     conn: Connection,
     tenant_id: str,
@@ -315,16 +280,18 @@ def replace(
                     (tenant_id, conversion, *ids),
                 )
     insert_rows(conn, tenant_id, new_conversions, new_credits)
-    rollups = _deltas(
-        _rollup_sums(old_credits), _rollup_sums(new_credits), ("parts", "cents", "credits")
+    changes = rollups.deltas(
+        rollups.rollup_sums(old_credits),
+        rollups.rollup_sums(new_credits),
+        ("parts", "cents", "credits"),
     )
-    totals = _deltas(
-        _total_sums(old_conversions),
-        _total_sums(new_conversions),
+    totals = rollups.deltas(
+        rollups.total_sums(old_conversions),
+        rollups.total_sums(new_conversions),
         ("conversions", "untouched", "untouched_cents"),
     )
-    _add(conn, tenant_id, "attribution_rollups", _ROLLUP_KEY, rollups, "credits")
-    _add(conn, tenant_id, "attribution_totals", _TOTAL_KEY, totals, "conversions")
+    rollups.add(conn, tenant_id, "attribution_rollups", rollups.ROLLUP_KEY, changes, "credits")
+    rollups.add(conn, tenant_id, "attribution_totals", rollups.TOTAL_KEY, totals, "conversions")
 
 
 def _same(
@@ -355,116 +322,6 @@ def insert_rows(
                 f" VALUES (?, {_marks(columns)})",
                 [(tenant_id, *(r[c] for c in columns)) for r in rows],
             )
-
-
-def _add(
-    conn: Connection,
-    tenant_id: str,
-    table: str,
-    key: tuple[str, ...],
-    deltas: dict[tuple[Any, ...], dict[str, int]],
-    count: str,
-) -> None:
-    if not deltas:
-        return
-    fields = tuple(next(iter(deltas.values())))
-    columns = ("tenant_id", *key, *fields)
-    conflict = ", ".join(("tenant_id", *key))
-    sets = ", ".join(f"{f} = {table}.{f} + excluded.{f}" for f in fields)
-    conn.executemany(
-        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({_marks(columns)})"
-        f" ON CONFLICT ({conflict}) DO UPDATE SET {sets}",
-        [(tenant_id, *k, *(d[f] for f in fields)) for k, d in sorted(deltas.items())],
-    )
-    where = " AND ".join(f"{k} = ?" for k in key)
-    gone = [(tenant_id, *k) for k, d in sorted(deltas.items()) if d[count] < 0]
-    if gone:
-        conn.executemany(
-            f"DELETE FROM {table} WHERE tenant_id = ? AND {where} AND {count} <= 0", gone
-        )
-
-
-def clear(conn: Connection, tenant_id: str) -> None:
-    """Every kept conversion, credit, rollup and total of the tenant (the recompute's
-    start)."""
-    for table in (
-        "attribution_credits",
-        "attribution_conversions",
-        "attribution_rollups",
-        "attribution_totals",
-    ):
-        conn.execute(f"DELETE FROM {table} WHERE tenant_id = ?", (tenant_id,))
-
-
-def sum_rollups(conn: Connection, tenant_id: str) -> None:
-    """The tenant's rollups and totals summed from its kept credits and conversions (after
-    ``clear`` and the inserts of a recompute)."""
-    key = ", ".join(_ROLLUP_KEY)
-    conn.execute(
-        f"INSERT INTO attribution_rollups (tenant_id, {key}, parts, cents, credits)"
-        f" SELECT tenant_id, {key}, SUM(parts), SUM(COALESCE(cents, 0)), COUNT(*)"
-        f" FROM attribution_credits WHERE tenant_id = ? GROUP BY tenant_id, {key}",
-        (tenant_id,),
-    )
-    key = ", ".join(_TOTAL_KEY)
-    conn.execute(
-        f"INSERT INTO attribution_totals (tenant_id, {key}, conversions, untouched,"
-        " untouched_cents)"
-        f" SELECT tenant_id, {key}, COUNT(*), SUM(1 - touched),"
-        " SUM(CASE WHEN touched = 0 THEN COALESCE(amount, 0) ELSE 0 END)"
-        f" FROM attribution_conversions WHERE tenant_id = ? GROUP BY tenant_id, {key}",
-        (tenant_id,),
-    )
-
-
-def rollup_differences(conn: Connection, tenant_id: str) -> list[str]:
-    """Where the kept rollups and totals differ from the sums of the kept credits and
-    conversions (none, when they are right)."""
-    key = ", ".join(_ROLLUP_KEY)
-    summed = {
-        tuple(r[:-3]): tuple(r[-3:])
-        for r in conn.execute(
-            f"SELECT {key}, SUM(parts), SUM(COALESCE(cents, 0)), COUNT(*)"
-            f" FROM attribution_credits WHERE tenant_id = ? GROUP BY {key}",
-            (tenant_id,),
-        )
-    }
-    rolled = {
-        tuple(r[:-3]): tuple(r[-3:])
-        for r in conn.execute(
-            f"SELECT {key}, parts, cents, credits FROM attribution_rollups WHERE tenant_id = ?",
-            (tenant_id,),
-        )
-    }
-    out = [
-        f"rollup {k}: kept {rolled.get(k)}, sum of credits {summed.get(k)}"
-        for k in sorted(set(summed) | set(rolled))
-        if summed.get(k) != rolled.get(k)
-    ]
-    key = ", ".join(_TOTAL_KEY)
-    summed = {
-        tuple(r[:-3]): tuple(r[-3:])
-        for r in conn.execute(
-            f"SELECT {key}, COUNT(*), SUM(1 - touched),"
-            " SUM(CASE WHEN touched = 0 THEN COALESCE(amount, 0) ELSE 0 END)"
-            f" FROM attribution_conversions WHERE tenant_id = ? GROUP BY {key}",
-            (tenant_id,),
-        )
-    }
-    rolled = {
-        tuple(r[:-3]): tuple(r[-3:])
-        for r in conn.execute(
-            f"SELECT {key}, conversions, untouched, untouched_cents FROM attribution_totals"
-            " WHERE tenant_id = ?",
-            (tenant_id,),
-        )
-    }
-    out += [
-        f"total {k}: kept {rolled.get(k)}, sum of conversions {summed.get(k)}"
-        for k in sorted(set(summed) | set(rolled))
-        if summed.get(k) != rolled.get(k)
-    ]
-    return out
 
 
 def tenant_ids(conn: Connection) -> list[str]:

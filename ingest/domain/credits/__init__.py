@@ -43,6 +43,7 @@ from ingest.domain.attribution import (
 )
 from ingest.domain.channels import channel
 from ingest.storage import Connection
+from ingest.storage import credit_rollups as rollups
 from ingest.storage import credits as store
 
 Rows = tuple[list[dict[str, Any]], list[dict[str, Any]]]  # (conversions, credits)
@@ -296,7 +297,7 @@ def differences(conn: Connection, tenant_id: str, *, batch: int = 500) -> list[s
         f"kept {o['conversion']} {o['subject_id']}: no longer exists"
         for o in store.orphans(conn, tenant_id)
     ]
-    out += store.rollup_differences(conn, tenant_id)
+    out += rollups.rollup_differences(conn, tenant_id)
     return out
 
 
@@ -315,7 +316,7 @@ def _compare(kept: Rows, fresh: Rows) -> list[str]:
 def rebuild(conn: Connection, tenant_id: str, *, batch: int = 500) -> int:
     """In the caller's transaction: the tenant's kept credits replaced by a recomputation,
     the rollups summed from them. Returns the conversions."""
-    store.clear(conn, tenant_id)
+    rollups.clear(conn, tenant_id)
     count = 0
     after = ""
     while persons := store.person_page(conn, tenant_id, after, batch):
@@ -328,5 +329,5 @@ def rebuild(conn: Connection, tenant_id: str, *, batch: int = 500) -> int:
         conversions, credit_rows = computed(conn, tenant_id, deal_ids=loose)
         store.insert_rows(conn, tenant_id, conversions, credit_rows)
         count += len(conversions)
-    store.sum_rollups(conn, tenant_id)
+    rollups.sum_rollups(conn, tenant_id)
     return count
