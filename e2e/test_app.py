@@ -30,6 +30,7 @@ NAV = {
         "Pipeline",
         "Board",
         "Import",
+        "Attribution",
     ],  # fmt: skip
     "marketer": [
         "Home",
@@ -43,8 +44,18 @@ NAV = {
         "Pipeline",
         "Board",
         "Import",
+        "Attribution",
     ],  # fmt: skip
-    "sales": ["Home", "Persons", "Companies", "Selections", "Deals", "Pipeline", "Board"],
+    "sales": [
+        "Home",
+        "Persons",
+        "Companies",
+        "Selections",
+        "Deals",
+        "Pipeline",
+        "Board",
+        "Attribution",
+    ],  # fmt: skip
 }
 FORBIDDEN = {"admin": None, "marketer": "settings", "sales": "forms"}
 
