@@ -63,14 +63,15 @@ INJECTED = """({ours, strict}) => {
     'enctype', 'accept', 'label', 'min', 'max', 'minlength', 'inputmode', 'pattern',
     'data-total', 'data-stage', 'data-deal', 'data-status', 'draggable', 'colspan',
     'data-measure', 'data-touch'];
-  // Our charts (webapp/charts.py): an svg.chart with role img, drawn with these attributes.
-  const chart = 'svg.chart[role=img]';
+  // The app's charts (ingest/webapp/charts.py): an svg of class "chart" with SVG's own
+  // presentation attributes; its event handlers and addresses are checked like any other.
+  const chart = (el) => strict && el.closest('svg.chart[role="img"]') !== null;
   const drawn = ['viewBox', 'width', 'height', 'preserveAspectRatio', 'font-family',
-    'font-size', 'font-weight', 'x', 'y', 'x1', 'y1', 'x2', 'y2', 'cx', 'cy', 'r', 'rx', 'ry',
-    'points', 'd', 'fill', 'stroke', 'stroke-width', 'stroke-dasharray', 'stroke-linecap',
-    'stroke-linejoin', 'text-anchor', 'dominant-baseline', 'transform', 'opacity'];
+    'font-size', 'x', 'y', 'x1', 'y1', 'x2', 'y2', 'cx', 'cy', 'r', 'rx', 'points', 'fill',
+    'stroke', 'stroke-width', 'stroke-dasharray', 'stroke-dashoffset', 'text-anchor',
+    'transform', 'xmlns'];
   for (const el of document.querySelectorAll(tags)) {
-    if (strict && el.matches(chart)) continue;
+    if (el.tagName.toLowerCase() === 'svg' && chart(el)) continue;
     if (ours && el.tagName === 'SCRIPT' && el.src.startsWith(ours + '/')) continue;
     if (strict && ['LINK', 'SCRIPT'].includes(el.tagName)
         && (el.href || el.src).startsWith(origin + '/app/-/static/')) continue;
@@ -87,7 +88,7 @@ INJECTED = """({ours, strict}) => {
           || (url && /^\\s*(javascript|data|vbscript):|url=/i.test(attr.value))) {
         found.push(el.tagName + ' ' + attr.name + '=' + attr.value.slice(0, 80));
       } else if (strict && !ok.includes(attr.name) && !attr.name.startsWith('aria-')
-                 && !(drawn.includes(attr.name) && el.closest(chart))) {
+          && !(chart(el) && drawn.includes(attr.name))) {
         found.push(el.tagName + ' has attribute ' + attr.name);
       }
     }

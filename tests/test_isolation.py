@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 
 import pytest
 from starlette.routing import Route
@@ -17,6 +18,7 @@ from starlette.testclient import TestClient
 from ingest import storage
 from ingest.app import create_app
 from ingest.domain import stages as stage_rules
+from ingest.domain.credits import follower
 from ingest.storage import links, selections
 
 from .conftest import Tenant, csrf_of, person, rows, sign_in
@@ -31,6 +33,7 @@ DEAL_LIST = "the bearer key's tenant; a new deal names a person of that tenant"
 SELECTION_BY_ID = "a selection id, scoped by the bearer key"
 BY_KEY = "the bearer key's tenant"
 CAMPAIGN_BY_ID = "a campaign id, scoped by the bearer key"
+REPORT_BY_KEY = "the bearer key's tenant's kept credits, summed"
 WRITE_BY_KEY = "writes to the bearer key's tenant"
 SETUP_BY_KEY = "the bearer key's tenant's lead setup (names it chose, no persons)"
 TENANT_PATH = "the tenant in the path"
@@ -58,6 +61,7 @@ ROUTES = {
     "/api/v1/campaigns": BY_KEY,
     "/api/v1/campaigns/{campaign_id}/performance": CAMPAIGN_BY_ID,
     "/api/v1/selections/{selection_id}/items": SELECTION_BY_ID,
+    "/api/v1/reports/attribution": REPORT_BY_KEY,
     "/t/{tenant_id}/utm.js": TENANT_PATH,
     "/t/{tenant_id}/utm-debug.js": TENANT_PATH,
     "/t/{tenant_id}/collect": TENANT_PATH,
@@ -112,6 +116,8 @@ ROUTES = {
     "/app/{tenant}/lead-setup": APP_TENANT,
     "/app/{tenant}/persons/{person_id}/lead": APP_TENANT,
     "/app/{tenant}/companies/{company_id}/lead": APP_TENANT,
+    "/app/{tenant}/attribution": APP_TENANT,
+    "/app/{tenant}/attribution/conversions": APP_TENANT,
     "/app/{tenant}/selections": APP_TENANT,
     "/app/{tenant}/selections/{selection_id}": APP_TENANT,
     "/app/{tenant}/selections/{selection_id}/export": APP_TENANT,
@@ -431,6 +437,36 @@ def test_key_scoped_routes(client, world, settings):
             response = _send(client, method, path, headers)
             assert response.status_code == 401, (method, path, name)
             assert MARK_A not in response.text and MARK_B not in response.text
+
+
+def test_report_routes_sum_only_the_keys_tenant(client, world, settings):
+    """Each tenant's person came from its marker (utm_source): a report by source names
+    only the key's own, in JSON and CSV, with any model; no key is 401."""
+    with storage.connect(settings.db_path) as conn:
+        follower.catch_up(conn)
+    cases = scoped(settings, REPORT_BY_KEY)
+    assert cases
+    year = datetime.now(UTC).year
+    span = f"from={year}-01-01&to={year}-12-31"
+    for path, method in cases:
+        for tenant, own, other in ((world.a, MARK_A, MARK_B), (world.b, MARK_B, MARK_A)):
+            for query in ("by=source", "by=source&format=csv", "model=first_touch&by=campaign"):
+                response = _send(client, method, f"{path}?{span}&{query}", tenant.auth)
+                assert response.status_code == 200, (method, path, response.text)
+                if "campaign" not in query:
+                    assert own in response.text, (path, query)
+                assert other not in response.text
+            # A replay under another lookback reads the raw data of the key's tenant only.
+            response = _send(client, method, f"{path}?{span}&lookback_days=30", tenant.auth)
+            assert response.status_code == 200 and own in response.text
+            assert other not in response.text
+            # The deal (dated by the test's clock, before its person's touch) counts, uncredited.
+            query = f"{span}&conversion=deal_create&model=linear"
+            response = _send(client, method, f"{path}?{query}", tenant.auth)
+            assert response.json()["conversions"] == 1 and other not in response.text
+        for name, headers in KEYS.items():
+            response = _send(client, method, path, headers)
+            assert response.status_code == 401, (method, path, name)
 
 
 def test_key_scoped_writes(client, world, settings):

@@ -15,6 +15,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from ingest.api import attribution_schema
 from ingest.api.deals_schema import DEAL_SCHEMAS, STAGE
 from ingest.api.queries import LEAD_VALUE_MAX
 from ingest.domain.channels import CHANNELS
@@ -1319,6 +1320,31 @@ DEAL_PATHS: dict[str, dict[str, Schema]] = {
 }
 PATHS.update(DEAL_PATHS)
 
+ATTRIBUTION_PATHS: dict[str, dict[str, Schema]] = {
+    "/api/v1/reports/attribution": {
+        "get": operation(
+            "Attribution: the credits of the key's tenant's contact creations, deal creations"
+            " or revenue per source, medium, campaign, source / medium or channel, under a"
+            " model and a lookback window; dates filter the conversions' days",
+            tag="reports",
+            parameters=attribution_schema.PARAMETERS,
+            security=BEARER,
+            ok=(
+                200,
+                {
+                    **json_ok("The report.", attribution_schema.REPORT, no_store=True),
+                    "content": {
+                        "application/json": {"schema": attribution_schema.REPORT},
+                        "text/csv": {"schema": {"type": "string"}},
+                    },
+                },
+            ),
+            errors=(400, 401),
+        )
+    },
+}
+PATHS.update(ATTRIBUTION_PATHS)
+
 # Every route of the app is either described here or named below (not JSON).
 OPENAPI_PATH = "/api/v1/openapi.json"
 DOCUMENTED = frozenset(PATHS) | {OPENAPI_PATH}
@@ -1374,6 +1400,9 @@ UNDOCUMENTED: dict[str, str] = {
     "/app/{tenant}/lead-setup": "the app: categories, groups and lead statuses (HTML, posts)",
     "/app/{tenant}/persons/{person_id}/lead": "the app: a person's lead status and owner (post)",
     "/app/{tenant}/companies/{company_id}/lead": "the app: a company's category and owner (post)",
+    "/app/{tenant}/attribution": "the app: the attribution report (HTML)",
+    "/app/{tenant}/attribution/conversions": "the app: the conversions behind a row of the"
+    " attribution report (HTML)",
     "/app/{tenant}/selections": "the app: selections, and saving one (HTML, a form post)",
     "/app/{tenant}/selections/{selection_id}": "the app: a selection opened (303 to its list)",
     "/app/{tenant}/selections/{selection_id}/export": "the app: a selection as CSV",
