@@ -8,12 +8,13 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from ingest import storage
-from ingest.domain import erasure
+from ingest.domain import credits, erasure
 from ingest.storage import campaigns, links, migrations
 
 from .conftest import person, sign_in, touch_json
@@ -275,6 +276,50 @@ def test_the_campaign_page(client, signed_in):
     )
     assert (measure(last.text, "new_contacts"), measure(last.text, "deals")) == (["1"], ["2"])
     assert "30.00 EUR" in last.text
+
+
+def credited_row(html: str, conversion: str) -> str:
+    return re.search(rf'<tr data-conversion="{conversion}">(.*?)</tr>', html, re.S).group(1)
+
+
+def test_the_campaign_page_credits_deals_by_the_chosen_model(client, signed_in, settings):
+    """The attributed section: the campaign's share of each conversion under the model in the
+    address, equal to the attribution report restricted to its values; models a conversion
+    does not offer are said so; each number links to the Attribution page."""
+    tenant, campaign_id = signed_in
+    storage.transaction(settings.db_path, lambda conn: credits.rebuild(conn, "acme"))
+    for model in ("linear", "first_touch", "u_shaped"):
+        page = client.get(
+            f"/app/acme/campaigns/{campaign_id}", params={**NOV_PARAMS, "model": model}
+        )
+        assert page.status_code == 200, page.text
+        for conversion in ("contact_create", "deal_create", "revenue"):
+            report = client.get(
+                "/api/v1/reports/attribution",
+                params=[
+                    ("conversion", conversion),
+                    ("model", model),
+                    ("by", "campaign"),
+                    ("from", "2026-11-01"),
+                    ("to", "2026-11-30"),
+                    ("campaign", "spring"),
+                    ("campaign", "spring_rt"),
+                ],
+                headers=tenant.auth,
+            ).json()
+            credit = sum(Decimal(row["credit"]) for row in report["rows"])
+            row = credited_row(page.text, conversion)
+            assert f">{credit.quantize(Decimal('0.01'))}</a>" in row, (model, conversion, row)
+            assert f"<td>{report['conversions']}</td>" in row
+            assert "campaign=spring&amp;campaign=spring_rt" in row and f"model={model}" in row
+    shaped = client.get(f"/app/acme/campaigns/{campaign_id}", params={"model": "w_shaped"})
+    assert "not offered for contact creation" in credited_row(shaped.text, "contact_create")
+    assert "<a href" in credited_row(shaped.text, "deal_create")
+    full = client.get(f"/app/acme/campaigns/{campaign_id}", params={"model": "full_path"})
+    assert "not offered for deal creation" in credited_row(full.text, "deal_create")
+    assert (
+        client.get(f"/app/acme/campaigns/{campaign_id}", params={"model": "x"}).status_code == 400
+    )
 
 
 def test_the_list_sorts_and_compares(client, signed_in):

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from ingest.domain.attribution import MODELS
 from ingest.domain.periods import Period, from_params
 from ingest.storage.campaigns import FIRST_TOUCH, LEAD_CREATION, TOUCHES
 
@@ -15,6 +16,7 @@ TOUCH_LABELS = {FIRST_TOUCH: "First touch", LEAD_CREATION: "Last touch (lead cre
 STEPS = ("day", "week", "month")
 SORTS = ("name", "sessions", "new_contacts", "influenced", "deals", "won_deals", "revenue")
 COMPARE_MIN, COMPARE_MAX = 2, 4
+DEFAULT_MODEL = "linear"
 
 
 class ChoiceError(ValueError):
@@ -35,9 +37,16 @@ class Choices:
     period: Period
     touch: str
     every: str
+    model: str = DEFAULT_MODEL  # the attribution model of deals and revenue credited
 
     def query(self, **extra: str) -> dict[str, str]:
-        return {**self.period.query(), "touch": self.touch, "every": self.every, **extra}
+        return {
+            **self.period.query(),
+            "touch": self.touch,
+            "every": self.every,
+            "model": self.model,
+            **extra,
+        }
 
 
 def choose(params: Mapping[str, str], *, today: date) -> Choices:
@@ -46,7 +55,8 @@ def choose(params: Mapping[str, str], *, today: date) -> Choices:
     period = from_params(params, today=today)
     touch = choice(params, "touch", TOUCHES, FIRST_TOUCH)
     every = choice(params, "every", STEPS, default_step(period.days))
-    return Choices(period, touch, every)
+    model = choice(params, "model", MODELS, DEFAULT_MODEL)
+    return Choices(period, touch, every, model)
 
 
 def choice(params: Mapping[str, str], name: str, offered: tuple[str, ...], default: str) -> str:

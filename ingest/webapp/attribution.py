@@ -24,6 +24,7 @@ from starlette.responses import RedirectResponse, Response
 
 from ingest.domain import periods
 from ingest.domain.attribution import CONVERSIONS, DEFAULT_LOOKBACK_DAYS, GROUPINGS, offered
+from ingest.domain.attribution.names import CONVERSION_NAMES, GROUPING_NAMES, MODEL_NAMES
 from ingest.domain.credits import report as rules
 from ingest.domain.money import amount_text
 from ingest.errors import BadRequest
@@ -33,29 +34,6 @@ from ingest.webapp.access import Member
 from ingest.webapp.persons import NO_STORE
 from ingest.webapp.render import render
 
-CONVERSION_NAMES = {
-    "contact_create": "Contact creation",
-    "deal_create": "Deal creation",
-    "revenue": "Revenue (deals won)",
-}
-MODEL_NAMES = {
-    "first_touch": "First touch",
-    "last_touch": "Last touch",
-    "linear": "Linear",
-    "u_shaped": "U-shaped",
-    "w_shaped": "W-shaped",
-    "full_path": "Full path",
-    "time_decay": "Time decay",
-    "j_shaped": "J-shaped",
-    "inverse_j": "Inverse J",
-}
-GROUPING_NAMES = {
-    "source": "Source",
-    "medium": "Medium",
-    "campaign": "Campaign",
-    "source_medium": "Source / medium",
-    "channel": "Channel",
-}
 CHART_ROWS = 12
 CENT = Decimal("0.01")
 NONE_KEY = "(no touch in the window)"

@@ -29,7 +29,7 @@ from ingest.storage import campaigns as store
 from ingest.storage import links
 from ingest.storage.campaigns import ANY, FIRST_TOUCH, Campaign, CampaignFilter, Measures
 from ingest.storage.lead_lists import NONE
-from ingest.webapp import charts
+from ingest.webapp import campaign_credits, charts
 from ingest.webapp.access import Member
 from ingest.webapp.render import render
 
@@ -204,8 +204,13 @@ async def _performance(request: Request, member: Member, campaign: Campaign) -> 
     since, until = chosen.period.since(), chosen.period.until()
     tenant_id, values, touch = member.tenant_id, campaign.values, chosen.touch
 
+    attribution_page = member.url("attribution")
+
     def work(conn: Any) -> dict[str, Any]:
         return {
+            "credited": campaign_credits.credited(
+                conn, tenant_id, values, chosen, attribution_page
+            ),
             "measures": store.measures(conn, tenant_id, values, touch, since, until),
             "days": store.by_day(conn, tenant_id, values, touch, since, until),
             "traffic": store.traffic(conn, tenant_id, values, since, until),
@@ -279,6 +284,13 @@ async def _performance(request: Request, member: Member, campaign: Campaign) -> 
                 title="Views by source / medium",
             ),
             "links": found["links"],
+            "credited": found["credited"],
+            "models": {
+                key: _href(here, {**chosen.query(model=key), **extra})
+                for key in campaign_credits.MODEL_NAMES
+            },
+            "model_names": campaign_credits.MODEL_NAMES,
+            "attribution_tab": found["credited"][0].href or attribution_page,
             "switch": {
                 key: _href(here, {**chosen.query(touch=key), **extra}) for key in store.TOUCHES
             },
