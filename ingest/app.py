@@ -18,6 +18,7 @@ from ingest import storage
 from ingest.api import companies, lead_setup, leads, openapi
 from ingest.api import deals as deals_api
 from ingest.api import persons as api
+from ingest.api import reports as reports_api
 from ingest.api import selections as selections_api
 from ingest.api.key_uses import KeyUses
 from ingest.config import Settings
@@ -110,6 +111,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_clock)
         Route("/api/v1/leads", leads.create_lead, methods=["POST"]),
         *deals_api.ROUTES,
         *selections_api.ROUTES,
+        *reports_api.ROUTES,
         Route("/healthz", api.health),
         Route("/metrics", metrics_endpoint),
         Route(openapi.OPENAPI_PATH, openapi.serve),

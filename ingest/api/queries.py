@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from datetime import date
 
 from ingest.domain.channels import CHANNELS
+from ingest.domain.submissions import LEAD_VIA
 from ingest.domain.touch import MAX_VALUE
 from ingest.domain.validation import EMAIL_MAX
 from ingest.errors import BadRequest
@@ -27,6 +28,7 @@ DEFAULT_LIMIT = 50
 CURSOR_MAX = 2000
 ID_MAX = 64
 LEAD_VALUE_MAX = 320  # a status, category or group name (100) or id, or an owner's email
+VIAS = ("form", *LEAD_VIA)  # how a submission came (migration 0017)
 ME = "me"  # the app's owner=me: the signed-in user
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -77,12 +79,23 @@ def person_query(params: Mapping[str, str]) -> PersonQuery:
         filters=filters,
         lead=_lead(params, PERSON_LEAD_FILTERS),
         form_id=_text(params, "form", ID_MAX) or None,
+        via=_via(params),
+        reached_status=_text(params, "reached_status", LEAD_VALUE_MAX) or None,
         created_from=_date(params, "created_from"),
         created_to=_date(params, "created_to"),
         sort=params.get("sort", "-created_at"),
         cursor=_text(params, "cursor", CURSOR_MAX) or None,
         limit=limit(params),
     )
+
+
+def _via(params: Mapping[str, str]) -> str | None:
+    value = params.get("via")
+    if not value:
+        return None
+    if value not in VIAS:
+        raise BadRequest(f"via must be one of {', '.join(VIAS)}.")
+    return value
 
 
 def company_query(params: Mapping[str, str]) -> CompanyQuery:
