@@ -67,6 +67,7 @@ class Result:
     total: Row  # over the whole selection
     more: int  # groups left out by ``top``
     currency_note: str = ""
+    total_columns: tuple[str, ...] = ()  # the total's headers when not ``columns``
 
 
 def list_params(report: Report, me: str | None) -> dict[str, str]:
@@ -158,7 +159,7 @@ async def _persons(
 ) -> Result:
     by = report.by
     query = _person_query(params, me)
-    groups = await db.read(counts.persons_by, tenant_id, query, by)
+    groups = await db.read(counts.persons_by, tenant_id, query, by) if by else []
     total = await db.read(counts.persons_by, tenant_id, query, "")
     bounds = ("created", report.period.first, report.period.last)
     deal_counts: dict[tuple[str, ...], int] = {}
@@ -217,7 +218,7 @@ async def _funnel(
     ]
     n = total[0].n
     total_row = Row("", "New leads", (Cell(n, f"{n:,}", _href(f"{app}/persons", params)),))
-    return Result(report, ("Ever reached", "In it now"), rows, total_row, 0)
+    return Result(report, ("Ever reached", "In it now"), rows, total_row, 0, "", ("Leads",))
 
 
 async def _deals(
@@ -240,14 +241,15 @@ async def _deals(
     rows = []
     totals: dict[str, tuple[int, int]] = {}
     for (key, currency), g in merged.items():
-        link = _href(f"{app}/deals", {**params, **_key_params(by, key, bounds)})
-        rows.append(
-            Row(
-                " / ".join(key),
-                _label(by, g),
-                (_deal_cell(measure, g.n, g.amount, currency, link),),
+        if by:
+            link = _href(f"{app}/deals", {**params, **_key_params(by, key, bounds)})
+            rows.append(
+                Row(
+                    " / ".join(key),
+                    _label(by, g),
+                    (_deal_cell(measure, g.n, g.amount, currency, link),),
+                )
             )
-        )
         n, amount = totals.get(currency, (0, 0))
         totals[currency] = (n + g.n, amount + g.amount)
     link = _href(f"{app}/deals", params)
@@ -271,9 +273,9 @@ def json_of(result: Result) -> dict[str, Any]:
     """The API's answer."""
     report = result.report
 
-    def cells(row: Row) -> dict[str, Any]:
+    def cells(row: Row, columns: tuple[str, ...] = result.columns) -> dict[str, Any]:
         found: dict[str, Any] = {}
-        for column, cell in zip(result.columns, row.cells, strict=True):
+        for column, cell in zip(columns, row.cells, strict=True):
             name = column.lower().replace(" ", "_")
             if cell.currency:
                 found[name] = amount_text(cell.value)
@@ -297,5 +299,5 @@ def json_of(result: Result) -> dict[str, Any]:
         "columns": [c.lower().replace(" ", "_") for c in result.columns],
         "rows": [{"key": r.key, "label": r.label, **cells(r)} for r in result.rows],
         "more": result.more,
-        "total": cells(result.total),
+        "total": cells(result.total, result.total_columns or result.columns),
     }

@@ -77,9 +77,11 @@ def persons_by(conn: Connection, tenant_id: str, query: PersonQuery, by: str) ->
             " LEFT JOIN forms f ON f.tenant_id = s.tenant_id AND f.form_id = s.form_id"
         )
         label = "MAX(f.name)" if by == "form" else "''"
+        # Leads from chat, the API or an import have no form ('').
+        only = " AND s.form_id <> ''" if by == "form" else ""
         sql = (
             f"SELECT {column}, {label} AS label, COUNT(DISTINCT p.person_id)"
-            f"{base.format(joins=joins)} GROUP BY {column}"
+            f"{base.format(joins=joins)}{only} GROUP BY {column}"
         )
         return _grouped(conn, sql, params, 1)
     if by == "owner":
