@@ -359,6 +359,11 @@ def main() -> None:
         "--db", help="app: the SQLite file to build, or reuse when it holds the tenant"
     )
     parser.add_argument("--keep", action="store_true", help="app: keep the file it built")
+    parser.add_argument(
+        "--only",
+        default="",
+        help="app: only the cases whose name contains one of these comma-separated texts",
+    )
     args = parser.parse_args()
     what = args.what or ["writer", "tracker", "ingest"]
     if "writer" in what:
@@ -383,7 +388,7 @@ def main() -> None:
     if "app" in what:
         from bench_app import bench_app
 
-        bench_app(args.persons, args.db, args.keep)
+        bench_app(args.persons, args.db, args.keep, only=args.only)
 
 
 if __name__ == "__main__":

@@ -341,7 +341,7 @@ def run_case(browser: Browser, case: Case) -> list[float]:
 # -- the run ---------------------------------------------------------------------------------
 
 
-def bench_app(persons: int, db: str | None, keep: bool) -> None:
+def bench_app(persons: int, db: str | None, keep: bool, *, only: str = "") -> None:
     tmp = None
     if db is None:
         tmp = tempfile.mkdtemp(prefix="leadsource-bench-app-")
@@ -361,6 +361,8 @@ def bench_app(persons: int, db: str | None, keep: bool) -> None:
             browser = Browser(base)
             browser.sign_in(USER, password)
             for case in cases(data, browser) + lead_cases(data, db):
+                if not any(part in case.name for part in only.split(",")):
+                    continue
                 times = run_case(browser, case)
                 results.append((case.name, times))
                 print(f"  {case.name}: {statistics.median(times):.1f} ms", flush=True)

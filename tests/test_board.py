@@ -228,3 +228,74 @@ def test_a_move_needs_the_csrf_token_and_a_membership(client, world, make_user):
     client.cookies.clear()
     response = client.get("/app/acme/board", follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"].startswith("/app/login")
+
+
+def kept_and_counted(db_url: str) -> tuple[dict, dict]:
+    """The kept counts (lead_counts, summed over slots) and the persons counted, per
+    status and owner ('' for nobody), for the tenant."""
+    kept = rows(
+        db_url,
+        "SELECT lead_status_id, owner_id, SUM(persons) AS n FROM lead_counts"
+        " WHERE tenant_id = ? GROUP BY lead_status_id, owner_id",
+        "acme",
+    )
+    counted = rows(
+        db_url,
+        "SELECT lead_status_id, COALESCE(owner_id, '') AS owner_id, COUNT(*) AS n FROM persons"
+        " WHERE tenant_id = ? AND lead_status_id IS NOT NULL"
+        " GROUP BY lead_status_id, COALESCE(owner_id, '')",
+        "acme",
+    )
+
+    def table(found: list[dict]) -> dict:
+        return {(r["lead_status_id"], r["owner_id"]): int(r["n"]) for r in found if int(r["n"])}
+
+    return table(kept), table(counted)
+
+
+def test_kept_counts_follow_every_change(client, acme, world, db_url):
+    """lead_counts (kept by triggers on persons) equals a count of the persons after new
+    leads, moves, owner changes, a kept status and an erasure; the board shows them."""
+    kept, counted = kept_and_counted(db_url)
+    assert kept == counted == {("sts_open", ""): 3}
+    token = signed_in(client, "sales@acme.example")
+    sales = rows(db_url, "SELECT user_id FROM users WHERE email = 'sales@acme.example'")[0]
+    seller = sales["user_id"]
+    assert move(client, token, world["anna"], "sts_contacting").status_code == 303
+    response = client.post(
+        f"/app/acme/persons/{world['bo']}/lead",
+        data={"csrf_token": token, "lead_status": "sts_qualified", "owner": seller},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    submit(client, acme, "eve@fjord.example", "Fjord AS")  # a new lead: Open, nobody's
+    # the owner alone changes, then goes back to nobody: moved twice, counted once
+    for owner in (seller, ""):
+        response = client.post(
+            f"/app/acme/persons/{world['anna']}/lead",
+            data={"csrf_token": token, "owner": owner},
+            follow_redirects=False,
+        )
+        assert response.status_code == 303
+    kept, counted = kept_and_counted(db_url)
+    assert kept == counted
+    assert counted == {
+        ("sts_open", ""): 2,  # cleo (kept, read-only) and eve
+        ("sts_contacting", ""): 1,
+        ("sts_qualified", seller): 1,
+    }
+    page = client.get("/app/acme/board?owner=mine").text
+    assert columns(page)["Qualified"] == (1, [world["bo"]])
+    assert columns(page)["Open"][0] == 0
+    page = client.get("/app/acme/board?owner=none").text
+    assert {name: shown for name, (shown, _) in columns(page).items()} == {
+        "Open": 2,
+        "Contacting": 1,
+        "Disqualified": 0,
+        "Recontact": 0,
+        "Qualified": 0,
+    }
+    response = client.delete(f"/api/v1/persons/{world['bo']}", headers=acme.auth)
+    assert response.status_code == 200, response.text
+    kept, counted = kept_and_counted(db_url)
+    assert kept == counted and ("sts_qualified", seller) not in kept

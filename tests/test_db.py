@@ -82,7 +82,7 @@ TENANT_TABLES = re.compile(
     r"|sessions|pageviews|rate_counters|memberships|script_sightings|api_keys"
     r"|deals|deal_history|pipeline_stages"
     r"|category_groups|categories|lead_statuses|lead_status_history|category_history"
-    r"|selections|dashboards|dashboard_tiles)\b",
+    r"|selections|lead_counts|dashboards|dashboard_tiles)\b",
     re.IGNORECASE,
 )
 

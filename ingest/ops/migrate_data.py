@@ -71,6 +71,7 @@ COPIED = (
 
 NOT_COPIED = {
     "schema_migrations": "the target's own, applied before copying",
+    "lead_counts": "kept by the target's triggers on persons as the persons are copied",
     "rate_counters": "counts of the current rate window, deleted after it; the target counts"
     " afresh",
     "users": "accounts of the app are the service's, not a tenant's (one may belong to several"

@@ -50,13 +50,34 @@ def _where(tenant_id: str, query: BoardQuery) -> tuple[str, list[Any]]:
 
 
 def counts(conn: Connection, tenant_id: str, query: BoardQuery) -> dict[str, int]:
-    """Status id -> how many persons (within the filters) stand in it."""
+    """Status id -> how many persons (within the filters) stand in it.
+
+    Without a filter, or with only the owner's, the kept counts answer (``lead_counts``,
+    migration 0025, kept by triggers on persons): a few rows whatever the tenant's size.
+    The company's category, the source and the campaign count the matching persons."""
+    if query.category_id is None and query.source is None and query.campaign is None:
+        return kept_counts(conn, tenant_id, query)
     where, params = _where(tenant_id, query)
     rows = conn.execute(
         f"SELECT p.lead_status_id, COUNT(*) FROM persons p WHERE {where} GROUP BY p.lead_status_id",
         params,
     ).fetchall()
     return {row[0]: int(row[1]) for row in rows}
+
+
+def kept_counts(conn: Connection, tenant_id: str, query: BoardQuery) -> dict[str, int]:
+    """``counts`` from ``lead_counts``: the sum of each status's slots, for one owner, nobody
+    (``''``) or everybody."""
+    owner, params = "", [tenant_id]
+    if query.unowned or query.owner_id is not None:
+        owner = " AND owner_id = ?"
+        params.append("" if query.unowned else query.owner_id)
+    rows = conn.execute(
+        "SELECT lead_status_id, SUM(persons) FROM lead_counts"
+        f" WHERE tenant_id = ?{owner} GROUP BY lead_status_id",
+        params,
+    ).fetchall()
+    return {row[0]: int(row[1]) for row in rows if int(row[1])}
 
 
 def column(

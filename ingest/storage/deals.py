@@ -375,16 +375,21 @@ def search_deals(conn: Connection, tenant_id: str, query: DealQuery) -> Page:
 
 def totals(conn: Connection, tenant_id: str, query: DealQuery) -> list[dict[str, Any]]:
     """Per currency, over the whole selection: the deals, the sum of their amounts and the
-    weighted pipeline (each open deal's amount times its stage's probability), exact."""
+    weighted pipeline (each open deal's amount times its stage's probability), exact.
+
+    The deals are summed per status, currency and stage first (from migration 0025's
+    ``deals_sums`` index alone, without reading a deal), then the few groups meet their
+    stage's probability; persons are joined only when a source filter needs them."""
     where, params = deal_where(tenant_id, query)
     rows = conn.execute(
-        "SELECT d.currency, COUNT(*) AS deals, SUM(d.amount) AS amount,"
-        " SUM(CASE WHEN d.status = 'open' THEN d.amount * s.probability ELSE 0 END)"
-        " AS weighted FROM deals d"
-        " LEFT JOIN pipeline_stages s ON s.tenant_id = d.tenant_id AND s.stage_id = d.stage_id"
-        " LEFT JOIN persons p ON p.tenant_id = d.tenant_id AND p.person_id = d.person_id"
-        f" WHERE {where} GROUP BY d.currency ORDER BY d.currency",
-        params,
+        "SELECT g.currency, SUM(g.deals) AS deals, SUM(g.amount) AS amount,"
+        " SUM(CASE WHEN g.status = 'open' THEN g.amount * s.probability ELSE 0 END)"
+        " AS weighted FROM (SELECT d.currency, d.status, d.stage_id, COUNT(*) AS deals,"
+        f" SUM(d.amount) AS amount FROM deals d{_persons_join(query)} WHERE {where}"
+        " GROUP BY d.currency, d.status, d.stage_id) g"
+        " LEFT JOIN pipeline_stages s ON s.tenant_id = ? AND s.stage_id = g.stage_id"
+        " GROUP BY g.currency ORDER BY g.currency",
+        (*params, tenant_id),
     ).fetchall()
     return [
         {
@@ -396,6 +401,13 @@ def totals(conn: Connection, tenant_id: str, query: DealQuery) -> list[dict[str,
         }
         for row in rows
     ]
+
+
+def _persons_join(query: DealQuery) -> str:
+    """The join a source filter (``p.lc_*``) needs; none without one."""
+    if not query.filters:
+        return ""
+    return " JOIN persons p ON p.tenant_id = d.tenant_id AND p.person_id = d.person_id"
 
 
 def pipeline_column(
@@ -418,8 +430,8 @@ def pipeline_sums(conn: Connection, tenant_id: str, query: DealQuery) -> dict[st
     found: dict[str, list[Any]] = {}
     for row in conn.execute(
         "SELECT d.stage_id, d.currency, COUNT(*) AS deals, SUM(d.amount) AS amount FROM deals d"
-        " LEFT JOIN persons p ON p.tenant_id = d.tenant_id AND p.person_id = d.person_id"
-        f" WHERE {where} AND d.status = 'open' GROUP BY d.stage_id, d.currency"
+        f"{_persons_join(query)} WHERE {where} AND d.status = 'open'"
+        " GROUP BY d.stage_id, d.currency"
         " ORDER BY d.stage_id, d.currency",
         params,
     ).fetchall():
