@@ -24,6 +24,7 @@ from ingest.webapp import (
     auth,
     board,
     companies,
+    dashboards,
     deals,
     forms,
     imports,
@@ -57,6 +58,33 @@ class Page:
 
 PAGES: tuple[Page, ...] = (
     Page("", pages.home, EVERYONE),
+    # Dashboards first: the reports are what the product is for. Shared in the tenant, every
+    # member reads and changes them (as selections).
+    Page(
+        "dashboards",
+        dashboards.index,
+        EVERYONE,
+        "Dashboards",
+        "Leads, nurturing and sales at a glance: every number links to the leads or deals in it.",
+        methods=("GET", "POST"),
+    ),
+    Page("dashboards/manage", dashboards.manage, EVERYONE),
+    Page("dashboards/{dashboard_id}", dashboards.show, EVERYONE),
+    Page("dashboards/{dashboard_id}/change", dashboards.change, EVERYONE, methods=("POST",)),
+    Page("dashboards/{dashboard_id}/tiles", dashboards.tile_new, EVERYONE, methods=("GET", "POST")),
+    Page(
+        "dashboards/{dashboard_id}/tiles/{tile_id}",
+        dashboards.tile_edit,
+        EVERYONE,
+        methods=("GET", "POST"),
+    ),
+    Page("dashboards/{dashboard_id}/tiles/{tile_id}/csv", dashboards.tile_csv, EVERYONE),
+    Page(
+        "dashboards/{dashboard_id}/tiles/{tile_id}/change",
+        dashboards.tile_change,
+        EVERYONE,
+        methods=("POST",),
+    ),
     Page(
         "settings",
         settings.page,
