@@ -63,7 +63,7 @@ def test_add_edit_move_remove_a_tile(client, data):  # noqa: F811
     assert 'name="csrf_token"' in form
     bad = client.post(sales + "/tiles", data={"csrf_token": token, "title": "By via",
                       "kind": "donut", "measure": "new_leads", "grouping": ""})  # fmt: skip
-    assert bad.status_code == 400 and "A donut tile needs a grouping." in bad.text
+    assert bad.status_code == 422 and "A donut tile needs a grouping." in bad.text
     assert 'value="By via"' in bad.text  # what was typed is kept
     added = client.post(sales + "/tiles", follow_redirects=False, data={
         "csrf_token": token, "title": "Leads by way in", "kind": "donut", "measure": "new_leads",
@@ -118,7 +118,7 @@ def test_tile_settings_are_checked(client, data, fields, message):  # noqa: F811
     count = len(tile_ids(client.get(marketing).text))
     body = {"csrf_token": token, "title": "T", "measure": "new_leads", **fields}
     response = client.post(marketing + "/tiles", data=body)
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert message in response.text
     assert len(tile_ids(client.get(marketing).text)) == count
 

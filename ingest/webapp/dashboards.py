@@ -127,7 +127,8 @@ async def change(request: Request, member: Member) -> Response:
     if action == "delete" and form.get("confirm") == "delete":
         job = functools.partial(store.delete_dashboard, **ids)
         return await _write(request, job, f"Deleted the dashboard {dashboard.name!r}.", back)
-    raise BadRequest("action must be rename, up, down or delete (confirmed).")
+    request.session[FLASH] = "Nothing changed: rename, move or delete (confirmed)."
+    return RedirectResponse(back, status_code=303)
 
 
 async def _tile(request: Request, member: Member, dashboard: store.Dashboard) -> store.Tile:
@@ -175,7 +176,7 @@ async def _tile_form(
             **(await dashboard_tiles.form_choices(request, member)),
         },
         viewer=member,
-        status=400 if error else 200,
+        status=422 if error else 200,
         headers=NO_STORE,
     )
 
@@ -243,7 +244,8 @@ async def tile_change(request: Request, member: Member) -> Response:
     if action == "delete" and form.get("confirm") == "delete":
         job = functools.partial(store.delete_tile, tenant_id=member.tenant_id, tile_id=tile.tile_id)
         return await _write(request, job, f"Removed the tile {tile.settings.title!r}.", back)
-    raise BadRequest("action must be up, down or delete (confirmed).")
+    request.session[FLASH] = "Nothing changed: move or remove (confirmed)."
+    return RedirectResponse(back, status_code=303)
 
 
 async def tile_csv(request: Request, member: Member) -> Response:
