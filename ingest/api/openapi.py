@@ -1189,7 +1189,7 @@ REPORT_PATHS: dict[str, dict[str, Schema]] = {
                 query_param(
                     "owner",
                     "The lead's (a deal report: the deal's) owner's email; `(none)`: without one.",
-                    LEAD_VALUE_MAX,
+                    EMAIL_MAX,
                 ),
                 query_param("category", "The company's category (leads only).", LEAD_VALUE_MAX),
                 query_param("category_group", "The category's group (leads only).", LEAD_VALUE_MAX),

@@ -17,6 +17,7 @@ from datetime import date
 from ingest.domain import periods
 from ingest.domain.channels import CHANNELS
 from ingest.domain.submissions import LEAD_VIA
+from ingest.domain.validation import EMAIL_MAX
 from ingest.errors import BadRequest
 
 PERSONS = "persons"
@@ -146,8 +147,9 @@ def report(
             raise BadRequest(f"No filter {name!r}; filters are {', '.join(FILTERS)}.")
         if value == "":
             continue
-        if len(value) > FILTER_MAX:
-            raise BadRequest(f"{name} can be at most {FILTER_MAX} characters.")
+        bound = EMAIL_MAX if name == "owner" else FILTER_MAX
+        if len(value) > bound:
+            raise BadRequest(f"{name} can be at most {bound} characters.")
         if measure.of == DEALS and name not in DEAL_FILTERS:
             raise BadRequest(f"{name} filters leads; deal reports filter by owner and channel.")
         if name == "channel" and value not in CHANNELS:
