@@ -17,6 +17,7 @@ from .conftest import Service
 NAV = {
     "admin": [
         "Home",
+        "Dashboards",
         "Settings",
         "Users",
         "Lead setup",
@@ -33,6 +34,7 @@ NAV = {
     ],  # fmt: skip
     "marketer": [
         "Home",
+        "Dashboards",
         "Forms",
         "Links",
         "Live",
@@ -44,7 +46,16 @@ NAV = {
         "Board",
         "Import",
     ],  # fmt: skip
-    "sales": ["Home", "Persons", "Companies", "Selections", "Deals", "Pipeline", "Board"],
+    "sales": [
+        "Home",
+        "Dashboards",
+        "Persons",
+        "Companies",
+        "Selections",
+        "Deals",
+        "Pipeline",
+        "Board",
+    ],
 }
 FORBIDDEN = {"admin": None, "marketer": "settings", "sales": "forms"}
 

@@ -97,7 +97,7 @@ def rows_of(body, column="leads"):
         ("new_leads", {"by": "lead_creation_source_medium"},
          {" / ": 6, "facebook / paid_social": 1, "news.example / referral": 1}, 8),
         ("new_leads", {"by": "lead_creation_channel"}, {"": 6, "Paid Social": 1, "Referral": 1}, 8),
-        ("new_leads", {"by": "referring_site"}, {"news.example": 1}, 8),
+        ("new_leads", {"by": "referring_site"}, {"news.example": 1}, 1),  # of referrals
         ("new_leads", {"by": "via"}, {"form": 6, "chat": 1, "api": 1}, 8),
         ("new_leads", {"by": "lead_status"},
          {"sts_open": 2, "sts_contacting": 1, "sts_qualified": 1, "": 4}, 8),

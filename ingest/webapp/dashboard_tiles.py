@@ -17,6 +17,7 @@ from markupsafe import Markup
 
 from ingest.domain import periods
 from ingest.domain.channels import CHANNELS
+from ingest.domain.money import display
 from ingest.domain.reports import run, spec, tiles
 from ingest.domain.reports.run import Cell, Result
 from ingest.errors import BadRequest
@@ -59,11 +60,24 @@ def chart_of(kind: str, result: Result, title: str) -> Markup | None:
     """The tile's chart (the table beside it is the template's)."""
     items = [_item(row.label, row.cells[0]) for row in result.rows]
     if kind == "donut":
+        # The groups past the top ones as one slice, so the shares are of the whole (not
+        # for forms and ways in, where one person may count in several groups).
+        total = result.total.cells[0]
+        rest = total.value - sum(row.cells[0].value for row in result.rows)
+        if result.more and rest > 0 and result.report.by not in ("form", "via"):
+            text = display(rest, total.currency) if total.currency else f"{rest:,}"
+            other = Cell(rest, text, "", total.currency)
+            items.append(replace(_item(f"Others ({result.more})", other), href=None))
         return charts.donut(items, title=title)
     if kind == "bar":
         return charts.bars(items, title=title)
     if kind == "funnel":
-        return charts.funnel(items, title=title)
+        way = [
+            i
+            for i, row in zip(items, result.rows, strict=True)
+            if row.key not in spec.FUNNEL_BRANCHES
+        ]
+        return charts.funnel(way, title=title)
     if kind == "lines":
         values = [i.value for i in items]
         series = [charts.Series(result.report.measure.label, values)]

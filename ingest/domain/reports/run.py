@@ -82,6 +82,8 @@ def list_params(report: Report, me: str | None) -> dict[str, str]:
     else:
         params = {"created_from": period.first.isoformat(), "created_to": period.last.isoformat()}
         names = _PERSON_FILTER
+        if report.by == "referring_site":  # its total: the leads from referrals
+            params["lead_creation_medium"] = "referral"
     for name, value in sorted(report.filters.items()):
         if name == "owner" and value == queries.ME:
             if me is None:
