@@ -35,6 +35,8 @@ _PERSON_FILTER = {
     "via": "via",
 }
 _DEAL_FILTER = {"owner": "owner", "channel": "lead_creation_channel"}
+# Groupings where one person may be in several groups (several forms, several ways in).
+_OVERLAPPING = frozenset({"form", "via"})
 # The deals measures: (status, the time the period is of).
 _DEALS = {
     "new_deals": (None, "created"),
@@ -162,7 +164,10 @@ async def _persons(
     by = report.by
     query = _person_query(params, me)
     groups = await db.read(counts.persons_by, tenant_id, query, by) if by else []
-    total = await db.read(counts.persons_by, tenant_id, query, "")
+    if by and by not in _OVERLAPPING:  # each person in one group: the total is their sum
+        total = [counts.Group((), "", sum(g.n for g in groups))]
+    else:
+        total = await db.read(counts.persons_by, tenant_id, query, "")
     bounds = ("created", report.period.first, report.period.last)
     deal_counts: dict[tuple[str, ...], int] = {}
     deal_params: dict[str, str] = {}
