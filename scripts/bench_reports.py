@@ -36,8 +36,8 @@ from bench_app import BUDGET_MS, TENANT, TIMED, WARMUPS, Browser, p95, prepare  
 from ingest import storage  # noqa: E402
 from ingest.domain import accounts  # noqa: E402
 from ingest.domain.reports.tiles import DEFAULTS  # noqa: E402
-from ingest.storage import api_keys  # noqa: E402
 from ingest.storage import accounts as account_store  # noqa: E402
+from ingest.storage import api_keys  # noqa: E402
 from tests.servers import serving  # noqa: E402
 
 # (name, measure, parameters): the default tiles' reports, and any others worth timing.
