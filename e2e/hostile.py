@@ -63,16 +63,16 @@ INJECTED = """({ours, strict}) => {
     'enctype', 'accept', 'label', 'min', 'max', 'minlength', 'inputmode', 'pattern',
     'data-total', 'data-stage', 'data-deal', 'data-status', 'draggable', 'colspan',
     'data-tile'];
-  // The charts' own SVG (webapp/charts.py: <svg class="chart">) and its presentation
-  // attributes; any other svg, or another attribute in it, is still an injection.
-  const chartOk = ['viewBox', 'width', 'height', 'preserveAspectRatio', 'font-family',
-    'font-size', 'x', 'y', 'x1', 'y1', 'x2', 'y2', 'cx', 'cy', 'r', 'rx', 'ry', 'd', 'points',
-    'fill', 'stroke', 'stroke-width', 'stroke-dasharray', 'stroke-dashoffset', 'stroke-linecap',
-    'stroke-linejoin', 'text-anchor', 'transform', 'dominant-baseline', 'opacity'];
-  const chart = (el) => strict && el.closest('svg.chart') !== null;
+  // The app's charts (ingest/webapp/charts.py): an svg of class "chart" with SVG's own
+  // presentation attributes; its event handlers and addresses are checked like any other.
+  const chart = (el) => strict && el.closest('svg.chart[role="img"]') !== null;
+  const drawn = ['viewBox', 'width', 'height', 'preserveAspectRatio', 'font-family',
+    'font-size', 'x', 'y', 'x1', 'y1', 'x2', 'y2', 'cx', 'cy', 'r', 'rx', 'points', 'fill',
+    'stroke', 'stroke-width', 'stroke-dasharray', 'stroke-dashoffset', 'text-anchor',
+    'transform', 'xmlns'];
   for (const el of document.querySelectorAll(tags)) {
+    if (el.tagName.toLowerCase() === 'svg' && chart(el)) continue;
     if (ours && el.tagName === 'SCRIPT' && el.src.startsWith(ours + '/')) continue;
-    if (el.tagName === 'svg' && el.classList.contains('chart') && chart(el)) continue;
     if (strict && ['LINK', 'SCRIPT'].includes(el.tagName)
         && (el.href || el.src).startsWith(origin + '/app/-/static/')) continue;
     if (el.tagName === 'META' && /^\\s*\\d+\\s*$/.test(el.content)) continue;  // a refresh
@@ -88,7 +88,7 @@ INJECTED = """({ours, strict}) => {
           || (url && /^\\s*(javascript|data|vbscript):|url=/i.test(attr.value))) {
         found.push(el.tagName + ' ' + attr.name + '=' + attr.value.slice(0, 80));
       } else if (strict && !ok.includes(attr.name) && !attr.name.startsWith('aria-')
-                 && !(chart(el) && chartOk.includes(attr.name))) {
+          && !(chart(el) && drawn.includes(attr.name))) {
         found.push(el.tagName + ' has attribute ' + attr.name);
       }
     }

@@ -31,6 +31,7 @@ NAV = {
         "Pipeline",
         "Board",
         "Import",
+        "Attribution",
     ],  # fmt: skip
     "marketer": [
         "Home",
@@ -45,6 +46,7 @@ NAV = {
         "Pipeline",
         "Board",
         "Import",
+        "Attribution",
     ],  # fmt: skip
     "sales": [
         "Home",
@@ -55,7 +57,8 @@ NAV = {
         "Deals",
         "Pipeline",
         "Board",
-    ],
+        "Attribution",
+    ],  # fmt: skip
 }
 FORBIDDEN = {"admin": None, "marketer": "settings", "sales": "forms"}
 

@@ -24,6 +24,7 @@ import urllib.parse
 import urllib.request
 import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -297,6 +298,7 @@ def test_every_app_page_shows_hostile_values_as_text(
     pipeline_pages(walk, people, crm, deals)
     board_pages(walk, people, crm)
     deals_pages(walk, people, crm)
+    attribution_pages(walk, people)
     erase(walk, people["url"], ids["url"])
     import_page(walk, tmp_path)
     selections_pages(walk)
@@ -885,6 +887,40 @@ def new_deal(walk: Walk, p: Visitor, crm: Crm) -> tuple[str, str]:
     shown = [title, p.email, company, crm.owner, *summary(p.latest)]
     walk.check("deal card", shown)
     return urllib.parse.urlsplit(page.url).path.rsplit("/", 1)[1], title
+
+
+def attribution_pages(walk: Walk, people: dict[str, Visitor]) -> None:
+    """The Attribution page: the visitors' hostile campaigns (touches of a year ago, so a
+    730-day window) as rows and in the chart; restricted to a hostile campaign (the
+    campaign page's parameter), said in words; the conversions behind the 90-day report's
+    rows (no touch that recent): the persons and the deals, hostile emails and titles."""
+    page = walk.page
+    since = f"{datetime.now(UTC).year - 1}-01-01"
+    base = {"model": "first_touch", "lookback_days": "730", "from": since}
+    firsts = [p.first["utm_campaign"] for p in people.values()]
+    walk.open("attribution?" + urllib.parse.urlencode({**base, "by": "campaign"}), firsts)
+    assert page.locator("#chart svg text").count() >= len(firsts)
+    sources = [f"{p.first['utm_source']} / {p.first['utm_medium']}" for p in people.values()]
+    walk.open("attribution?" + urllib.parse.urlencode({**base, "by": "source_medium"}), sources)
+    one = people["markup"].first["utm_campaign"]
+    query = {**base, "by": "source", "campaign": one}
+    walk.open(
+        "attribution?" + urllib.parse.urlencode(query), [one, people["markup"].first["utm_source"]]
+    )
+    assert page.locator("#attribution-table tbody tr").count() == 1
+    # The follower credits the persons in the background: until then no row.
+    for conversion, shown in (
+        ("contact_create", [p.email for p in people.values()]),
+        ("deal_create", [payload(p.variant, "deal.edit") for p in people.values()]),
+    ):
+        address = "attribution?" + urllib.parse.urlencode({"conversion": conversion})
+        for _ in range(30):
+            walk.open(address, [])
+            if page.locator("#attribution-table tbody tr a").count():
+                break
+            page.wait_for_timeout(500)
+        page.locator("#attribution-table tbody tr a").first.click()
+        walk.check(f"the {conversion} conversions behind a row", shown)
 
 
 def deal_shown(p: Visitor) -> list[str]:

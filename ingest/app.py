@@ -15,6 +15,7 @@ from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
 from ingest import storage
+from ingest.api import attribution as attribution_api
 from ingest.api import companies, lead_setup, leads, openapi
 from ingest.api import deals as deals_api
 from ingest.api import persons as api
@@ -23,6 +24,7 @@ from ingest.api import selections as selections_api
 from ingest.api.key_uses import KeyUses
 from ingest.config import Settings
 from ingest.domain import money
+from ingest.domain.credits.follower import Follower
 from ingest.edge import collect, forms, limits, tracker
 from ingest.edge.middleware import Edge
 from ingest.edge.settings_cache import SettingsCache
@@ -63,6 +65,8 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_clock)
         key_uses.start()
         indexer = search_index.Indexer(database)
         indexer.start()
+        credits_follower = Follower(database)
+        credits_follower.start()
         metrics.watch(database, limiter)
         app.state.db = database
         app.state.limiter = limiter
@@ -80,6 +84,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_clock)
             }
         finally:
             await indexer.stop()
+            await credits_follower.stop()
             await key_uses.stop()
             await sightings.close()
             await limiter.close()  # its last counts go through the database
@@ -111,6 +116,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_clock)
         Route("/api/v1/leads", leads.create_lead, methods=["POST"]),
         *deals_api.ROUTES,
         *selections_api.ROUTES,
+        *attribution_api.ROUTES,
         *reports_api.ROUTES,
         Route("/healthz", api.health),
         Route("/metrics", metrics_endpoint),

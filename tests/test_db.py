@@ -8,7 +8,8 @@ import sqlite3
 from urllib.parse import quote
 
 from ingest import storage
-from ingest.storage import migrations, people, search_index, selections, sqlite
+from ingest.domain.credits import follower
+from ingest.storage import credit_follower, migrations, people, search_index, selections, sqlite
 
 from .conftest import touch_json
 from .test_collect import CHROME
@@ -46,6 +47,8 @@ INDEX_TABLES = {
     "person_search": "SQLite's trigram index of persons.search_key, keyed by the persons'"
     " rowids: every search joins its matches to persons and names the tenant there",
     "person_search_indexed": "one row: the persons' rowid up to which that index is filled",
+    "attribution_followed": "one row: the submissions' rowid up to which the credits"
+    " follower has credited their persons (every tenant's, in rowid order)",
 }
 CROSS_TENANT_INDEXES = {
     ("api_keys", "key_hash"): "which tenant owns this API key",
@@ -82,7 +85,8 @@ TENANT_TABLES = re.compile(
     r"|sessions|pageviews|rate_counters|memberships|script_sightings|api_keys"
     r"|deals|deal_history|pipeline_stages"
     r"|category_groups|categories|lead_statuses|lead_status_history|category_history"
-    r"|selections|lead_counts|dashboards|dashboard_tiles)\b",
+    r"|selections|lead_counts|attribution_conversions|attribution_credits|attribution_rollups"
+    r"|attribution_totals|attribution_pending|dashboards|dashboard_tiles)\b",
     re.IGNORECASE,
 )
 
@@ -138,6 +142,14 @@ def test_every_query_is_scoped_by_tenant(make_tenant, settings):
             headers=tenant.auth,
         )
         client.get("/api/v1/pipeline-stages", headers=tenant.auth)
+        # The credits follower (every tenant's new submissions) and the attribution report.
+        with storage.connect(settings.db_path) as conn:
+            follower.catch_up(conn)
+        for conversion, model in (("contact_create", "linear"), ("revenue", "full_path")):
+            params = {"conversion": conversion, "model": model, "by": "campaign"}
+            client.get("/api/v1/reports/attribution", params=params, headers=tenant.auth)
+            params = {**params, "lookback_days": "30", "from": "2026-01-01"}
+            client.get("/api/v1/reports/attribution", params=params, headers=tenant.auth)
         # Leads: a status and an owner, a company's category, the setup's lists.
         response = client.patch(
             f"/api/v1/persons/{person['id']}",
@@ -195,7 +207,17 @@ def test_every_query_is_scoped_by_tenant(make_tenant, settings):
         "lead_status_history",
         "category_history",
         "selections",
+        "attribution_conversions",
+        "attribution_credits",
+        "attribution_rollups",
+        "attribution_totals",
     ):
         assert any(table in s for s in checked), f"the journey never touched {table}"
     unscoped = [s for s in checked if "tenant_id" not in s]
-    assert [s for s in unscoped if not s.startswith(search_index.UNSCOPED)] == []
+    followers = (
+        search_index.UNSCOPED,
+        credit_follower.UNSCOPED_FOLLOW,
+        credit_follower.UNSCOPED_PENDING,
+        credit_follower.UNSCOPED_TOP,
+    )
+    assert [s for s in unscoped if not s.startswith(followers)] == []

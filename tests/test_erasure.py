@@ -14,7 +14,7 @@ import pytest
 from ingest import storage
 from ingest.domain.erasure import DERIVED_TABLES, NO_PERSONAL_DATA, PERSONAL_TABLES
 from ingest.ops.cli import main
-from ingest.storage import search_index
+from ingest.storage import credit_follower, search_index
 from ingest.storage.dialect import SQLITE_ONLY_TABLES
 
 from .conftest import Tenant, index_search, person, touch_json
@@ -396,5 +396,7 @@ def test_export_and_erase_name_the_tenant_in_every_statement(settings, make_tena
     ]
     assert len(touching) >= 12
     unscoped = [s for s in touching if "tenant_id" not in s]
-    # The largest rowid of persons: the search index's mark (``search_index.forget``).
-    assert [s for s in unscoped if not s.startswith(search_index.UNSCOPED)] == []
+    # The largest rowid of persons: the search index's mark (``search_index.forget``); of
+    # submissions: the credits follower's (``storage/credits.forget_submissions``).
+    marks = (search_index.UNSCOPED, credit_follower.UNSCOPED_TOP)
+    assert [s for s in unscoped if not s.startswith(marks)] == []

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 
 import pytest
 from starlette.routing import Route
@@ -17,6 +18,7 @@ from starlette.testclient import TestClient
 from ingest import storage
 from ingest.app import create_app
 from ingest.domain import stages as stage_rules
+from ingest.domain.credits import follower
 from ingest.storage import selections
 from ingest.storage.reports import dashboards
 
@@ -30,9 +32,10 @@ COMPANY_BY_ID = "a company id, scoped by the bearer key"
 DEAL_BY_ID = "a deal id, scoped by the bearer key"
 DEAL_LIST = "the bearer key's tenant; a new deal names a person of that tenant"
 SELECTION_BY_ID = "a selection id, scoped by the bearer key"
-REPORT_BY_KEY = "the bearer key's tenant's numbers (a measure in the path, no id)"
+MEASURE_BY_KEY = "the bearer key's tenant's numbers (a measure in the path, no id)"
 DASHBOARDS_BY_KEY = "the bearer key's tenant's dashboards (no persons)"
 BY_KEY = "the bearer key's tenant"
+REPORT_BY_KEY = "the bearer key's tenant's kept credits, summed"
 WRITE_BY_KEY = "writes to the bearer key's tenant"
 SETUP_BY_KEY = "the bearer key's tenant's lead setup (names it chose, no persons)"
 TENANT_PATH = "the tenant in the path"
@@ -58,7 +61,8 @@ ROUTES = {
     "/api/v1/lead-statuses": SETUP_BY_KEY,
     "/api/v1/selections": BY_KEY,
     "/api/v1/selections/{selection_id}/items": SELECTION_BY_ID,
-    "/api/v1/reports/{measure}": REPORT_BY_KEY,
+    "/api/v1/reports/attribution": REPORT_BY_KEY,
+    "/api/v1/reports/{measure}": MEASURE_BY_KEY,
     "/api/v1/dashboards": DASHBOARDS_BY_KEY,
     "/t/{tenant_id}/utm.js": TENANT_PATH,
     "/t/{tenant_id}/utm-debug.js": TENANT_PATH,
@@ -110,6 +114,8 @@ ROUTES = {
     "/app/{tenant}/lead-setup": APP_TENANT,
     "/app/{tenant}/persons/{person_id}/lead": APP_TENANT,
     "/app/{tenant}/companies/{company_id}/lead": APP_TENANT,
+    "/app/{tenant}/attribution": APP_TENANT,
+    "/app/{tenant}/attribution/conversions": APP_TENANT,
     "/app/{tenant}/selections": APP_TENANT,
     "/app/{tenant}/selections/{selection_id}": APP_TENANT,
     "/app/{tenant}/selections/{selection_id}/export": APP_TENANT,
@@ -325,10 +331,10 @@ def test_selection_routes(client, world, settings):
             assert response.status_code == 401, (method, path, name)
 
 
-def test_report_routes(client, world, settings):
+def test_measure_report_routes(client, world, settings):
     """A report counts the key's tenant's persons only (each tenant's person came from a
     source named by its marker); no key or a wrong one: 401."""
-    cases = scoped(settings, REPORT_BY_KEY)
+    cases = scoped(settings, MEASURE_BY_KEY)
     assert cases
     params = {"by": "lead_creation_source", "from": "2026-01-01", "to": "2030-12-31"}
     for path, method in cases:
@@ -485,6 +491,36 @@ def test_key_scoped_routes(client, world, settings):
             response = _send(client, method, path, headers)
             assert response.status_code == 401, (method, path, name)
             assert MARK_A not in response.text and MARK_B not in response.text
+
+
+def test_report_routes_sum_only_the_keys_tenant(client, world, settings):
+    """Each tenant's person came from its marker (utm_source): a report by source names
+    only the key's own, in JSON and CSV, with any model; no key is 401."""
+    with storage.connect(settings.db_path) as conn:
+        follower.catch_up(conn)
+    cases = scoped(settings, REPORT_BY_KEY)
+    assert cases
+    year = datetime.now(UTC).year
+    span = f"from={year}-01-01&to={year}-12-31"
+    for path, method in cases:
+        for tenant, own, other in ((world.a, MARK_A, MARK_B), (world.b, MARK_B, MARK_A)):
+            for query in ("by=source", "by=source&format=csv", "model=first_touch&by=campaign"):
+                response = _send(client, method, f"{path}?{span}&{query}", tenant.auth)
+                assert response.status_code == 200, (method, path, response.text)
+                if "campaign" not in query:
+                    assert own in response.text, (path, query)
+                assert other not in response.text
+            # A replay under another lookback reads the raw data of the key's tenant only.
+            response = _send(client, method, f"{path}?{span}&lookback_days=30", tenant.auth)
+            assert response.status_code == 200 and own in response.text
+            assert other not in response.text
+            # The deal (dated by the test's clock, before its person's touch) counts, uncredited.
+            query = f"{span}&conversion=deal_create&model=linear"
+            response = _send(client, method, f"{path}?{query}", tenant.auth)
+            assert response.json()["conversions"] == 1 and other not in response.text
+        for name, headers in KEYS.items():
+            response = _send(client, method, path, headers)
+            assert response.status_code == 401, (method, path, name)
 
 
 def test_key_scoped_writes(client, world, settings):

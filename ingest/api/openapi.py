@@ -15,6 +15,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from ingest.api import attribution_schema
 from ingest.api.deals_schema import DEAL_SCHEMAS, STAGE
 from ingest.api.queries import LEAD_VALUE_MAX
 from ingest.domain.channels import CHANNELS
@@ -1144,6 +1145,31 @@ DEAL_PATHS: dict[str, dict[str, Schema]] = {
 }
 PATHS.update(DEAL_PATHS)
 
+ATTRIBUTION_PATHS: dict[str, dict[str, Schema]] = {
+    "/api/v1/reports/attribution": {
+        "get": operation(
+            "Attribution: the credits of the key's tenant's contact creations, deal creations"
+            " or revenue per source, medium, campaign, source / medium or channel, under a"
+            " model and a lookback window; dates filter the conversions' days",
+            tag="reports",
+            parameters=attribution_schema.PARAMETERS,
+            security=BEARER,
+            ok=(
+                200,
+                {
+                    **json_ok("The report.", attribution_schema.REPORT, no_store=True),
+                    "content": {
+                        "application/json": {"schema": attribution_schema.REPORT},
+                        "text/csv": {"schema": {"type": "string"}},
+                    },
+                },
+            ),
+            errors=(400, 401),
+        )
+    },
+}
+PATHS.update(ATTRIBUTION_PATHS)
+
 _REPORT_ROW: Schema = {
     "type": "object",
     "description": "A group: its `key` ('' for none; `a / b` for source / medium), `label`, "
@@ -1346,6 +1372,7 @@ UNDOCUMENTED: dict[str, str] = {
     "/app/{tenant}/selections/{selection_id}/export": "the app: a selection as CSV",
     "/app/{tenant}/selections/{selection_id}/rename": "the app: rename a selection (post)",
     "/app/{tenant}/selections/{selection_id}/delete": "the app: delete a selection (post)",
+    "/app/{tenant}/attribution": "the app: the attribution report (HTML)",
     "/app/{tenant}/dashboards": "the app: the first dashboard (303), adding one (a form post)",
     "/app/{tenant}/dashboards/manage": "the app: the dashboards, renamed, moved, deleted (HTML)",
     "/app/{tenant}/dashboards/{dashboard_id}": "the app: a dashboard's tiles (HTML)",

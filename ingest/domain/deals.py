@@ -24,7 +24,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from ingest.clock import iso_time
-from ingest.domain import money
+from ingest.domain import credits, money
 from ingest.domain.stages import STAGE_NAME_MAX
 from ingest.domain.validation import EMAIL_MAX, strip_controls
 from ingest.errors import ValidationFailed
@@ -156,6 +156,10 @@ NEW_FIELDS = (
     "owner",
     "currency",
     "company_id",
+)
+# The columns a deal's conversions depend on (``domain/credits``).
+CREDITED_FIELDS = frozenset(
+    {"status", "amount", "closed_at", "created_at", "person_id", "currency"}
 )
 CHANGE_FIELDS = ("status", "stage", "amount", "owner", "closed_at", "title", "expected_close")
 
@@ -345,6 +349,8 @@ def create(
         ("amount", None, str(new.amount)),
     ]
     store.add_history(conn, tenant_id, deal_id, history, user_id, created_at)
+    # Its conversions (creation; revenue when won) credited in its own transaction.
+    credits.credit_deal(conn, tenant_id, deal_id)
     return deal_id
 
 
@@ -414,3 +420,7 @@ def change(
     values["updated_at"] = now
     store.update_deal(conn, tenant_id, deal_id, values)
     store.add_history(conn, tenant_id, deal_id, history, user_id, now)
+    if values.keys() & CREDITED_FIELDS:
+        # Won, lost, reopened, a new amount or close: its conversions follow, in this
+        # transaction (reopening or losing takes the revenue conversion away).
+        credits.credit_deal(conn, tenant_id, deal_id)

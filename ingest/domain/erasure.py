@@ -32,7 +32,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ingest.clock import utcnow
+from ingest.domain import credits
 from ingest.storage import Connection, deals, search_index
+from ingest.storage import credit_follower as credit_store
 from ingest.storage import footprints as store
 from ingest.storage.reads import StoreError
 
@@ -99,6 +101,8 @@ NO_PERSONAL_DATA = {
     "lead_counts": "how many persons stand in each lead status per owner: numbers only",
     "person_search_indexed": "one number: the persons' rowid up to which SQLite's search"
     " index is filled",
+    "attribution_followed": "one number: the submissions' rowid up to which the credits"
+    " follower has credited their persons",
 }
 
 # Indexes kept as tables (SQLite's full-text index is a virtual table): personal data, as
@@ -109,6 +113,17 @@ DERIVED_TABLES = {
     "person_search": "SQLite's trigram index of persons.search_key (email, names, company):"
     " a person's entries are deleted in the transaction that deletes their persons row"
     " (storage/search_index.forget, migration 0018)",
+    "attribution_conversions": "a person's creation and their deals' creation and win, with"
+    " the time: deleted for the person (their deals' stay, without credits) in the erasure's"
+    " transaction (domain/credits.forget_person); recomputed from the raw data by"
+    " leadsource credits recompute",
+    "attribution_credits": "each touch's share of a conversion, with the touch's source,"
+    " medium, campaign and time: the person's deleted in the erasure's transaction",
+    "attribution_rollups": "sums of credits per day and source, medium, campaign and"
+    " channel, no person: moved by the erased person's credits in the same transaction",
+    "attribution_totals": "counts of conversions per day, no person: moved in the same transaction",
+    "attribution_pending": "PostgreSQL: persons whose credits the follower has yet to"
+    " compute: an erased person's row is deleted in the erasure's transaction",
     "person_search_changed": "the text SQLite's search index holds for a person whose"
     " search text changed since it was indexed, until the indexer replaces it: deleted with"
     " their persons row (storage/search_index.forget)",
@@ -229,11 +244,16 @@ def _erase(conn: Connection, found: Footprint) -> dict[str, Any]:
     counts["submission_touches"] = store.delete_submission_touches(
         conn, tenant_id, found.submission_ids
     )
+    rowids = credit_store.submission_rowids(conn, tenant_id, found.person_id)
+    credit_store.forget_submissions(conn, tenant_id, rowids)
     counts["submissions"] = store.delete_submissions(conn, tenant_id, found.person_id)
     counts["lead_status_history"] = store.delete_lead_status_history(
         conn, tenant_id, found.person_id
     )
     search_index.forget(conn, tenant_id, found.person_id)
+    their_deals = [
+        d["deal_id"] for d in deals.deals_of_person_rows(conn, tenant_id, found.person_id)
+    ]
     counts["persons"] = store.delete_person(conn, tenant_id, found.person_id)
     erased_company = (
         found.company["company_id"]
@@ -253,6 +273,10 @@ def _erase(conn: Connection, found: Footprint) -> dict[str, Any]:
     # A company that stays loses a source that was this person's visit.
     sources_cleared = store.clear_company_sources(conn, tenant_id, found.touch_ids)
     counts["touches"] = store.delete_touches(conn, tenant_id, found.touch_ids)
+    # Their creation's conversion and every credit from their journey go, the rollups moved
+    # by as much; their deals' conversions stay, uncredited (counted under no key).
+    credits.forget_person(conn, tenant_id, found.person_id, their_deals)
+    credit_store.forget_pending(conn, tenant_id, found.person_id)
     return {
         "tenant_id": tenant_id,
         "person_id": found.person_id,

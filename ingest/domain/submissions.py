@@ -32,6 +32,7 @@ from ingest.domain.touch import (
 from ingest.domain.validation import CleanSubmission, company_key
 from ingest.errors import Conflict
 from ingest.storage import Connection
+from ingest.storage import credit_follower as credit_store
 from ingest.storage import submissions as store
 from ingest.storage.reads import new_id
 
@@ -156,9 +157,14 @@ def record(
         )
         if status is not None:
             leads.started(conn, tenant_id, person_id, status, now)
+        credit_store.note_pending(conn, tenant_id, person_id)  # PostgreSQL: for the follower
     else:
         person_id = person["person_id"]
         created = False
+        # PostgreSQL: the credits follower's note (nothing on SQLite, where it walks
+        # rowids), before the person's row is written: the follower locks the row of a
+        # person it recredits, and holds their note's, so the other order could deadlock.
+        credit_store.note_pending(conn, tenant_id, person_id)
         # An existing person's card is not overwritten by what a form says; only blanks
         # are filled. Their sources stay as they were: this submission adds a conversion.
         company_id = person["company_id"] or company_for(

@@ -17,7 +17,7 @@ from ingest.config import Settings
 from ingest.domain import form_fields
 from ingest.domain.validation import valid_field_name
 from ingest.edge import snippets, tracker
-from ingest.ops import cli_ops, cli_users, demo, generate
+from ingest.ops import cli_credits, cli_ops, cli_users, demo, generate
 from ingest.ops.cli_ops import parse_retention_days
 from ingest.storage import Connection, admin
 from ingest.storage import reads as store
@@ -408,6 +408,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     cli_ops.add_commands(sub, with_db)
     cli_users.add_commands(sub, with_db)
+    cli_credits.add_commands(sub, with_db)
     generate.add_command(sub, with_db)
 
     demo.add_command(sub)

@@ -33,6 +33,7 @@ from typing import Any
 from ingest import storage
 from ingest.clock import iso_time
 from ingest.domain import deals as deal_rules
+from ingest.domain.credits import follower
 from ingest.domain.sessions import PageView, record_pageview
 from ingest.domain.submissions import record
 from ingest.domain.validation import validate
@@ -149,6 +150,8 @@ def generate(
         counts["deals"] = generate_deals(conn, tenant_id, seed=seed, now=now)
         # SQLite's search index covers every generated person before the command ends.
         search_index.catch_up(conn)
+        # And its kept attribution credits (the tenant rebuilt at once, not followed).
+        follower.catch_up(conn, tenant_id)
     seconds = time.perf_counter() - started
     return {
         "tenant_id": tenant_id,

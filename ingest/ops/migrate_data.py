@@ -22,6 +22,7 @@ from typing import Any
 import psycopg
 
 from ingest import storage
+from ingest.domain.credits import follower
 from ingest.storage import (
     POSTGRES,
     SQLITE,
@@ -86,6 +87,14 @@ NOT_COPIED = {
     " after the copy (search_index.catch_up), a PostgreSQL target has a pg_trgm index on"
     " persons instead (migration 0018)",
     "person_search_indexed": "the target's own search index's mark, moved by catch_up",
+    "attribution_conversions": "derived (kept credits): the target recomputes the copied"
+    " tenants' from the copied raw data (domain/credits.rebuild) after the copy",
+    "attribution_credits": "derived: recomputed on the target after the copy",
+    "attribution_rollups": "derived: summed on the target from its recomputed credits",
+    "attribution_totals": "derived: summed on the target from its recomputed conversions",
+    "attribution_followed": "the target's own follower's mark",
+    "attribution_pending": "the source's follower's work: the target recomputes every copied"
+    " tenant instead",
     "person_search_changed": "the source's index's bookkeeping: the target indexes every"
     " copied person with the text it has",
 }
@@ -115,6 +124,9 @@ def migrate_data(source: str, target: str, tenant_ids: Sequence[str] = ()) -> di
             storage.in_transaction(dst, lambda conn: _copy(src, conn, chosen, counts))
         # A SQLite target's search index covers the copied persons before the command ends.
         search_index.catch_up(dst)
+        # Kept credits are derived: the target recomputes the copied tenants' own.
+        for tenant_id in chosen:
+            follower.catch_up(dst, tenant_id)
     return {
         "tenants": chosen,
         "tables": {table: sum(by_tenant.values()) for table, by_tenant in counts.items()},

@@ -21,6 +21,7 @@ from ingest.domain.accounts import ADMIN, MARKETER, SALES
 from ingest.webapp import (
     access,
     account,
+    attribution,
     auth,
     board,
     companies,
@@ -208,6 +209,15 @@ PAGES: tuple[Page, ...] = (
         methods=("GET", "POST"),
     ),
     Page("companies/{company_id}/lead", leads.company_lead, EVERYONE, methods=("POST",)),
+    # Attribution: marketers' report, read by every role (sales see where deals came from).
+    Page(
+        "attribution",
+        attribution.page,
+        EVERYONE,
+        "Attribution",
+        "Contacts, deals and revenue credited to sources, campaigns and channels, by model.",
+    ),
+    Page("attribution/conversions", attribution.conversions, EVERYONE),
 )
 
 NAV: tuple[access.NavItem, ...] = tuple(
