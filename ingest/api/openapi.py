@@ -1373,6 +1373,8 @@ UNDOCUMENTED: dict[str, str] = {
     "/app/{tenant}/selections/{selection_id}/rename": "the app: rename a selection (post)",
     "/app/{tenant}/selections/{selection_id}/delete": "the app: delete a selection (post)",
     "/app/{tenant}/attribution": "the app: the attribution report (HTML)",
+    "/app/{tenant}/attribution/conversions": "the app: the conversions behind a row of the"
+    " attribution report (HTML)",
     "/app/{tenant}/dashboards": "the app: the first dashboard (303), adding one (a form post)",
     "/app/{tenant}/dashboards/manage": "the app: the dashboards, renamed, moved, deleted (HTML)",
     "/app/{tenant}/dashboards/{dashboard_id}": "the app: a dashboard's tiles (HTML)",
