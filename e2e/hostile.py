@@ -62,7 +62,7 @@ INJECTED = """({ours, strict}) => {
     'maxlength', 'data-label', 'data-copy', 'data-count', 'data-code', 'data-live', 'data-id',
     'enctype', 'accept', 'label', 'min', 'max', 'minlength', 'inputmode', 'pattern',
     'data-total', 'data-stage', 'data-deal', 'data-status', 'draggable', 'colspan',
-    'data-measure', 'data-touch', 'data-model', 'data-conversion'];
+    'data-measure', 'data-touch', 'data-model', 'data-conversion', 'data-tile'];
   // The app's charts (ingest/webapp/charts.py): an svg of class "chart" with SVG's own
   // presentation attributes; its event handlers and addresses are checked like any other.
   const chart = (el) => strict && el.closest('svg.chart[role="img"]') !== null;

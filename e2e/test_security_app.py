@@ -303,6 +303,7 @@ def test_every_app_page_shows_hostile_values_as_text(
     erase(walk, people["url"], ids["url"])
     import_page(walk, tmp_path)
     selections_pages(walk)
+    dashboards_pages(walk, people)
     account_page(walk)
 
     # Every page of the app was opened (GET) and every form of it sent (POST).
@@ -618,6 +619,61 @@ def selections_pages(walk: Walk) -> None:
     walk.check("a selection renamed", [renamed])
     page.get_by_role("button", name="Delete").first.click()
     walk.check("a selection deleted", [])
+
+
+def dashboards_pages(walk: Walk, people: dict[str, Visitor]) -> None:
+    """The default dashboards with the visitors' hostile sources in their tiles (tables and
+    chart labels, as text); a dashboard and tiles with hostile names added, edited, moved,
+    exported as CSV (no cell a formula), removed; the dashboard renamed and deleted."""
+    page = walk.page
+    # (The "url" visitor was erased by now.)
+    sources = [p.latest["utm_source"] for variant, p in people.items() if variant != "url"]
+    walk.open("dashboards", sources)  # the first one: Marketing
+    for name in ("Lead nurturing", "Sales"):
+        page.locator(".dash-tabs").get_by_role("link", name=name).click()
+        walk.check(f"the {name} dashboard", [name])
+    walk.open("dashboards/manage", ["Marketing", "Lead nurturing", "Sales"])
+    board = shown_as(payload("attribute", "dash.name"))
+    page.locator("#new-name").fill(board)
+    page.get_by_role("button", name="Add the dashboard").click()
+    walk.check("a dashboard added", [board])
+    page.locator("#dashboards a", has_text=board).click()
+    walk.check("the new dashboard", [board])
+    for n, (variant, kind, grouping) in enumerate(
+        (("markup", "table", "lead_creation_source"), ("script", "number", ""))
+    ):
+        page.locator("#add-tile").click()
+        walk.check("a new tile's form", [])
+        title = shown_as(payload(variant, f"tile.{n}"))
+        page.get_by_label("Title").fill(title)
+        page.get_by_label("Shown as").select_option(kind)
+        page.get_by_label("What it counts").select_option("new_leads")
+        page.get_by_label("Grouped by").select_option(grouping)
+        page.get_by_role("button", name="Add the tile").click()
+        walk.check("a tile added", [title, *(sources if grouping else [])])
+    page.locator(".dash-actions a", has_text="Edit").first.click()
+    walk.check("a tile's form", [])
+    edited = shown_as(payload("url", "tile.edit"))
+    page.get_by_label("Title").fill(edited)
+    page.get_by_role("button", name="Save the tile").click()
+    walk.check("a tile edited", [edited, *sources])
+    href = page.locator(".csv-link").first.get_attribute("href") or ""
+    text = walk.fetch(href.split(f"/app/{walk.tenant}/", 1)[1]).text()
+    table = list(csv.reader(io.StringIO(text[len(BOM) :])))
+    assert table[0] == ["key", "label", "leads"] and table[-1][1] == "Total"
+    cells = [cell for row in table for cell in row]
+    assert not [c for c in cells if c.startswith(("=", "+", "-", "@", "\t", "\r"))], cells
+    page.get_by_role("button", name="Move up").first.click()
+    walk.check("a tile moved", [edited])
+    page.get_by_role("button", name="Remove").first.click()
+    walk.check("a tile removed", [edited])
+    walk.open("dashboards/manage", [board])
+    renamed = shown_as(payload("markup", "dash.rename"))
+    page.locator("#dashboards tr", has_text=board).locator("input[name=name]").fill(renamed)
+    page.locator("#dashboards tr", has_text=board).get_by_role("button", name="Rename").click()
+    walk.check("a dashboard renamed", [renamed])
+    page.locator("#dashboards tr", has_text=renamed).get_by_role("button", name="Delete").click()
+    walk.check("a dashboard deleted", ["Marketing"])
 
 
 def import_page(walk: Walk, tmp: Path) -> None:

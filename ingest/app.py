@@ -20,6 +20,7 @@ from ingest.api import campaigns as campaigns_api
 from ingest.api import companies, lead_setup, leads, openapi
 from ingest.api import deals as deals_api
 from ingest.api import persons as api
+from ingest.api import reports as reports_api
 from ingest.api import selections as selections_api
 from ingest.api.key_uses import KeyUses
 from ingest.config import Settings
@@ -119,6 +120,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_clock)
         *deals_api.ROUTES,
         *selections_api.ROUTES,
         *attribution_api.ROUTES,
+        *reports_api.ROUTES,
         Route("/healthz", api.health),
         Route("/metrics", metrics_endpoint),
         Route(openapi.OPENAPI_PATH, openapi.serve),

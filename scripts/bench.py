@@ -332,7 +332,8 @@ def main() -> None:
     parser.add_argument(
         "what",
         nargs="*",
-        help="writer, tracker, ingest, durability, app (default: writer, tracker and ingest)",
+        help="writer, tracker, ingest, durability, app, reports (default: writer, tracker and"
+        " ingest)",
     )
     parser.add_argument("--rounds", type=int, default=3, help="writer: rounds")
     parser.add_argument("--loads", type=int, default=200, help="tracker: page loads per script")
@@ -344,7 +345,8 @@ def main() -> None:
     parser.add_argument(
         "--postgres",
         default="postgresql://postgres@127.0.0.1:5432/postgres",
-        help="ingest: a PostgreSQL server to measure too (empty: SQLite only)",
+        help="ingest: a PostgreSQL server to measure too (empty: SQLite only); reports: a"
+        " PostgreSQL database to generate the tenant into and measure too (only when given)",
     )
     parser.add_argument(
         "--workers", default="1,2,4", help="ingest: PostgreSQL service processes to measure"
@@ -353,12 +355,12 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=16, help="durability: client threads")
     parser.add_argument("--total", type=int, default=3000, help="durability: ids per run")
     parser.add_argument(
-        "--persons", type=int, default=1_000_000, help="app: generated persons in the tenant"
+        "--persons", type=int, default=1_000_000, help="app, reports: generated persons"
     )
     parser.add_argument(
-        "--db", help="app: the SQLite file to build, or reuse when it holds the tenant"
+        "--db", help="app, reports: the SQLite file to build, or reuse when it holds the tenant"
     )
-    parser.add_argument("--keep", action="store_true", help="app: keep the file it built")
+    parser.add_argument("--keep", action="store_true", help="app, reports: keep the file built")
     parser.add_argument(
         "--only",
         default="",
@@ -389,6 +391,11 @@ def main() -> None:
         from bench_app import bench_app
 
         bench_app(args.persons, args.db, args.keep, only=args.only)
+    if "reports" in what:
+        from bench_reports import bench_reports
+
+        given = any(a == "--postgres" or a.startswith("--postgres=") for a in sys.argv)
+        bench_reports(args.persons, args.db, args.keep, args.postgres if given else "")
 
 
 if __name__ == "__main__":

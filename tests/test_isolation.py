@@ -20,6 +20,7 @@ from ingest.app import create_app
 from ingest.domain import stages as stage_rules
 from ingest.domain.credits import follower
 from ingest.storage import links, selections
+from ingest.storage.reports import dashboards
 
 from .conftest import Tenant, csrf_of, person, rows, sign_in
 from .test_collect import CHROME
@@ -31,6 +32,8 @@ COMPANY_BY_ID = "a company id, scoped by the bearer key"
 DEAL_BY_ID = "a deal id, scoped by the bearer key"
 DEAL_LIST = "the bearer key's tenant; a new deal names a person of that tenant"
 SELECTION_BY_ID = "a selection id, scoped by the bearer key"
+MEASURE_BY_KEY = "the bearer key's tenant's numbers (a measure in the path, no id)"
+DASHBOARDS_BY_KEY = "the bearer key's tenant's dashboards (no persons)"
 BY_KEY = "the bearer key's tenant"
 CAMPAIGN_BY_ID = "a campaign id, scoped by the bearer key"
 REPORT_BY_KEY = "the bearer key's tenant's kept credits, summed"
@@ -62,6 +65,8 @@ ROUTES = {
     "/api/v1/campaigns/{campaign_id}/performance": CAMPAIGN_BY_ID,
     "/api/v1/selections/{selection_id}/items": SELECTION_BY_ID,
     "/api/v1/reports/attribution": REPORT_BY_KEY,
+    "/api/v1/reports/{measure}": MEASURE_BY_KEY,
+    "/api/v1/dashboards": DASHBOARDS_BY_KEY,
     "/t/{tenant_id}/utm.js": TENANT_PATH,
     "/t/{tenant_id}/utm-debug.js": TENANT_PATH,
     "/t/{tenant_id}/collect": TENANT_PATH,
@@ -123,6 +128,14 @@ ROUTES = {
     "/app/{tenant}/selections/{selection_id}/export": APP_TENANT,
     "/app/{tenant}/selections/{selection_id}/rename": APP_TENANT,
     "/app/{tenant}/selections/{selection_id}/delete": APP_TENANT,
+    "/app/{tenant}/dashboards": APP_TENANT,
+    "/app/{tenant}/dashboards/manage": APP_TENANT,
+    "/app/{tenant}/dashboards/{dashboard_id}": APP_TENANT,
+    "/app/{tenant}/dashboards/{dashboard_id}/change": APP_TENANT,
+    "/app/{tenant}/dashboards/{dashboard_id}/tiles": APP_TENANT,
+    "/app/{tenant}/dashboards/{dashboard_id}/tiles/{tile_id}": APP_TENANT,
+    "/app/{tenant}/dashboards/{dashboard_id}/tiles/{tile_id}/csv": APP_TENANT,
+    "/app/{tenant}/dashboards/{dashboard_id}/tiles/{tile_id}/change": APP_TENANT,
 }
 # Pages a role may use only for what its user made (or as an admin): the world's selections
 # are the system's, so only the admin passes.
@@ -172,6 +185,10 @@ class World:
     b_selection: str = ""
     a_campaign: str = ""
     b_campaign: str = ""
+    a_dashboard: str = ""
+    b_dashboard: str = ""
+    a_tile: str = ""
+    b_tile: str = ""
 
 
 MARK_A, MARK_B = "marker-of-tenant-a", "marker-of-tenant-b"
@@ -235,6 +252,23 @@ def world(client, make_tenant, settings) -> World:
             lambda conn, t=tenant, m=mark: links.create_campaign(conn, t.tenant_id, m, [m]),
         )
         setattr(found, name, campaign_id)
+    # A dashboard of each tenant, named by its marker, with a tile counting by source.
+    for tenant, mark, name in ((a, MARK_A, "a"), (b, MARK_B, "b")):
+
+        def make(conn, t=tenant, m=mark):
+            dashboard_id = dashboards.create_dashboard(
+                conn, t.tenant_id, m, "2026-01-01T00:00:00.000Z"
+            )
+            tile = dashboards.TileSettings(
+                title=m, kind="table", measure="new_leads", grouping="lead_creation_source"
+            )
+            return dashboard_id, dashboards.add_tile(
+                conn, t.tenant_id, dashboard_id, tile, "2026-01-01T00:00:00.000Z"
+            )
+
+        dashboard_id, tile_id = storage.transaction(settings.db_path, make)
+        setattr(found, f"{name}_dashboard", dashboard_id)
+        setattr(found, f"{name}_tile", tile_id)
     return found
 
 
@@ -328,6 +362,59 @@ def test_selection_routes(client, world, settings):
         for name, headers in KEYS.items():
             response = _send(client, method, a_url, headers)
             assert response.status_code == 401, (method, path, name)
+
+
+def test_measure_report_routes(client, world, settings):
+    """A report counts the key's tenant's persons only (each tenant's person came from a
+    source named by its marker); no key or a wrong one: 401."""
+    cases = scoped(settings, MEASURE_BY_KEY)
+    assert cases
+    params = {"by": "lead_creation_source", "from": "2026-01-01", "to": "2030-12-31"}
+    for path, method in cases:
+        url = path.replace("{measure}", "new_leads")
+        for tenant, own, other in ((world.a, MARK_A, MARK_B), (world.b, MARK_B, MARK_A)):
+            for output in ("json", "csv"):
+                response = client.request(
+                    method, url, params={**params, "format": output}, headers=tenant.auth
+                )
+                assert response.status_code == 200, response.text
+                assert own in response.text and other not in response.text
+        for name, headers in KEYS.items():
+            response = client.request(method, url, params=params, headers=headers)
+            assert response.status_code == 401, (method, path, name)
+            assert MARK_A not in response.text and MARK_B not in response.text
+
+
+def test_dashboard_routes(client, world, settings):
+    cases = scoped(settings, DASHBOARDS_BY_KEY)
+    assert cases
+    for path, method in cases:
+        for tenant, own, other in ((world.a, MARK_A, MARK_B), (world.b, MARK_B, MARK_A)):
+            response = _send(client, method, path, tenant.auth)
+            assert response.status_code == 200, (method, path)
+            assert own in response.text and other not in response.text
+        for name, headers in KEYS.items():
+            response = _send(client, method, path, headers)
+            assert response.status_code == 401, (method, path, name)
+            assert MARK_A not in response.text and MARK_B not in response.text
+
+
+def test_app_dashboard_pages_with_another_tenants_id_are_404(client, app_world):
+    as_user(client, APP_USERS["admin"])
+    token = _token(client)
+    base = f"/app/{app_world.a.tenant_id}/dashboards"
+    theirs = f"{base}/{app_world.b_dashboard}"
+    ours = f"{base}/{app_world.a_dashboard}"
+    for url in (theirs, f"{theirs}/tiles", f"{ours}/tiles/{app_world.b_tile}",
+                f"{ours}/tiles/{app_world.b_tile}/csv"):  # fmt: skip
+        assert client.get(url).status_code == 404, url
+    data = {"csrf_token": token, "action": "delete", "confirm": "delete", "name": "taken"}
+    for url in (f"{theirs}/change", f"{ours}/tiles/{app_world.b_tile}/change",
+                f"{ours}/tiles/{app_world.b_tile}"):  # fmt: skip
+        assert client.post(url, data=data).status_code == 404, url
+    listed = client.get("/api/v1/dashboards", headers=app_world.b.auth).json()["items"]
+    assert MARK_B in [d["name"] for d in listed]
+    assert any(t["id"] == app_world.b_tile for d in listed for t in d["tiles"])
 
 
 def test_app_selection_pages_with_another_tenants_id_are_404(client, app_world):
@@ -610,6 +697,8 @@ def app_url(path: str, tenant_id: str, world: World) -> str:
         "deal_id": world.a_deal,
         "selection_id": world.a_selection,
         "campaign_id": world.a_campaign,
+        "dashboard_id": world.a_dashboard,
+        "tile_id": world.a_tile,
     }
     for name in re.findall(r"{(\w+)}", path):
         assert name in params, f"give tests/test_isolation.py's app_url a value for {{{name}}}"

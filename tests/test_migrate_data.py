@@ -132,6 +132,8 @@ def source(tmp_path, clock) -> Iterator[tuple[TestClient, dict[str, Tenant]]]:
             )  # fmt: skip
 
         storage.transaction(db_path, campaign)
+        # The three default dashboards and their tiles, made on the first look.
+        assert client.get("/api/v1/dashboards", headers=acme.auth).status_code == 200
         # The sites that loaded utm.js (noted in memory, written by the app now and then).
         seen = ("2026-11-23T10:00:00.000Z", "2026-11-23T11:00:00.000Z")
         storage.transaction(

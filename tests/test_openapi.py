@@ -23,6 +23,7 @@ from ingest.api import openapi
 from ingest.app import create_app
 from ingest.config import Settings
 from ingest.domain.attribution import offered
+from ingest.domain.reports import spec
 from ingest.ops.cli import in_transaction
 from ingest.storage import admin
 
@@ -124,7 +125,33 @@ def api() -> Iterator[dict[str, str]]:
 
 
 LEAD_NAMES = {"lead_status": "Contacting", "category": "Opportunity", "owner": None}
-LIST_NAMES = {"lead_status": "Open", "category": "Lead", "category_group": "Potential customer"}
+LIST_NAMES = {
+    "lead_status": "Open",
+    "reached_status": "Open",
+    "category": "Lead",
+    "category_group": "Potential customer",
+}
+
+
+def valid_report(measure_name: str, query: dict) -> None:
+    """A report's grouping and filters must suit its measure, and a custom period must run
+    forward within five years (rules the document cannot say per measure): valid data is
+    what the measure takes."""
+    measure = spec.MEASURES.get(measure_name)
+    if measure is None:
+        return
+    allowed = spec.groupings_of(measure)
+    if query.get("by") not in allowed:
+        if measure.two_columns:
+            query["by"] = next(iter(allowed))
+        else:
+            query.pop("by", None)
+    if measure.of == spec.DEALS:
+        for name in set(spec.FILTERS) - set(spec.DEAL_FILTERS):
+            query.pop(name, None)
+    for name, day in (("from", "2026-01-01"), ("to", "2026-06-30")):
+        if name in query:
+            query[name] = day
 
 
 @schema.parametrize()
@@ -174,6 +201,13 @@ def test_the_app_answers_as_documented(case, api):
             conversion = case.query.get("conversion") or "contact_create"
             if case.query.get("model") and case.query["model"] not in offered(conversion):
                 case.query["conversion"] = "revenue"
+    if case.path == "/api/v1/reports/{measure}" and (
+        meta is None or not (meta.is_negative_at(ParameterLocation.QUERY)
+                             or meta.is_negative_at(ParameterLocation.PATH))
+    ):  # fmt: skip
+        if case.query is None:
+            case.query = {}
+        valid_report((case.path_parameters or {}).get("measure", ""), case.query)
     headers = {}
     if case.path.startswith("/api/") and (
         meta is None or not meta.is_negative_at(ParameterLocation.HEADER)

@@ -334,3 +334,13 @@ def test_app_statements_name_the_tenant(client, ann, settings):
     on_memberships = [s for s in statements if "memberships" in s]
     assert on_memberships
     assert all("tenant_id" in s for s in on_memberships)
+
+
+def test_every_labelled_page_has_a_section_of_the_navigation():
+    from ingest.webapp.routes import NAV, PAGES, SECTIONS
+
+    labelled = [page.label for page in PAGES if page.label]
+    sectioned = [label for _, labels in SECTIONS for label in labels]
+    assert sorted(labelled) == sorted(sectioned)
+    assert [item.label for item in NAV] == sectioned
+    assert all(item.group for item in NAV)

@@ -20,6 +20,9 @@ from ingest.api.deals_schema import DEAL_SCHEMAS, STAGE
 from ingest.api.queries import LEAD_VALUE_MAX
 from ingest.domain.channels import CHANNELS
 from ingest.domain.periods import PRESETS as PERIOD_PRESETS
+from ingest.domain.reports.spec import GROUPINGS as REPORT_GROUPINGS
+from ingest.domain.reports.spec import MEASURES as REPORT_MEASURES
+from ingest.domain.reports.spec import TOP_MAX as REPORT_TOP_MAX
 from ingest.domain.submissions import LEAD_VIA
 from ingest.domain.touch import CLICK_IDS, MAX_URL, MAX_VALUE, UTM_KEYS
 from ingest.domain.validation import EMAIL_MAX, STANDARD_FIELDS
@@ -791,6 +794,18 @@ PATHS: dict[str, dict[str, Schema]] = {
                 ),
                 *(channel_param(name) for name in CHANNEL_FILTERS),
                 query_param("form", "Persons with a submission on this form (its id).", 64),
+                {
+                    "name": "via",
+                    "in": "query",
+                    "description": "Persons with a submission that came this way.",
+                    "schema": {"type": "string", "enum": ["form", *LEAD_VIA, ""]},
+                },
+                query_param(
+                    "reached_status",
+                    "Persons who ever had this lead status (its history): a name (any case) "
+                    "or id. An unknown name is 400.",
+                    LEAD_VALUE_MAX,
+                ),
                 date_param("created_from", "Created on or after this day (UTC)."),
                 date_param("created_to", "Created on or before this day (UTC)."),
                 *campaign_params(("any", "first_touch", "lead_creation"), "Persons"),
@@ -1345,6 +1360,152 @@ ATTRIBUTION_PATHS: dict[str, dict[str, Schema]] = {
 }
 PATHS.update(ATTRIBUTION_PATHS)
 
+_REPORT_ROW: Schema = {
+    "type": "object",
+    "description": "A group: its `key` ('' for none; `a / b` for source / medium), `label`, "
+    "and per column its number (`leads`, `deals`, `ever_reached`, `in_it_now`; `amount` as "
+    "exact text with its `currency`) and `<column>_list`, the app's list with exactly those "
+    "persons or deals.",
+    "properties": {"key": {"type": "string"}, "label": {"type": "string"}},
+    "required": ["key", "label"],
+}
+REPORT_PATHS: dict[str, dict[str, Schema]] = {
+    "/api/v1/reports/{measure}": {
+        "get": operation(
+            "A dashboard tile's data: a measure of the period's new leads or deals, by a "
+            "grouping, with filters; `format=csv` gives the same rows as CSV (formula-safe)",
+            tag="reports",
+            parameters=(
+                {
+                    **path_param("measure", "What is counted."),
+                    "schema": {"type": "string", "enum": list(REPORT_MEASURES)},
+                },
+                {
+                    "name": "by",
+                    "in": "query",
+                    "description": "The grouping (each measure "
+                    "takes some: 400 names them); none: one total.",
+                    "schema": {"type": "string", "enum": [*REPORT_GROUPINGS, ""]},
+                },
+                {
+                    "name": "period",
+                    "in": "query",
+                    "description": "A preset; default "
+                    "year_to_date (UTC days of the service's clock).",
+                    "schema": {"type": "string", "enum": list(PERIOD_PRESETS)},
+                },
+                date_param("from", "A custom period's first day."),
+                date_param("to", "A custom period's last day (at most five years on)."),
+                {
+                    "name": "top",
+                    "in": "query",
+                    "description": "Rows answered, largest first.",
+                    "schema": {"type": "integer", "minimum": 1, "maximum": REPORT_TOP_MAX},
+                },
+                query_param(
+                    "owner",
+                    "The lead's (a deal report: the deal's) owner's email; `(none)`: without one.",
+                    EMAIL_MAX,
+                ),
+                query_param("category", "The company's category (leads only).", LEAD_VALUE_MAX),
+                query_param("category_group", "The category's group (leads only).", LEAD_VALUE_MAX),
+                {
+                    "name": "channel",
+                    "in": "query",
+                    "description": "The lead creation's channel.",
+                    "schema": {"type": "string", "enum": [*CHANNELS, ""]},
+                },
+                {
+                    "name": "via",
+                    "in": "query",
+                    "description": "Leads with a submission that came this way (leads only).",
+                    "schema": {"type": "string", "enum": ["form", *LEAD_VIA, ""]},
+                },
+                {
+                    "name": "format",
+                    "in": "query",
+                    "schema": {"type": "string", "enum": ["json", "csv"], "default": "json"},
+                },
+            ),  # fmt: skip
+            security=BEARER,
+            ok=(
+                200,
+                json_ok(
+                    "The report: its rows (the top ones), how many more, and the total.",
+                    {
+                        "type": "object",
+                        "properties": {
+                            "measure": {"type": "string"},
+                            "label": {"type": "string"},
+                            "by": {"type": ["string", "null"]},
+                            "period": {
+                                "type": "object",
+                                "properties": {
+                                    "key": {"type": "string"},
+                                    "from": {"type": "string", "format": "date"},
+                                    "to": {"type": "string", "format": "date"},
+                                    "label": {"type": "string"},
+                                },
+                                "required": ["key", "from", "to", "label"],
+                            },
+                            "filters": {
+                                "type": "object",
+                                "additionalProperties": {"type": "string"},
+                            },
+                            "columns": {"type": "array", "items": {"type": "string"}},
+                            "rows": {"type": "array", "items": _REPORT_ROW},
+                            "more": {"type": "integer", "minimum": 0},
+                            "total": {"type": "object"},
+                        },
+                        "required": ["measure", "by", "period", "columns", "rows", "total"],
+                    },
+                    no_store=True,
+                ),
+            ),
+            errors=(400, 401),
+        )
+    },
+    "/api/v1/dashboards": {
+        "get": operation(
+            "The tenant's dashboards in order, each with its tiles and each tile's report "
+            "address (`report_url`; a selection list's rows are its selection's items)",
+            tag="reports",
+            security=BEARER,
+            ok=(
+                200,
+                json_ok(
+                    "The dashboards.",
+                    {
+                        "type": "object",
+                        "properties": {
+                            "items": {
+                                "type": "array",
+                                "items": {
+                                    "type": "object",
+                                    "properties": {
+                                        "id": {"type": "string"},
+                                        "name": {"type": "string"},
+                                        "tiles": {"type": "array", "items": {"type": "object"}},
+                                    },
+                                    "required": ["id", "name", "tiles"],
+                                },
+                            }
+                        },
+                        "required": ["items"],
+                    },
+                    no_store=True,
+                ),
+            ),
+            errors=(401,),
+        )
+    },
+}
+# ?format=csv: the same rows as CSV.
+REPORT_PATHS["/api/v1/reports/{measure}"]["get"]["responses"]["200"]["content"]["text/csv"] = {
+    "schema": {"type": "string"}
+}
+PATHS.update(REPORT_PATHS)
+
 # Every route of the app is either described here or named below (not JSON).
 OPENAPI_PATH = "/api/v1/openapi.json"
 DOCUMENTED = frozenset(PATHS) | {OPENAPI_PATH}
@@ -1400,14 +1561,23 @@ UNDOCUMENTED: dict[str, str] = {
     "/app/{tenant}/lead-setup": "the app: categories, groups and lead statuses (HTML, posts)",
     "/app/{tenant}/persons/{person_id}/lead": "the app: a person's lead status and owner (post)",
     "/app/{tenant}/companies/{company_id}/lead": "the app: a company's category and owner (post)",
-    "/app/{tenant}/attribution": "the app: the attribution report (HTML)",
-    "/app/{tenant}/attribution/conversions": "the app: the conversions behind a row of the"
-    " attribution report (HTML)",
     "/app/{tenant}/selections": "the app: selections, and saving one (HTML, a form post)",
     "/app/{tenant}/selections/{selection_id}": "the app: a selection opened (303 to its list)",
     "/app/{tenant}/selections/{selection_id}/export": "the app: a selection as CSV",
     "/app/{tenant}/selections/{selection_id}/rename": "the app: rename a selection (post)",
     "/app/{tenant}/selections/{selection_id}/delete": "the app: delete a selection (post)",
+    "/app/{tenant}/attribution": "the app: the attribution report (HTML)",
+    "/app/{tenant}/attribution/conversions": "the app: the conversions behind a row of the"
+    " attribution report (HTML)",
+    "/app/{tenant}/dashboards": "the app: the first dashboard (303), adding one (a form post)",
+    "/app/{tenant}/dashboards/manage": "the app: the dashboards, renamed, moved, deleted (HTML)",
+    "/app/{tenant}/dashboards/{dashboard_id}": "the app: a dashboard's tiles (HTML)",
+    "/app/{tenant}/dashboards/{dashboard_id}/change": "the app: rename, move or delete (post)",
+    "/app/{tenant}/dashboards/{dashboard_id}/tiles": "the app: a new tile (HTML, a form post)",
+    "/app/{tenant}/dashboards/{dashboard_id}/tiles/{tile_id}": "the app: a tile's edit (HTML)",
+    "/app/{tenant}/dashboards/{dashboard_id}/tiles/{tile_id}/csv": "the app: a tile's CSV",
+    "/app/{tenant}/dashboards/{dashboard_id}/tiles/{tile_id}/change": "the app: move or remove"
+    " a tile (post)",
 }
 
 

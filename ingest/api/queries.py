@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from datetime import date, timedelta
 
 from ingest.domain.channels import CHANNELS
+from ingest.domain.submissions import LEAD_VIA
 from ingest.domain.touch import MAX_VALUE
 from ingest.domain.validation import EMAIL_MAX
 from ingest.errors import BadRequest
@@ -28,6 +29,7 @@ DEFAULT_LIMIT = 50
 CURSOR_MAX = 2000
 ID_MAX = 64
 LEAD_VALUE_MAX = 320  # a status, category or group name (100) or id, or an owner's email
+VIAS = ("form", *LEAD_VIA)  # how a submission came (migration 0017)
 ME = "me"  # the app's owner=me: the signed-in user
 # The campaign filter's parameters (``campaign_filter``), kept by the lists' pages.
 CAMPAIGN_PARAMS = (
@@ -86,6 +88,8 @@ def person_query(params: Mapping[str, str]) -> PersonQuery:
         filters=filters,
         lead=_lead(params, PERSON_LEAD_FILTERS),
         form_id=_text(params, "form", ID_MAX) or None,
+        via=_via(params),
+        reached_status=_text(params, "reached_status", LEAD_VALUE_MAX) or None,
         created_from=_date(params, "created_from"),
         created_to=_date(params, "created_to"),
         campaign=campaign_filter(params, (campaigns.ANY, *campaigns.TOUCHES)),
@@ -121,6 +125,15 @@ def campaign_filter(
         since=None if since is None else f"{since.isoformat()}T00:00:00.000Z",
         until=None if until is None else f"{(until + timedelta(days=1)).isoformat()}T00:00:00.000Z",
     )
+
+
+def _via(params: Mapping[str, str]) -> str | None:
+    value = params.get("via")
+    if not value:
+        return None
+    if value not in VIAS:
+        raise BadRequest(f"via must be one of {', '.join(VIAS)}.")
+    return value
 
 
 def company_query(params: Mapping[str, str]) -> CompanyQuery:

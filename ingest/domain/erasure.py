@@ -92,6 +92,11 @@ NO_PERSONAL_DATA = {
     # address into the search, that text is the customer's staff's (as a bookmarked address
     # would be): an erasure neither finds nor rewrites it, and an admin deletes the selection.
     "selections": "saved list searches (filters and free text) and who made them",
+    # A tile is a report's settings: a measure, a grouping, a period, filters by owner,
+    # category, channel or way in (values the customer's users chose), never a person's row.
+    "dashboards": "the customer's dashboards: names and order",
+    "dashboard_tiles": "report settings of the dashboards' tiles (measure, grouping, period,"
+    " filters)",
     # Kept by triggers on persons (migration 0025): an erased person's row leaves its count.
     "lead_counts": "how many persons stand in each lead status per owner: numbers only",
     "person_search_indexed": "one number: the persons' rowid up to which SQLite's search"

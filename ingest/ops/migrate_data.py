@@ -67,6 +67,8 @@ COPIED = (
     "deal_history",
     # created_by names a user of the source (see users): "a former user" on the target.
     "selections",
+    "dashboards",
+    "dashboard_tiles",
 )
 
 NOT_COPIED = {

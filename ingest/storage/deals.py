@@ -42,6 +42,7 @@ SOURCE_FILTERS = {
     "lead_creation_source": "lc_source",
     "lead_creation_medium": "lc_medium",
     "lead_creation_campaign": "lc_campaign",
+    "lead_creation_channel": "lc_channel",
 }
 
 

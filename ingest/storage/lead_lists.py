@@ -145,6 +145,17 @@ def person_conditions(
     return where, params
 
 
+def reached_condition(conn: Connection, tenant_id: str, value: str) -> tuple[str, list[Any]]:
+    """Persons (alias ``p``) who ever entered a status (named or by id), by its history:
+    the qualification funnel's step."""
+    status = _find(setup(conn, tenant_id).statuses, "status_id", value, "lead status")
+    return (
+        "EXISTS (SELECT 1 FROM lead_status_history rh WHERE rh.tenant_id = p.tenant_id"
+        " AND rh.to_status_id = ? AND rh.person_id = p.person_id)",
+        [status.status_id],
+    )
+
+
 def company_conditions(
     conn: Connection, tenant_id: str, filters: dict[str, str]
 ) -> tuple[list[str], list[Any]]:

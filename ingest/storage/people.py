@@ -111,6 +111,9 @@ class PersonQuery:
     # lead_lists.PERSON_LEAD_FILTERS name -> a name or id (an owner's email); '' for none
     lead: dict[str, str] = field(default_factory=dict)
     form_id: str | None = None  # persons with a submission on this form
+    via: str | None = None  # persons with a submission that came this way (form, chat, ...)
+    # persons who ever entered this lead status (its history), by name or id
+    reached_status: str | None = None
     created_from: date | None = None  # inclusive, UTC days
     created_to: date | None = None  # inclusive
     campaign: campaigns.CampaignFilter | None = None  # touched by a campaign (or one value)
@@ -259,6 +262,12 @@ def person_where(tenant_id: str, query: PersonQuery) -> tuple[str, list[Any]]:
         condition, condition_params = campaigns.person_condition(tenant_id, query.campaign)
         where.append(condition)
         params.extend(condition_params)
+    if query.via is not None:
+        where.append(
+            "EXISTS (SELECT 1 FROM submissions s WHERE s.tenant_id = p.tenant_id"
+            " AND s.person_id = p.person_id AND s.via = ?)"
+        )
+        params.append(query.via)
     if query.created_from is not None:
         where.append("p.created_at >= ?")
         params.append(f"{query.created_from.isoformat()}T00:00:00.000Z")
@@ -358,6 +367,11 @@ def person_summary(row: Any) -> dict[str, Any]:
 def person_selection(conn: Connection, tenant_id: str, query: PersonQuery) -> tuple[str, list[Any]]:
     """``person_where`` with the lead filters, which read the tenant's lead setup."""
     where, params = person_where(tenant_id, query)
+    if query.reached_status is not None:
+        reached, reached_params = lead_lists.reached_condition(
+            conn, tenant_id, query.reached_status
+        )
+        where, params = f"{where} AND {reached}", [*params, *reached_params]
     if not query.lead:
         return where, params
     extra, extra_params = lead_lists.person_conditions(conn, tenant_id, query.lead)

@@ -44,6 +44,7 @@ class NavItem:
     path: str  # under /app/{tenant}/
     roles: tuple[str, ...]
     blurb: str = ""  # one line on the home page
+    group: str = ""  # the navigation's section ("Reports", "Leads", ...)
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,14 @@ class Member(Viewer):
     def nav(self) -> list[NavItem]:
         """The pages this member's role may use."""
         return [item for item in self.all_nav if self.role in item.roles]
+
+    @property
+    def nav_groups(self) -> list[tuple[str, list[NavItem]]]:
+        """The navigation in its sections, in order, each with the pages this role may open."""
+        groups: dict[str, list[NavItem]] = {}
+        for item in self.nav:
+            groups.setdefault(item.group, []).append(item)
+        return list(groups.items())
 
     def url(self, path: str = "") -> str:
         return f"/app/{quote(self.tenant_id)}/{path}"

@@ -24,6 +24,7 @@ from ingest.domain.erasure import PersonNotFound, find_person
 from ingest.errors import BadRequest, NotFound, Unavailable, ValidationFailed
 from ingest.storage import WriterClosed, accounts, people, stages
 from ingest.storage import deals as store
+from ingest.storage.lead_lists import NONE
 from ingest.webapp import access
 from ingest.webapp import campaigns as campaign_pages
 from ingest.webapp.access import Member
@@ -75,8 +76,11 @@ def kept(request: Request, **changes: str | None) -> dict[str, str]:
 
 
 def list_query(request: Request) -> store.DealQuery:
-    """A blank box of the filter form is no filter."""
-    return deal_query({k: v for k, v in request.query_params.items() if v != ""})
+    """A blank box of the filter form is no filter; ``(none)`` asks for deals without one
+    (an owner, a lead-creation source: a report's row of those links here)."""
+    return deal_query(
+        {k: "" if v == NONE else v for k, v in request.query_params.items() if v != ""}
+    )
 
 
 async def _choices(request: Request, tenant_id: str) -> dict[str, Any]:

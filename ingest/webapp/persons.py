@@ -41,6 +41,8 @@ LIST_PARAMS = (
     *lead_lists.PERSON_LEAD_FILTERS,
     "group",
     "form",
+    "via",
+    "reached_status",
     "created_from",
     "created_to",
     *CAMPAIGN_PARAMS,
@@ -60,6 +62,8 @@ FILTER_FIELDS = (
     ("lead_creation_medium", "Lead-creation medium", None),
     ("lead_creation_campaign", "Lead-creation campaign", None),
     ("form", "Form id", None),
+    ("via", "Came by", (("", "Any"), *((name, name) for name in queries.VIAS))),
+    ("reached_status", "Ever had lead status", None),
 )
 COLUMNS = (  # (sort name, header) of the table
     ("email", "Email"),

@@ -26,6 +26,7 @@ from ingest.webapp import (
     board,
     campaigns,
     companies,
+    dashboards,
     deals,
     forms,
     imports,
@@ -56,9 +57,54 @@ class Page:
     blurb: str = ""  # the home page's line about it
     methods: tuple[str, ...] = ("GET",)
 
+    @property
+    def group(self) -> str:
+        """The navigation's section of a page with a label (``SECTIONS``)."""
+        return next((name for name, labels in SECTIONS if self.label in labels), "")
+
+
+# The navigation's sections, in order, and the labelled pages in each, in order: what a
+# marketer reads first (reports), then the leads and the sales worked every day, the
+# marketing tools, and the administrator's setup. A labelled page in no section fails
+# tests/test_webapp.py.
+SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Reports", ("Dashboards", "Campaigns", "Attribution")),
+    ("Leads", ("Persons", "Companies", "Board", "Selections", "Live")),
+    ("Sales", ("Deals", "Pipeline")),
+    ("Marketing", ("Forms", "Links", "Import")),
+    ("Setup", ("Settings", "Users", "Lead setup")),
+)
+
 
 PAGES: tuple[Page, ...] = (
     Page("", pages.home, EVERYONE),
+    # Dashboards first: the reports are what the product is for. Shared in the tenant, every
+    # member reads and changes them (as selections).
+    Page(
+        "dashboards",
+        dashboards.index,
+        EVERYONE,
+        "Dashboards",
+        "Leads, nurturing and sales at a glance: every number links to the leads or deals in it.",
+        methods=("GET", "POST"),
+    ),
+    Page("dashboards/manage", dashboards.manage, EVERYONE),
+    Page("dashboards/{dashboard_id}", dashboards.show, EVERYONE),
+    Page("dashboards/{dashboard_id}/change", dashboards.change, EVERYONE, methods=("POST",)),
+    Page("dashboards/{dashboard_id}/tiles", dashboards.tile_new, EVERYONE, methods=("GET", "POST")),
+    Page(
+        "dashboards/{dashboard_id}/tiles/{tile_id}",
+        dashboards.tile_edit,
+        EVERYONE,
+        methods=("GET", "POST"),
+    ),
+    Page("dashboards/{dashboard_id}/tiles/{tile_id}/csv", dashboards.tile_csv, EVERYONE),
+    Page(
+        "dashboards/{dashboard_id}/tiles/{tile_id}/change",
+        dashboards.tile_change,
+        EVERYONE,
+        methods=("POST",),
+    ),
     Page(
         "settings",
         settings.page,
@@ -203,8 +249,13 @@ PAGES: tuple[Page, ...] = (
     Page("attribution/conversions", attribution.conversions, EVERYONE),
 )
 
+_ORDER = [label for _, labels in SECTIONS for label in labels]
 NAV: tuple[access.NavItem, ...] = tuple(
-    access.NavItem(page.label, page.path, page.roles, page.blurb) for page in PAGES if page.label
+    access.NavItem(page.label, page.path, page.roles, page.blurb, page.group)
+    for page in sorted(
+        (page for page in PAGES if page.label),
+        key=lambda page: _ORDER.index(page.label) if page.label in _ORDER else len(_ORDER),
+    )
 )
 
 

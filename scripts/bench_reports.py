@@ -1,0 +1,179 @@
+"""``scripts/bench reports``: the dashboards and their reports at scale, timed through HTTP
+against a real ``leadsource serve`` on one tenant (N generated persons, about 3N
+submissions, a tenth of them with a deal) on SQLite, and on PostgreSQL with ``--postgres``.
+
+    scripts/bench reports [--persons 100000] [--db /work/bench.db] [--keep]
+                          [--postgres postgresql://postgres@127.0.0.1:5432/bench]
+
+The SQLite file is made by ``leadsource generate`` as ``scripts/bench app`` makes it (or
+reused when it holds the tenant); with ``--postgres`` the same tenant is generated into that
+database too (or reused). A user signs in through the form; an API key is made. Each case
+is requested 2 times to warm up and 20 times timed: every default tile's report through the
+API (``/api/v1/reports/...``, the same function the tile's page runs), each default
+dashboard's whole page (every tile on it), ``/api/v1/dashboards``. ``CASES`` lists the
+reports: add a tuple to time another. The verdict is the median against the issue's 100 ms
+per tile.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import statistics
+import sys
+import tempfile
+import time
+import urllib.parse
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from bench_app import BUDGET_MS, TENANT, TIMED, WARMUPS, Browser, p95, prepare  # noqa: E402
+
+from ingest import storage  # noqa: E402
+from ingest.domain import accounts  # noqa: E402
+from ingest.domain.reports.tiles import DEFAULTS  # noqa: E402
+from ingest.storage import accounts as account_store  # noqa: E402
+from ingest.storage import api_keys  # noqa: E402
+from tests.servers import serving  # noqa: E402
+
+# (name, measure, parameters): the default tiles' reports, and any others worth timing.
+CASES: list[tuple[str, str, dict[str, str]]] = [
+    (f"{board}: {tile.title}", tile.measure, {
+        **({"by": tile.grouping} if tile.grouping else {}),
+        **tile.filters,
+        **({"top": str(tile.top)} if tile.top != 10 else {}),
+    })
+    for board, tiles in DEFAULTS
+    for tile in tiles
+    if tile.measure
+]  # fmt: skip
+CASES += [
+    ("extra: new leads by owner, 30 days", "new_leads", {"by": "owner", "period": "last_30_days"}),
+    ("extra: new leads by category group", "new_leads", {"by": "category_group"}),
+    ("extra: new deals by month", "new_deals", {"by": "month"}),
+]  # fmt: skip
+
+
+class KeyedBrowser(Browser):
+    """The signed-in browser of ``bench_app``, with an API key for the API's cases."""
+
+    key = ""
+
+    def api(self, path: str) -> str:
+        self.conn.request("GET", path, headers={"Authorization": f"Bearer {self.key}"})
+        response = self.conn.getresponse()
+        body = response.read()
+        if response.status != 200:
+            raise SystemExit(f"GET {path}: {response.status}\n{body[:2000]!r}")
+        return body.decode()
+
+
+def make_user(db: str) -> str:
+    """The bench's admin with a new password (made, or found first: on PostgreSQL a failed
+    insert would end the transaction)."""
+    password = secrets.token_urlsafe(16)
+
+    def work(conn: Any) -> None:
+        if account_store.user_by_email(conn, USER) is None:
+            accounts.create(conn, USER, TENANT, "admin", password)
+        else:
+            accounts.update(conn, USER, tenant_id=TENANT, role_name="admin", password=password)
+
+    storage.transaction(db, work)
+    return password
+
+
+def _key(db: str) -> str:
+    return storage.transaction(db, lambda conn: api_keys.rotate_keys(conn, TENANT))
+
+
+def time_it(fetch: Any, path: str) -> list[float]:
+    times = []
+    for n in range(WARMUPS + TIMED):
+        started = time.perf_counter()
+        fetch(path)
+        if n >= WARMUPS:
+            times.append((time.perf_counter() - started) * 1000)
+    return times
+
+
+def run(db: str, engine: str) -> list[tuple[str, list[float]]]:
+    password = make_user(db)
+    key = _key(db)
+    log = Path(tempfile.mkstemp(prefix="leadsource-bench-reports-", suffix=".log")[1])
+    results: list[tuple[str, list[float]]] = []
+    try:
+        with serving(db, log=log) as base:
+            browser = KeyedBrowser(base)
+            browser.key = key
+            browser.sign_in(USER, password)
+            listed = json.loads(browser.api("/api/v1/dashboards"))["items"]
+            for name, measure, params in CASES:
+                path = f"/api/v1/reports/{measure}?{urllib.parse.urlencode(params)}"
+                times = time_it(browser.api, path)
+                results.append((f"{engine} API {name}", times))
+                print(f"  {engine} API {name}: {statistics.median(times):.1f} ms", flush=True)
+            for dashboard in listed:
+                path = f"/app/{TENANT}/dashboards/{urllib.parse.quote(dashboard['id'])}"
+                times = time_it(browser.get, path)
+                label = f"{engine} page {dashboard['name']} ({len(dashboard['tiles'])} tiles)"
+                results.append((label, times))
+                print(f"  {label}: {statistics.median(times):.1f} ms", flush=True)
+            times = time_it(browser.api, "/api/v1/dashboards")
+            results.append((f"{engine} API dashboards list", times))
+    finally:
+        log.unlink(missing_ok=True)
+    return results
+
+
+USER = "bench@example.com"
+
+
+def bench_reports(persons: int, db: str | None, keep: bool, postgres: str = "") -> None:
+    tmp = None
+    if db is None:
+        tmp = tempfile.mkdtemp(prefix="leadsource-bench-reports-")
+        db = f"{tmp}/reports.db"
+    made = prepare(db, persons)
+    counts = _counts(db)
+    print(f"tenant {TENANT!r} on SQLite: {counts}")
+    results = run(db, "SQLite")
+    if postgres:
+        prepare(postgres, persons)
+        print(f"tenant {TENANT!r} on PostgreSQL: {_counts(postgres)}")
+        results += run(postgres, "PostgreSQL")
+    if made and not keep:
+        for path in (db, f"{db}-wal", f"{db}-shm"):
+            Path(path).unlink(missing_ok=True)
+    elif made:
+        print(f"kept {db}")
+    print(
+        f"\nscripts/bench reports: {counts}; median and p95 of {TIMED} requests through HTTP"
+        f" after {WARMUPS} warm-ups\n"
+    )
+    width = max(len(name) for name, _ in results)
+    print(f"| {'case':{width}s} | median ms | p95 ms | vs {BUDGET_MS} ms |")
+    print(f"|{'-' * (width + 2)}|----------:|-------:|:---------|")
+    for name, times in results:
+        median = statistics.median(times)
+        verdict = "within" if median < BUDGET_MS else "OVER"
+        if " page " in name:  # a whole page of tiles: no budget of its own
+            verdict = "page"
+        print(f"| {name:{width}s} | {median:9.1f} | {p95(times):6.1f} | {verdict:8s} |")
+
+
+def _counts(db: str) -> str:
+    def work(conn: Any) -> str:
+        found = []
+        for table in ("persons", "submissions", "deals"):
+            (n,) = conn.execute(
+                f"SELECT COUNT(*) FROM {table} WHERE tenant_id = ?", (TENANT,)
+            ).fetchone()
+            found.append(f"{int(n):,} {table}")
+        return ", ".join(found)
+
+    return storage.transaction(db, work)
