@@ -29,6 +29,9 @@ PAGES = {
     "companies": "companies",
     "deals": "deals",
     "pipeline": "pipeline",
+    "dashboards": "dashboards",
+    "campaigns": "campaigns",
+    "attribution": "attribution",
 }
 
 
@@ -70,6 +73,12 @@ def main() -> None:
             if deal and deal.count():
                 deal.first.click()
                 page.screenshot(path=str(OUT / "deal.png"), full_page=True)
+            campaign = page.goto(base + "campaigns") and page.locator("a[href*='/campaigns/cmp_']")
+            if campaign and campaign.count():
+                campaign.first.click()
+                page.screenshot(path=str(OUT / "campaign.png"), full_page=True)
+            page.goto(base + "dashboards")
+            page.screenshot(path=str(OUT / "dashboard-full.png"), full_page=True)
             browser.close()
         print(f"saved to {OUT}")
     finally:

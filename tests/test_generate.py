@@ -288,3 +288,19 @@ def test_refusals(settings, capsys, args, message):
     storage.transaction(settings.db_path, lambda conn: admin.create_tenant(conn, "acme", [], True))
     assert main(["generate", *args, "--db", settings.db_path]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_some_generated_leads_come_by_chat(settings, make_tenant):
+    """With ``chat_one_in`` (the demo's), about one lead in N is a chat widget's: ``via``
+    chat and no form, with the touches it would send; without it, every one is the form's."""
+    tenant = make_tenant()
+    gen.generate(settings.db_path, tenant.tenant_id, 300, days=60, seed=8, now=NOW, chat_one_in=6)
+    found = rows(
+        settings.db_path,
+        "SELECT via, form_id, conversion_touch_id FROM submissions WHERE tenant_id = 'acme'",
+    )
+    chats = [s for s in found if s["via"] == "chat"]
+    assert 0.08 < len(chats) / len(found) < 0.27
+    assert {s["form_id"] for s in chats} == {""}
+    assert {s["form_id"] for s in found if s["via"] == "form"} == {tenant.form_id}
+    assert any(s["conversion_touch_id"] for s in chats)

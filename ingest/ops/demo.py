@@ -32,6 +32,8 @@ MAX_DEMOS = 1000  # demo-2 ... demo-1000 on one PostgreSQL database
 
 DEMO_USER = "admin@demo.example"
 DEMO_PERSONS = 300
+# About one lead in twelve comes by the site's chat (the Marketing dashboard's chat tile).
+DEMO_CHAT = 12
 DEMO_SEED = 2026
 
 
@@ -104,7 +106,7 @@ def run_demo(*, db_path: str | None, host: str, port: int, site_port: int) -> No
         tenant_id, api_key, form, email, password = storage.transaction(db_path, setup)
         # Realistic history at once: persons from several campaigns and channels over the
         # last months, written by the same jobs as real submissions.
-        made = generate(db_path, tenant_id, DEMO_PERSONS, seed=DEMO_SEED)
+        made = generate(db_path, tenant_id, DEMO_PERSONS, seed=DEMO_SEED, chat_one_in=DEMO_CHAT)
         # Its leads worked: statuses moved on with their history, owners, a few customers.
         work_leads(db_path, tenant_id, seed=DEMO_SEED)
     except StoreError as exc:

@@ -26,6 +26,7 @@ import json
 import multiprocessing
 import random
 import time
+import zlib
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -54,16 +55,24 @@ PARALLEL_FROM = 20_000
 # -- jobs --------------------------------------------------------------------------------
 
 
-def submission_job(tenant: Tenant, form: Form, post: Post) -> functools.partial[Any]:
-    """The writer job the submission endpoint would run for this post, at its time."""
+def submission_job(
+    tenant: Tenant, form: Form, post: Post, chat_one_in: int = 0
+) -> functools.partial[Any]:
+    """The writer job the submission endpoint would run for this post, at its time; with
+    ``chat_one_in`` N, about one post in N is instead the lead a chat widget sends
+    (``POST /api/v1/leads`` with ``via`` chat), chosen by the submission id so the same
+    seed chooses the same."""
     clean = validate(post.fields, form.custom_fields)
     if clean.errors:
         raise StoreError(f"generated an invalid submission: {clean.errors}")
+    submission_id = post.fields["ls_submission_id"]
+    chat = bool(chat_one_in) and zlib.crc32(submission_id.encode()) % chat_one_in == 0
     return functools.partial(
         record,
         tenant_id=tenant.tenant_id,
-        form_id=form.form_id,
-        submission_id=post.fields["ls_submission_id"],
+        form_id="" if chat else form.form_id,
+        via="chat" if chat else "form",
+        submission_id=submission_id,
         clean=clean,
         touches=post.touches,
         utm_transfer=tenant.utm_transfer,
@@ -112,8 +121,10 @@ def generate(
     now: datetime | None = None,
     batch: int | None = None,
     submissions_per_person: float | None = None,
+    chat_one_in: int = 0,
 ) -> dict[str, Any]:
-    """Write ``persons`` persons' generated history; returns what was written and how fast."""
+    """Write ``persons`` persons' generated history; returns what was written and how fast.
+    With ``chat_one_in`` N, about one lead in N comes by chat instead of the form."""
     if not 1 <= persons <= MAX_PERSONS:
         raise StoreError(f"--persons must be 1-{MAX_PERSONS:,}")
     if not 1 <= days <= 3650:
@@ -136,7 +147,7 @@ def generate(
             now=now,
             submissions_per_person=submissions_per_person,
         )
-        chunks = _chunks(tenant, form, history, batch or BATCH)
+        chunks = _chunks(tenant, form, history, batch or BATCH, chat_one_in)
         if persons >= PARALLEL_FROM:
             chunks = _in_another_process(chunks)
         for chunk in chunks:
@@ -218,12 +229,12 @@ def generate_deals(
 
 
 def _chunks(
-    tenant: Tenant, form: Form, history: History, batch: int
+    tenant: Tenant, form: Form, history: History, batch: int, chat_one_in: int = 0
 ) -> Iterator[list[functools.partial[Any]]]:
     chunk: list[functools.partial[Any]] = []
     for event in history.events():
         if isinstance(event, Post):
-            chunk.append(submission_job(tenant, form, event))
+            chunk.append(submission_job(tenant, form, event, chat_one_in))
         else:
             chunk.append(pageview_job(tenant, event.view))
         if len(chunk) >= batch:
