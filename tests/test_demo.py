@@ -132,6 +132,18 @@ def test_the_demo_prints_an_account_for_the_app_and_fills_the_tenant(tmp_path):
         ).encode()
         with opener.open(f"{running.ingest}/app/login", data=body, timeout=10) as response:
             home = response.geturl()
+        # Named campaigns with what they brought, and leads by chat on the Marketing tiles.
+        with opener.open(f"{running.ingest}/app/demo/campaigns", timeout=10) as response:
+            campaigns = response.read().decode()
+        request = urllib.request.Request(
+            f"{running.ingest}/api/v1/reports/new_leads?by=via",
+            headers={"Authorization": f"Bearer {running.api_key}"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            by_via = response.read().decode()
+    for name in ("Brand 2026", "Spring sale", "Webinars and events"):
+        assert name in campaigns
+    assert '"chat"' in by_via, by_via
     assert email == "admin@demo.example" and len(password) >= 12
     assert home.endswith("/app/demo/")
     assert len(items) == 200

@@ -19,7 +19,7 @@ from ingest import storage
 from ingest.config import REPO_ROOT, Settings
 from ingest.domain import accounts
 from ingest.edge import snippets
-from ingest.ops.demo_leads import work_leads
+from ingest.ops.demo_leads import name_campaigns, work_leads
 from ingest.ops.generate import generate
 from ingest.storage import POSTGRES, Connection, admin, dialect_of
 from ingest.storage import accounts as accounts_store
@@ -109,6 +109,8 @@ def run_demo(*, db_path: str | None, host: str, port: int, site_port: int) -> No
         made = generate(db_path, tenant_id, DEMO_PERSONS, seed=DEMO_SEED, chat_one_in=DEMO_CHAT)
         # Its leads worked: statuses moved on with their history, owners, a few customers.
         work_leads(db_path, tenant_id, seed=DEMO_SEED)
+        # Named campaigns on the Links page, owning some of the traffic's utm_campaign values.
+        name_campaigns(db_path, tenant_id)
     except StoreError as exc:
         raise SystemExit(f"leadsource: {exc}") from None
     context = {

@@ -13,6 +13,7 @@ from typing import Any
 from ingest import storage
 from ingest.clock import iso_time
 from ingest.storage import leads as store
+from ingest.storage import links
 
 # Where a lead that was contacted ends up, with weights.
 OUTCOMES = (("sts_qualified", 4), ("sts_disqualified", 3), ("sts_recontact", 2), (None, 3))
@@ -64,3 +65,27 @@ def work_leads(db_url: str, tenant_id: str, *, seed: int, now: datetime | None =
 def _outcome(rng: random.Random) -> str | None:
     names, weights = zip(*OUTCOMES, strict=True)
     return rng.choices(names, weights)[0]
+
+
+# The demo marketer's campaigns (the Links page's), each owning utm_campaign values the
+# generated traffic uses, so the Campaigns pages show named campaigns beside unowned values.
+CAMPAIGNS = (
+    ("Brand 2026", ["brand_awareness", "brand_search"]),
+    ("Spring sale", ["spring_sale"]),
+    ("Webinars and events", ["webinar_sept", "event_invite"]),
+)
+
+
+def name_campaigns(db_url: str, tenant_id: str) -> int:
+    """Makes the demo's campaigns that are not there yet; returns how many it made."""
+
+    def work(conn: Any) -> int:
+        named = {row["name"] for row in links.list_campaigns(conn, tenant_id)}
+        made = 0
+        for name, values in CAMPAIGNS:
+            if name not in named:
+                links.create_campaign(conn, tenant_id, name, values)
+                made += 1
+        return made
+
+    return storage.transaction(db_url, work)
