@@ -379,10 +379,23 @@ def bench_app(persons: int, db: str | None, keep: bool, *, only: str = "") -> No
         f"\nscripts/bench app: {data.persons:,} persons, {data.submissions:,} submissions,"
         f" SQLite; median and p95 of {TIMED} requests through HTTP after {WARMUPS} warm-ups\n"
     )
+    print_table(results)
+
+
+def print_table(
+    results: list[tuple[str, list[float]]],
+    budget: int = BUDGET_MS,
+    verdict_of: Callable[[str, float], str] | None = None,
+) -> None:
+    """The cases as a Markdown table: median, p95 and the verdict against the budget (or
+    ``verdict_of(name, median)``, for benches whose cases have budgets of their own)."""
     width = max(len(name) for name, _ in results)
-    print(f"| {'case':{width}s} | median ms | p95 ms | vs {BUDGET_MS} ms |")
-    print(f"|{'-' * (width + 2)}|----------:|-------:|:---------|")
+    print(f"| {'case':{width}s} | median ms | p95 ms | verdict |")
+    print(f"|{'-' * (width + 2)}|----------:|-------:|:--------|")
     for name, times in results:
         median = statistics.median(times)
-        verdict = "within" if median < BUDGET_MS else "OVER"
+        if verdict_of is not None:
+            verdict = verdict_of(name, median)
+        else:
+            verdict = f"within {budget}" if median < budget else f"OVER {budget}"
         print(f"| {name:{width}s} | {median:9.1f} | {p95(times):6.1f} | {verdict:8s} |")

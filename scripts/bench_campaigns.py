@@ -30,8 +30,8 @@ from bench_app import (  # noqa: E402
     WARMUPS,
     Browser,
     make_user,
-    p95,
     prepare,
+    print_table,
     run_case,
 )
 from bench_app import Case as Case  # noqa: E402
@@ -125,13 +125,7 @@ def main() -> None:
         f"\nscripts/bench_campaigns.py: {count:,} persons, SQLite; median and p95 of {TIMED}"
         f" requests through HTTP after {WARMUPS} warm-ups\n"
     )
-    width = max(len(name) for name, _ in results)
-    print(f"| {'case':{width}s} | median ms | p95 ms | vs {BUDGET_MS} ms |")
-    print(f"|{'-' * (width + 2)}|----------:|-------:|:---------|")
-    for name, times in results:
-        median = statistics.median(times)
-        verdict = "within" if median < BUDGET_MS else "OVER"
-        print(f"| {name:{width}s} | {median:9.1f} | {p95(times):6.1f} | {verdict:8s} |")
+    print_table(results, BUDGET_MS)
 
 
 if __name__ == "__main__":

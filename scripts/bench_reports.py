@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from bench_app import BUDGET_MS, TENANT, TIMED, WARMUPS, Browser, p95, prepare  # noqa: E402
+from bench_app import BUDGET_MS, TENANT, TIMED, WARMUPS, Browser, prepare, print_table  # noqa: E402
 from bench_campaigns import cases as campaign_cases  # noqa: E402
 from bench_campaigns import the_campaign  # noqa: E402
 
@@ -183,19 +183,17 @@ def bench_reports(persons: int, db: str | None, keep: bool, postgres: str = "") 
         f"\nscripts/bench reports: {counts}; median and p95 of {TIMED} requests through HTTP"
         f" after {WARMUPS} warm-ups\n"
     )
-    width = max(len(name) for name, _ in results)
-    print(f"| {'case':{width}s} | median ms | p95 ms | vs {BUDGET_MS} ms |")
-    print(f"|{'-' * (width + 2)}|----------:|-------:|:---------|")
-    for name, times in results:
-        median = statistics.median(times)
-        words = name.split(" ")
-        budget = BUDGETS.get(words[1], BUDGETS.get(words[2].rstrip(":"), BUDGET_MS))
-        verdict = f"within {budget}" if median < budget else f"OVER {budget}"
-        if (
-            " page " in name and " campaign " not in name
-        ):  # a whole page of tiles: no budget of its own
-            verdict = "page"
-        print(f"| {name:{width}s} | {median:9.1f} | {p95(times):6.1f} | {verdict:8s} |")
+    print_table(results, verdict_of=_verdict)
+
+
+def _verdict(name: str, median: float) -> str:
+    """A tile's budget is 100 ms, an attribution report's 1 s, a campaign page's 300 ms; a
+    dashboard's whole page of tiles has none of its own."""
+    if " page " in name and " campaign " not in name:
+        return "page"
+    words = name.split(" ")
+    budget = BUDGETS.get(words[1], BUDGETS.get(words[2].rstrip(":"), BUDGET_MS))
+    return f"within {budget}" if median < budget else f"OVER {budget}"
 
 
 def _counts(db: str) -> str:
