@@ -97,7 +97,7 @@ NO_PERSONAL_DATA = {
     "dashboards": "the customer's dashboards: names and order",
     "dashboard_tiles": "report settings of the dashboards' tiles (measure, grouping, period,"
     " filters)",
-    # Kept by triggers on persons (migration 0025): an erased person's row leaves its count.
+    # Kept with persons (storage/lead_counts.py): an erased person leaves their count.
     "lead_counts": "how many persons stand in each lead status per owner: numbers only",
     "person_search_indexed": "one number: the persons' rowid up to which SQLite's search"
     " index is filled",

@@ -29,6 +29,7 @@ from ingest.storage import (
     Connection,
     dialect_of,
     dialect_of_connection,
+    lead_counts,
     search_index,
 )
 from ingest.storage.migrations import migrations
@@ -73,7 +74,8 @@ COPIED = (
 
 NOT_COPIED = {
     "schema_migrations": "the target's own, applied before copying",
-    "lead_counts": "kept by the target's triggers on persons as the persons are copied",
+    "lead_counts": "counts of the copied persons, made again on the target after the copy"
+    " (storage/lead_counts.recount)",
     "rate_counters": "counts of the current rate window, deleted after it; the target counts"
     " afresh",
     "users": "accounts of the app are the service's, not a tenant's (one may belong to several"
@@ -125,9 +127,11 @@ def migrate_data(source: str, target: str, tenant_ids: Sequence[str] = ()) -> di
             storage.in_transaction(dst, lambda conn: _copy(src, conn, chosen, counts))
         # A SQLite target's search index covers the copied persons before the command ends.
         search_index.catch_up(dst)
-        # Kept credits are derived: the target recomputes the copied tenants' own.
+        # Kept credits and the board's counts are derived: the target makes the copied
+        # tenants' own.
         for tenant_id in chosen:
             follower.catch_up(dst, tenant_id)
+            storage.in_transaction(dst, lambda conn, t=tenant_id: lead_counts.recount(conn, t))
     return {
         "tenants": chosen,
         "tables": {table: sum(by_tenant.values()) for table, by_tenant in counts.items()},

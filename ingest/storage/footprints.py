@@ -11,7 +11,7 @@ import contextlib
 from collections.abc import Iterator
 from typing import Any
 
-from ingest.storage import POSTGRES, Connection, dialect_of_connection
+from ingest.storage import POSTGRES, Connection, dialect_of_connection, lead_counts
 
 CHUNK = 500  # ids per IN (...) list, well under SQLite's bound on parameters
 
@@ -192,10 +192,14 @@ def delete_lead_status_history(conn: Connection, tenant_id: str, person_id: str)
 
 
 def delete_person(conn: Connection, tenant_id: str, person_id: str) -> int:
-    return conn.execute(
+    before = lead_counts.lead_of(conn, tenant_id, person_id)
+    deleted = conn.execute(
         "DELETE FROM persons WHERE tenant_id = ? AND person_id = ?",
         (tenant_id, person_id),
     ).rowcount
+    if deleted:
+        lead_counts.add(conn, tenant_id, before[0], before[1], -1)
+    return deleted
 
 
 def delete_category_history(conn: Connection, tenant_id: str, company_id: str) -> int:

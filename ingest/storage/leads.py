@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ingest.storage import Connection
+from ingest.storage import Connection, lead_counts
 from ingest.storage.dialect import for_update
 from ingest.storage.reads import new_id
 
@@ -75,11 +75,13 @@ def set_status(
     user_id: str | None,
     at: str,
 ) -> None:
+    before = lead_counts.lead_of(conn, tenant_id, person_id)
     conn.execute(
         "UPDATE persons SET lead_status_id = ?, lead_status_at = ?"
         " WHERE tenant_id = ? AND person_id = ?",
         (new, at, tenant_id, person_id),
     )
+    lead_counts.move(conn, tenant_id, before, (new, before[1]))
     add_status_history(conn, tenant_id, person_id, old=old, new=new, user_id=user_id, at=at)
 
 
@@ -101,10 +103,12 @@ def add_status_history(
 
 
 def set_person_owner(conn: Connection, tenant_id: str, person_id: str, owner: str | None) -> None:
+    before = lead_counts.lead_of(conn, tenant_id, person_id)
     conn.execute(
         "UPDATE persons SET owner_id = ? WHERE tenant_id = ? AND person_id = ?",
         (owner, tenant_id, person_id),
     )
+    lead_counts.move(conn, tenant_id, before, (before[0], owner))
 
 
 # -- companies ---------------------------------------------------------------------------

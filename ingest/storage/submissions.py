@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ingest.storage import Connection
+from ingest.storage import Connection, lead_counts
 
 
 def stored_submission(conn: Connection, tenant_id: str, submission_id: str) -> Any:
@@ -48,7 +48,8 @@ def insert_person(
     lead_status_id: str | None = None,  # where a new lead starts (leads.initial_status)
 ) -> None:
     """The new person, with its lead status when it starts as a lead: written by the insert
-    itself, not a second statement (the submission path pays for every statement)."""
+    itself, not a second statement (the submission path pays for every statement); a lead
+    is counted in its status's column (``lead_counts``)."""
     conn.execute(
         "INSERT INTO persons (tenant_id, person_id, email, first_name, last_name,"
         " company_id, first_touch_id, lead_creation_touch_id, created_at,"
@@ -73,6 +74,7 @@ def insert_person(
             created_at if lead_status_id else None,
         ),
     )
+    lead_counts.add(conn, tenant_id, lead_status_id, None, 1)
 
 
 def fill_person(
