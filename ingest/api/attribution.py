@@ -17,7 +17,7 @@ from ingest.api.persons import NO_STORE, tenant_of_key
 from ingest.domain.credits import report as rules
 from ingest.domain.persons_csv import MEDIA_TYPE
 from ingest.errors import BadRequest
-from ingest.storage.attribution import ReportTooLarge, attribution_report
+from ingest.storage.attribution import ReportTooLarge
 
 
 async def report(request: Request) -> Response:
@@ -30,16 +30,7 @@ async def report(request: Request) -> Response:
         query = rules.read_query(params, today=request.state.clock().date())
     except rules.BadReport as error:
         raise BadRequest(f"{error}.") from None
-    read = functools.partial(
-        attribution_report,
-        conversion=query.conversion,
-        model=query.model,
-        by=query.by,
-        first_day=query.first_day,
-        last_day=query.last_day,
-        lookback_days=query.lookback_days,
-        campaign=query.campaign,
-    )
+    read = functools.partial(rules.run, query=query)
     try:
         found = await request.state.db.read(read, tenant_id)
     except ReportTooLarge as error:

@@ -65,16 +65,7 @@ def _href(member: Member, path: str, params: dict[str, str], campaign: Any) -> s
 
 async def page(request: Request, member: Member) -> Response:
     query, note = _query(request)
-    read = functools.partial(
-        store.attribution_report,
-        conversion=query.conversion,
-        model=query.model,
-        by=query.by,
-        first_day=query.first_day,
-        last_day=query.last_day,
-        lookback_days=query.lookback_days,
-        campaign=query.campaign,
-    )
+    read = functools.partial(rules.run, query=query)
     try:
         found = await request.state.db.read(read, member.tenant_id)
     except store.ReportTooLarge as error:

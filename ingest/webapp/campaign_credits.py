@@ -17,11 +17,11 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
-from ingest.domain.attribution import CONVERSIONS, UNIT, offered
+from ingest.domain.attribution import CONVERSIONS, DEFAULT_LOOKBACK_DAYS, UNIT, offered
 from ingest.domain.attribution.names import CONVERSION_NAMES, MODEL_NAMES
 from ingest.domain.campaigns import Choices
+from ingest.domain.credits import report as rules
 from ingest.domain.money import display
-from ingest.storage import attribution as store
 
 __all__ = ["MODEL_NAMES", "Credited", "credited"]
 
@@ -48,29 +48,18 @@ def credited(
         if chosen.model not in offered(conversion):
             found.append(Credited(conversion, label, False, Decimal(0), 0, None, ""))
             continue
+        query = rules.Query(
+            conversion, chosen.model, "campaign", chosen.period, DEFAULT_LOOKBACK_DAYS,
+            tuple(values),
+        )  # fmt: skip
         parts = cents = conversions = 0
         currency = ""
         if values:
-            report = store.attribution_report(
-                conn,
-                tenant_id,
-                conversion=conversion,
-                model=chosen.model,
-                by="campaign",
-                first_day=chosen.period.first,
-                last_day=chosen.period.last,
-                campaign=list(values),
-            )
+            report = rules.run(conn, tenant_id, query)
             parts = sum(row.parts for row in report.rows)
             cents = sum(row.cents or 0 for row in report.rows)
             conversions, currency = report.conversions, report.currency or ""
-        pairs = [
-            ("conversion", conversion),
-            ("model", chosen.model),
-            ("by", "campaign"),
-            *chosen.period.query().items(),
-            *(("campaign", value) for value in values),
-        ]
+        pairs = [*rules.params_of(query).items(), *(("campaign", value) for value in values)]
         found.append(
             Credited(
                 conversion,

@@ -25,7 +25,7 @@ from ingest.domain.attribution import (
 )
 from ingest.domain.money import amount_text
 from ingest.domain.persons_csv import BOM, lines, neutralise
-from ingest.storage.attribution import MAX_CAMPAIGNS, MAX_LOOKBACK, Report
+from ingest.storage.attribution import MAX_CAMPAIGNS, MAX_LOOKBACK, Report, attribution_report
 
 DEFAULTS = {"conversion": "contact_create", "model": "linear", "by": "source"}
 CAMPAIGN_MAX = 500  # characters of one campaign value
@@ -51,6 +51,23 @@ class Query:
     @property
     def last_day(self) -> date:
         return self.period.last
+
+
+def run(conn: Any, tenant_id: str, query: Query) -> Report:
+    """The report a query asks for: the API's and the Attribution page's one read
+    (``storage/attribution.attribution_report``; ``ReportTooLarge`` for a replay over more
+    conversions than it may take)."""
+    return attribution_report(
+        conn,
+        tenant_id,
+        conversion=query.conversion,
+        model=query.model,
+        by=query.by,
+        first_day=query.first_day,
+        last_day=query.last_day,
+        lookback_days=query.lookback_days,
+        campaign=query.campaign,
+    )
 
 
 def read_query(params: Any, *, today: date) -> Query:
