@@ -310,7 +310,7 @@ def test_the_campaign_page_credits_deals_by_the_chosen_model(client, signed_in, 
             credit = sum(Decimal(row["credit"]) for row in report["rows"])
             row = credited_row(page.text, conversion)
             assert f">{credit.quantize(Decimal('0.01'))}</a>" in row, (model, conversion, row)
-            assert f"<td>{report['conversions']}</td>" in row
+            assert f'Conversions it touched">{report["conversions"]}</td>' in row
             assert "campaign=spring&amp;campaign=spring_rt" in row and f"model={model}" in row
     shaped = client.get(f"/app/acme/campaigns/{campaign_id}", params={"model": "w_shaped"})
     assert "not offered for contact creation" in credited_row(shaped.text, "contact_create")
