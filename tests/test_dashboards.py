@@ -12,10 +12,8 @@ import re
 
 import pytest
 
-from ingest import storage
-
 from .test_lead_lists import acme, signed_in  # noqa: F401  (the fixture)
-from .test_reports import data, lead, touch_json  # noqa: F401  (the fixture)
+from .test_reports import backdate, data, lead, touch_json  # noqa: F401  (the fixture)
 
 
 def dashboard_links(client) -> dict[str, str]:
@@ -155,9 +153,7 @@ def test_dashboards_added_renamed_moved_deleted_and_not_remade(client, data):  #
 def test_tile_csv_is_formula_safe(client, data, settings):  # noqa: F811
     evil = json.loads(touch_json("=cmd|'/c calc'!A1", "@x", "-1"))
     lead(client, data, "evil@x.example", [{**evil, "at": "2026-11-01T10:00:00.000Z"}])
-    storage.transaction(settings.db_path, lambda conn: conn.execute(
-        "UPDATE persons SET created_at = '2026-11-01T10:00:00.000Z' WHERE tenant_id = 'acme'"
-        " AND email = 'evil@x.example'"))  # fmt: skip
+    backdate(settings, {"evil@x.example": "2026-11-01T10:00:00.000Z"})
     signed_in(client, "marketer@acme.example")
     marketing = dashboard_links(client)["Marketing"]
     page = client.get(marketing).text

@@ -37,6 +37,7 @@ from ingest.storage import Connection, deals, search_index
 from ingest.storage import credit_follower as credit_store
 from ingest.storage import footprints as store
 from ingest.storage.reads import StoreError
+from ingest.storage.reports import kept
 
 EXPORT_FORMAT = "leadsource.person/1"
 
@@ -99,6 +100,11 @@ NO_PERSONAL_DATA = {
     " filters)",
     # Kept with persons (storage/lead_counts.py): an erased person leaves their count.
     "lead_counts": "how many persons stand in each lead status per owner: numbers only",
+    # Kept with persons and deals (storage/reports/kept.py): an erasure moves them first.
+    "person_days": "the reports' counts of persons per day and status, owner, category,"
+    " source, medium, campaign, channel, way in, form: numbers, no person",
+    "deal_days": "the reports' counts and sums of deals per day, currency and lead-creation"
+    " source, medium, campaign, channel: numbers, no person",
     "person_search_indexed": "one number: the persons' rowid up to which SQLite's search"
     " index is filled",
     "attribution_followed": "one number: the submissions' rowid up to which the credits"
@@ -241,6 +247,8 @@ def erase(conn: Connection, tenant_id: str, person_id: str) -> dict[str, Any]:
 
 def _erase(conn: Connection, found: Footprint) -> dict[str, Any]:
     tenant_id = found.tenant_id
+    # First, while every row they count is there: the reports' kept counts let them go.
+    kept.forget_person(conn, tenant_id, found.person_id)
     counts = dict.fromkeys(PERSONAL_TABLES, 0)
     counts["pageviews"] = store.delete_pageviews(conn, tenant_id, found.visitor_ids)
     counts["sessions"] = store.delete_sessions(conn, tenant_id, found.visitor_ids)

@@ -14,6 +14,7 @@ from ingest.domain.validation import STANDARD_FIELDS, strip_controls
 from ingest.errors import ValidationFailed
 from ingest.storage import Connection
 from ingest.storage import persons as store
+from ingest.storage.reports import kept
 
 EDITABLE = {name: bound for name, _, bound in STANDARD_FIELDS if name != "email"}
 
@@ -66,5 +67,8 @@ def update(
         values["company_id"] = company_for(
             conn, tenant_id, changes["company"], None, now, categorize=True
         )
+    before = kept.lead_of(conn, tenant_id, person_id)
     store.update_person(conn, tenant_id, person_id, values)
+    # The reports count a lead by its company's category.
+    kept.move_lead(conn, tenant_id, before, kept.lead_of(conn, tenant_id, person_id))
     person_keys.refresh(conn, tenant_id, person_id)

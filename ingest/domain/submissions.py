@@ -35,6 +35,7 @@ from ingest.storage import Connection, campaigns
 from ingest.storage import credit_follower as credit_store
 from ingest.storage import submissions as store
 from ingest.storage.reads import new_id
+from ingest.storage.reports import kept
 
 # How a lead that is not a form's came (``POST /api/v1/leads``); a form's is ``"form"``.
 LEAD_VIA = ("chat", "api", "import")
@@ -134,6 +135,8 @@ def record(
         # A new person of a company whose category has lead status starts as a lead: the
         # status goes into the insert, and its history after.
         status = leads.initial_status(conn, tenant_id, company_id)
+        first_keys = person_keys.touch_keys(touches.first_touch)
+        creation_keys = person_keys.touch_keys(touches.conversion)
         store.insert_person(
             conn,
             tenant_id=tenant_id,
@@ -151,9 +154,20 @@ def record(
                 clean.last_name,
                 clean.company if company_id else None,
             ),
-            first_touch_keys=person_keys.touch_keys(touches.first_touch),
-            lead_creation_keys=person_keys.touch_keys(touches.conversion),
+            first_touch_keys=first_keys,
+            lead_creation_keys=creation_keys,
             lead_status_id=status,
+        )
+        kept.new_person(
+            conn,
+            tenant_id,
+            day=now[:10],
+            status=status,
+            company_id=company_id,
+            first_touch=first_keys,
+            lead_creation=creation_keys,
+            via=via,
+            form_id=form_id,
         )
         if status is not None:
             leads.started(conn, tenant_id, person_id, status, now)
@@ -170,7 +184,13 @@ def record(
         company_id = person["company_id"] or company_for(
             conn, tenant_id, clean.company, None, now, categorize=True
         )
+        kept.new_way(conn, tenant_id, person_id, via, form_id)
+        lead_before = (
+            kept.lead_of(conn, tenant_id, person_id) if company_id != person["company_id"] else None
+        )
         store.fill_person(conn, tenant_id, person_id, clean.first_name, clean.last_name, company_id)
+        if lead_before is not None:  # the report counts by the company's category
+            kept.move_lead(conn, tenant_id, lead_before, kept.lead_of(conn, tenant_id, person_id))
         if (
             (person["first_name"] is None and clean.first_name)
             or (person["last_name"] is None and clean.last_name)

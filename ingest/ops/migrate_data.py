@@ -34,6 +34,7 @@ from ingest.storage import (
 )
 from ingest.storage.migrations import migrations
 from ingest.storage.reads import StoreError
+from ingest.storage.reports import kept
 
 # In the order they are written: tenants first, as every other table references them.
 COPIED = (
@@ -76,6 +77,10 @@ NOT_COPIED = {
     "schema_migrations": "the target's own, applied before copying",
     "lead_counts": "counts of the copied persons, made again on the target after the copy"
     " (storage/lead_counts.recount)",
+    "person_days": "the reports' kept counts of the copied persons, made again on the target"
+    " after the copy (storage/reports/kept.recount)",
+    "deal_days": "the reports' kept counts of the copied deals, made again on the target after"
+    " the copy (storage/reports/kept.recount)",
     "rate_counters": "counts of the current rate window, deleted after it; the target counts"
     " afresh",
     "users": "accounts of the app are the service's, not a tenant's (one may belong to several"
@@ -127,11 +132,12 @@ def migrate_data(source: str, target: str, tenant_ids: Sequence[str] = ()) -> di
             storage.in_transaction(dst, lambda conn: _copy(src, conn, chosen, counts))
         # A SQLite target's search index covers the copied persons before the command ends.
         search_index.catch_up(dst)
-        # Kept credits and the board's counts are derived: the target makes the copied
+        # Kept credits, the board's and the reports' counts are derived: the target makes the copied
         # tenants' own.
         for tenant_id in chosen:
             follower.catch_up(dst, tenant_id)
             storage.in_transaction(dst, lambda conn, t=tenant_id: lead_counts.recount(conn, t))
+            storage.in_transaction(dst, lambda conn, t=tenant_id: kept.recount(conn, t))
     return {
         "tenants": chosen,
         "tables": {table: sum(by_tenant.values()) for table, by_tenant in counts.items()},

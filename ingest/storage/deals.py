@@ -27,6 +27,7 @@ from ingest.storage.people import (
     decode_cursor,
     parse_sort,
 )
+from ingest.storage.reports import kept
 
 STATUSES = ("open", "won", "lost")
 # Sort name -> column; amount is the one number (its cursor value travels as text).
@@ -121,7 +122,10 @@ def insert_deal(conn: Connection, tenant_id: str, values: dict[str, Any]) -> boo
         f"INSERT INTO deals ({columns}) VALUES ({marks}) ON CONFLICT DO NOTHING",
         (tenant_id, *(values[name] for name in _DEAL_FIELDS), values["title"].lower()),
     )
-    return cursor.rowcount == 1
+    if cursor.rowcount != 1:
+        return False
+    kept.deal_changed(conn, tenant_id, [], kept.deal_of(conn, tenant_id, values["deal_id"]))
+    return True
 
 
 def deal_for_update(conn: Connection, tenant_id: str, deal_id: str) -> dict[str, Any] | None:
@@ -139,10 +143,12 @@ def update_deal(conn: Connection, tenant_id: str, deal_id: str, values: dict[str
     if "title" in values:
         values = {**values, "title_key": values["title"].lower()}
     sets = ", ".join(f"{column} = ?" for column in values)
+    before = kept.deal_of(conn, tenant_id, deal_id)
     conn.execute(
         f"UPDATE deals SET {sets} WHERE tenant_id = ? AND deal_id = ?",
         (*values.values(), tenant_id, deal_id),
     )
+    kept.deal_changed(conn, tenant_id, before, kept.deal_of(conn, tenant_id, deal_id))
 
 
 def add_history(
@@ -173,7 +179,8 @@ def add_history(
 
 def forget_person(conn: Connection, tenant_id: str, person_id: str, company_id: str | None) -> int:
     """For erasure: the person's deals stay (the customer's sales) without their person, and
-    without the company when it goes too. Returns the deals changed."""
+    without the company when it goes too (the reports' kept counts moved them first:
+    ``storage/reports/kept.forget_person``). Returns the deals changed."""
     if company_id is not None:
         conn.execute(
             "UPDATE deals SET company_id = NULL WHERE tenant_id = ? AND company_id = ?",
@@ -337,8 +344,11 @@ def deal_where(tenant_id: str, query: DealQuery) -> tuple[str, list[Any]]:
         column = SOURCE_FILTERS.get(name)
         if column is None:
             raise BadQuery(f"No filter {name!r}; filters are {', '.join(SOURCE_FILTERS)}.")
-        where.append(f"p.{column} = ?")
-        params.append(value)
+        if value == "":  # none: a deal without a person has no source either
+            where.append(f"COALESCE(p.{column}, '') = ''")
+        else:
+            where.append(f"p.{column} = ?")
+            params.append(value)
     if query.campaign is not None:
         condition, condition_params = deal_condition(tenant_id, query.campaign)
         where.append(condition)
@@ -410,10 +420,11 @@ def totals(conn: Connection, tenant_id: str, query: DealQuery) -> list[dict[str,
 
 
 def _persons_join(query: DealQuery) -> str:
-    """The join a source or campaign filter (``p.lc_*``, ``p.ft_*``) needs; none without."""
+    """The join a source or campaign filter (``p.lc_*``, ``p.ft_*``) needs; none without.
+    A left join: "(none)" finds the deals without a person too (the reports count them so)."""
     if not query.filters and query.campaign is None:
         return ""
-    return " JOIN persons p ON p.tenant_id = d.tenant_id AND p.person_id = d.person_id"
+    return " LEFT JOIN persons p ON p.tenant_id = d.tenant_id AND p.person_id = d.person_id"
 
 
 def pipeline_column(

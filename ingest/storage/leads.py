@@ -14,6 +14,7 @@ from typing import Any
 from ingest.storage import Connection, lead_counts
 from ingest.storage.dialect import for_update
 from ingest.storage.reads import new_id
+from ingest.storage.reports import kept
 
 # -- persons -----------------------------------------------------------------------------
 
@@ -76,12 +77,14 @@ def set_status(
     at: str,
 ) -> None:
     before = lead_counts.lead_of(conn, tenant_id, person_id)
+    kept_before = kept.lead_of(conn, tenant_id, person_id)
     conn.execute(
         "UPDATE persons SET lead_status_id = ?, lead_status_at = ?"
         " WHERE tenant_id = ? AND person_id = ?",
         (new, at, tenant_id, person_id),
     )
     lead_counts.move(conn, tenant_id, before, (new, before[1]))
+    kept.move_lead(conn, tenant_id, kept_before, kept.lead_of(conn, tenant_id, person_id))
     add_status_history(conn, tenant_id, person_id, old=old, new=new, user_id=user_id, at=at)
 
 
@@ -95,6 +98,7 @@ def add_status_history(
     user_id: str | None,
     at: str,
 ) -> None:
+    kept.reached(conn, tenant_id, person_id, new)
     conn.execute(
         "INSERT INTO lead_status_history (tenant_id, history_id, person_id, from_status_id,"
         " to_status_id, user_id, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -104,11 +108,13 @@ def add_status_history(
 
 def set_person_owner(conn: Connection, tenant_id: str, person_id: str, owner: str | None) -> None:
     before = lead_counts.lead_of(conn, tenant_id, person_id)
+    kept_before = kept.lead_of(conn, tenant_id, person_id)
     conn.execute(
         "UPDATE persons SET owner_id = ? WHERE tenant_id = ? AND person_id = ?",
         (owner, tenant_id, person_id),
     )
     lead_counts.move(conn, tenant_id, before, (before[0], owner))
+    kept.move_lead(conn, tenant_id, kept_before, kept.lead_of(conn, tenant_id, person_id))
 
 
 # -- companies ---------------------------------------------------------------------------
@@ -140,6 +146,9 @@ def set_category(
     user_id: str | None,
     at: str,
 ) -> None:
+    kept.category_changed(
+        conn, tenant_id, company_id, kept.category_of(conn, tenant_id, company_id), new
+    )
     conn.execute(
         "UPDATE companies SET category_id = ? WHERE tenant_id = ? AND company_id = ?",
         (new, tenant_id, company_id),
@@ -153,7 +162,8 @@ def set_category(
 
 def set_default_category(conn: Connection, tenant_id: str, company_id: str, at: str) -> None:
     """A company just created by a submission gets the tenant's default category (two
-    writes, no read: the default is read inside them)."""
+    writes, no read: the default is read inside them). It has no persons yet, so no kept
+    report count moves (``storage/reports/kept.py``)."""
     default = "(SELECT default_category_id FROM tenants WHERE tenant_id = ?)"
     conn.execute(
         f"UPDATE companies SET category_id = {default} WHERE tenant_id = ? AND company_id = ?",

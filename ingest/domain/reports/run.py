@@ -139,19 +139,39 @@ def _order(by: str, rows: list[Row]) -> list[Row]:
     return sorted(rows, key=lambda r: (-r.cells[0].value, r.key))
 
 
-async def run(db: Any, tenant_id: str, report: Report, *, me: str | None, app: str) -> Result:
+async def run(
+    db: Any, tenant_id: str, report: Report, *, me: str | None, app: str, kept: bool = True
+) -> Result:
     """The report's numbers. ``app``: the tenant's app path (``/app/{tenant}``), for links;
-    ``me``: the signed-in user's email (None through the API)."""
+    ``me``: the signed-in user's email (None through the API). ``kept``: read the kept
+    daily counts where they answer the report (``answered_by_kept``); False counts the
+    lists' rows (the tests compare the two)."""
     params = list_params(report, me)
     measure = report.measure
+    days = (report.period.first.isoformat(), report.period.last.isoformat())
+    from_kept = days if kept and answered_by_kept(report) else None
     try:
         if measure.of == FUNNEL:
-            return await _funnel(db, tenant_id, report, params, me, app)
+            return await _funnel(db, tenant_id, report, params, me, app, from_kept)
         if measure.of == DEALS:
-            return await _deals(db, tenant_id, report, params, app)
-        return await _persons(db, tenant_id, report, params, me, app)
+            return await _deals(db, tenant_id, report, params, app, from_kept)
+        return await _persons(db, tenant_id, report, params, me, app, from_kept)
     except people.BadQuery as error:
         raise BadRequest(str(error)) from None
+
+
+def answered_by_kept(report: Report) -> bool:
+    """Whether the kept daily counts (``storage/reports/kept.py``) answer the report: every
+    grouping but a deal's owner, without filters (one total may have the way in). Filtered
+    reports count the lists' rows."""
+    filters = report.filters
+    if report.measure.of == DEALS:
+        return not filters and report.by in counts.KEPT_DEAL_GROUPINGS
+    if report.measure.of == FUNNEL:
+        return not filters
+    if filters and not (not report.by and set(filters) == {"via"}):
+        return False
+    return report.by in counts.KEPT_PERSON_GROUPINGS
 
 
 def _person_query(params: dict[str, str], me: str | None) -> people.PersonQuery:
@@ -159,15 +179,28 @@ def _person_query(params: dict[str, str], me: str | None) -> people.PersonQuery:
 
 
 async def _persons(
-    db: Any, tenant_id: str, report: Report, params: dict[str, str], me: str | None, app: str
+    db: Any,
+    tenant_id: str,
+    report: Report,
+    params: dict[str, str],
+    me: str | None,
+    app: str,
+    kept: tuple[str, str] | None,
 ) -> Result:
     by = report.by
     query = _person_query(params, me)
-    groups = await db.read(counts.persons_by, tenant_id, query, by) if by else []
+
+    async def persons_by(by: str) -> list[counts.Group]:
+        if kept is not None:
+            via = report.filters.get("via")
+            return await db.read(counts.kept_persons_by, tenant_id, by, *kept, via=via)
+        return await db.read(counts.persons_by, tenant_id, query, by)
+
+    groups = await persons_by(by) if by else []
     if by and by not in _OVERLAPPING:  # each person in one group: the total is their sum
         total = [counts.Group((), "", sum(g.n for g in groups))]
     else:
-        total = await db.read(counts.persons_by, tenant_id, query, "")
+        total = await persons_by("")
     bounds = ("created", report.period.first, report.period.last)
     deal_counts: dict[tuple[str, ...], int] = {}
     deal_params: dict[str, str] = {}
@@ -176,7 +209,10 @@ async def _persons(
         deal_params = {k: v for k, v in params.items() if k in ("created_from", "created_to")}
         if "lead_creation_channel" in params:
             deal_params["lead_creation_channel"] = params["lead_creation_channel"]
-        found = await db.read(counts.deals_by, tenant_id, deal_query(deal_params), by)
+        if kept is not None:
+            found = await db.read(counts.kept_deals_by, tenant_id, "created", by, *kept)
+        else:
+            found = await db.read(counts.deals_by, tenant_id, deal_query(deal_params), by)
         for group in found:
             deal_counts[group.key] = deal_counts.get(group.key, 0) + group.n
     rows = []
@@ -204,11 +240,21 @@ def _result(report: Report, columns: tuple[str, ...], rows: list[Row], total: Ro
 
 
 async def _funnel(
-    db: Any, tenant_id: str, report: Report, params: dict[str, str], me: str | None, app: str
+    db: Any,
+    tenant_id: str,
+    report: Report,
+    params: dict[str, str],
+    me: str | None,
+    app: str,
+    kept: tuple[str, str] | None,
 ) -> Result:
     query = _person_query(params, me)
-    steps = await db.read(counts.funnel, tenant_id, query)
-    total = await db.read(counts.persons_by, tenant_id, query, "")
+    if kept is not None:
+        steps = await db.read(counts.kept_funnel, tenant_id, *kept)
+        total = await db.read(counts.kept_persons_by, tenant_id, "", *kept)
+    else:
+        steps = await db.read(counts.funnel, tenant_id, query)
+        total = await db.read(counts.persons_by, tenant_id, query, "")
     persons = f"{app}/persons"
     rows = [
         Row(
@@ -229,13 +275,22 @@ async def _funnel(
 
 
 async def _deals(
-    db: Any, tenant_id: str, report: Report, params: dict[str, str], app: str
+    db: Any,
+    tenant_id: str,
+    report: Report,
+    params: dict[str, str],
+    app: str,
+    kept: tuple[str, str] | None,
 ) -> Result:
     by = report.by
     measure: Measure = report.measure
-    _, time = _DEALS[measure.name]
-    query = deal_query(params)
-    groups = await db.read(counts.deals_by, tenant_id, query, by, time_column=f"{time}_at")
+    status, time = _DEALS[measure.name]
+    if kept is not None:
+        kind = status or "created"  # 'open' and 'won' are kept as kinds of their own
+        groups = await db.read(counts.kept_deals_by, tenant_id, kind, by, *kept)
+    else:
+        query = deal_query(params)
+        groups = await db.read(counts.deals_by, tenant_id, query, by, time_column=f"{time}_at")
     bounds = (time, report.period.first, report.period.last)
     merged: dict[tuple[tuple[str, ...], str], counts.Group] = {}
     for g in groups:  # counts add up over currencies; sums stay per currency

@@ -184,3 +184,153 @@ def deals_by(
         )
         for row in rows
     ]
+
+
+# -- from the kept daily counts (storage/reports/kept.py) -----------------------------------
+
+# Grouping -> (the kept dimension, its key columns) of a person report.
+_KEPT_TOUCH = {
+    f"{t}_{f}": (dim, columns)
+    for t, dim in (("lead_creation", "lc"), ("first_touch", "ft"))
+    for f, columns in (
+        ("source", ("k1",)),
+        ("medium", ("k2",)),
+        ("campaign", ("k3",)),
+        ("channel", ("k4",)),
+        ("source_medium", ("k1", "k2")),
+    )
+}  # fmt: skip
+KEPT_PERSON_GROUPINGS = frozenset(
+    {"", *_KEPT_TOUCH, "referring_site", "day", "month", "form", "via", "owner", "lead_status",
+     "category", "category_group"}
+)  # fmt: skip
+KEPT_DEAL_GROUPINGS = frozenset(
+    {"", "day", "month", *(k for k in _KEPT_TOUCH if k.startswith("lead_creation"))}
+)
+
+
+def _kept_grouped(
+    conn: Connection,
+    tenant_id: str,
+    dim: str,
+    first: str,
+    last: str,
+    columns: tuple[str, ...],
+    *,
+    joins: str = "",
+    label: str = "''",
+    where: str = "",
+    params: tuple[Any, ...] = (),
+) -> list[Group]:
+    keys = ", ".join(columns)
+    sql = (
+        f"SELECT {keys}, {label} AS label, SUM(d.n) FROM person_days d{joins}"
+        f" WHERE d.tenant_id = ? AND d.dim = ? AND d.day >= ? AND d.day <= ?{where}"
+        f" GROUP BY {keys} HAVING SUM(d.n) <> 0"
+    )
+    return _grouped(conn, sql, [tenant_id, dim, first, last, *params], len(columns))
+
+
+def kept_persons_by(
+    conn: Connection, tenant_id: str, by: str, first: str, last: str, *, via: str | None = None
+) -> list[Group]:
+    """``persons_by`` of the persons created from ``first`` to ``last`` (days, inclusive),
+    with no filter but, for one total, the way in (``via``), read from ``person_days``."""
+    if not by:
+        dim, where, params = (
+            ("via", " AND d.k1 = ?", (via,)) if via is not None else ("lead", "", ())
+        )
+        row = conn.execute(
+            "SELECT SUM(d.n) FROM person_days d WHERE d.tenant_id = ? AND d.dim = ?"
+            f" AND d.day >= ? AND d.day <= ?{where}",
+            (tenant_id, dim, first, last, *params),
+        ).fetchone()
+        return [Group((), "", int(row[0] or 0))]
+    if by in _KEPT_TOUCH:
+        dim, columns = _KEPT_TOUCH[by]
+        return _kept_grouped(conn, tenant_id, dim, first, last, tuple(f"d.{c}" for c in columns))
+    if by == "referring_site":
+        return _kept_grouped(
+            conn, tenant_id, "lc", first, last, ("d.k1",), where=" AND d.k2 = 'referral'"
+        )
+    if by in _TIME:
+        bucket = f"substr(d.day, 1, {_TIME[by]})"
+        return _kept_grouped(conn, tenant_id, "lead", first, last, (bucket,))
+    if by == "form":
+        joins = " LEFT JOIN forms f ON f.tenant_id = d.tenant_id AND f.form_id = d.k1"
+        return _kept_grouped(
+            conn, tenant_id, "form", first, last, ("d.k1",), joins=joins, label="MAX(f.name)"
+        )
+    if by == "via":
+        return _kept_grouped(conn, tenant_id, "via", first, last, ("d.k1",))
+    if by == "owner":
+        joins = " LEFT JOIN users u ON u.user_id = d.k2"
+        found = _kept_grouped(conn, tenant_id, "lead", first, last, ("u.email",), joins=joins)
+        return _merged(found)
+    if by == "lead_status":
+        found = _kept_grouped(conn, tenant_id, "lead", first, last, ("d.k1",))
+        return _named(conn, tenant_id, found, by)
+    if by in ("category", "category_group"):
+        found = _kept_grouped(conn, tenant_id, "lead", first, last, ("d.k3",))
+        if by == "category_group":
+            groups = {c.category_id: c.group_id for c in setup(conn, tenant_id).categories}
+            found = _merged([Group((groups.get(g.key[0], ""),), "", g.n) for g in found])
+        return _named(conn, tenant_id, found, by)
+    raise people.BadQuery(f"No kept grouping {by!r} of persons.")
+
+
+def _merged(groups: list[Group]) -> list[Group]:
+    """Groups with the same key added up (owners without a user and without one at all)."""
+    found: dict[tuple[str, ...], Group] = {}
+    for g in groups:
+        before = found.get(g.key)
+        found[g.key] = g if before is None else Group(g.key, g.label, before.n + g.n)
+    return list(found.values())
+
+
+def kept_funnel(
+    conn: Connection, tenant_id: str, first: str, last: str
+) -> list[tuple[str, str, int, int]]:
+    """``funnel`` of the persons created from ``first`` to ``last``, without filters."""
+    reached = {
+        g.key[0]: g.n for g in _kept_grouped(conn, tenant_id, "reached", first, last, ("d.k1",))
+    }
+    now = {g.key[0]: g.n for g in _kept_grouped(conn, tenant_id, "lead", first, last, ("d.k1",))}
+    return [
+        (s.status_id, s.name, reached.get(s.status_id, 0), now.get(s.status_id, 0))
+        for s in setup(conn, tenant_id).statuses
+        if s.active or s.status_id in reached
+    ]
+
+
+def kept_deals_by(
+    conn: Connection, tenant_id: str, kind: str, by: str, first: str, last: str
+) -> list[Group]:
+    """``deals_by`` without filters, read from ``deal_days``: ``kind`` 'created' (every
+    deal by its creation day), 'open' (by creation day) or 'won' (by close day)."""
+    if not by:
+        columns: tuple[str, ...] = ()
+    elif by in _KEPT_TOUCH and by.startswith("lead_creation"):
+        columns = tuple(f"d.{c}" for c in _KEPT_TOUCH[by][1])
+    elif by in _TIME:
+        columns = (f"substr(d.day, 1, {_TIME[by]})",)
+    else:
+        raise people.BadQuery(f"No kept grouping {by!r} of deals.")
+    keys = ", ".join((*columns, "d.currency"))
+    rows = conn.execute(
+        f"SELECT {keys}, SUM(d.n), SUM(d.amount) FROM deal_days d"
+        " WHERE d.tenant_id = ? AND d.kind = ? AND d.day >= ? AND d.day <= ?"
+        f" GROUP BY {keys} HAVING SUM(d.n) <> 0",
+        (tenant_id, kind, first, last),
+    ).fetchall()
+    width = len(columns)
+    return [
+        Group(
+            tuple(_text(row[i]) for i in range(width)),
+            "",
+            int(row[width + 1]),
+            _text(row[width]),
+            int(row[width + 2] or 0),
+        )
+        for row in rows
+    ]
