@@ -349,6 +349,12 @@ def main() -> None:
         " PostgreSQL database to generate the tenant into and measure too (only when given)",
     )
     parser.add_argument(
+        "--postgres-kept",
+        default="",
+        help="reports: a PostgreSQL database to copy the SQLite file's kept counts into and"
+        " time the reports' API on (instead of the SQLite cases)",
+    )
+    parser.add_argument(
         "--workers", default="1,2,4", help="ingest: PostgreSQL service processes to measure"
     )
     parser.add_argument("--runs", type=int, default=3, help="durability: kill-and-retry runs")
@@ -391,7 +397,11 @@ def main() -> None:
         from bench_app import bench_app
 
         bench_app(args.persons, args.db, args.keep, only=args.only)
-    if "reports" in what:
+    if "reports" in what and args.postgres_kept:
+        from bench_reports import bench_kept_postgres
+
+        bench_kept_postgres(args.db, args.postgres_kept)
+    elif "reports" in what:
         from bench_reports import bench_reports
 
         given = any(a == "--postgres" or a.startswith("--postgres=") for a in sys.argv)

@@ -44,9 +44,19 @@ def initial_status(conn: Connection, tenant_id: str, company_id: str | None) -> 
     return store.initial_status(conn, tenant_id, company_id) if company_id else None
 
 
+def initial_lead(
+    conn: Connection, tenant_id: str, company_id: str | None
+) -> tuple[str | None, str]:
+    """``initial_status`` and the company's category ('' for none), in at most one read."""
+    return store.initial_lead(conn, tenant_id, company_id) if company_id else (None, "")
+
+
 def started(conn: Connection, tenant_id: str, person_id: str, status: str, now: str) -> None:
-    """The history of a new person inserted with its first status (``initial_status``)."""
-    store.add_status_history(conn, tenant_id, person_id, old=None, new=status, user_id=None, at=now)
+    """The history of a new person inserted with its first status (``initial_lead``), which
+    the reports' kept counts have as reached with the person (``kept.new_person``)."""
+    store.add_status_history(
+        conn, tenant_id, person_id, old=None, new=status, user_id=None, at=now, reached_counted=True
+    )
 
 
 def start_person(

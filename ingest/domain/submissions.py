@@ -134,7 +134,7 @@ def record(
         )
         # A new person of a company whose category has lead status starts as a lead: the
         # status goes into the insert, and its history after.
-        status = leads.initial_status(conn, tenant_id, company_id)
+        status, category = leads.initial_lead(conn, tenant_id, company_id)
         first_keys = person_keys.touch_keys(touches.first_touch)
         creation_keys = person_keys.touch_keys(touches.conversion)
         store.insert_person(
@@ -163,7 +163,7 @@ def record(
             tenant_id,
             day=now[:10],
             status=status,
-            company_id=company_id,
+            category=category,
             first_touch=first_keys,
             lead_creation=creation_keys,
             via=via,

@@ -50,6 +50,12 @@ CREATE TABLE deal_days (
     amount     BIGINT NOT NULL,
     PRIMARY KEY (tenant_id, kind, day, k1, k2, k3, k4, currency, slot)
 );
+
+-- Migration 0023's covering index for the reports' passes over the period's persons: the
+-- reports without filters read the counts above now, and the index cost every new person
+-- the upkeep of 14 columns (part of 0.72 against 0.61 ms of CPU a submission, measured
+-- with submissions_by_via). Filtered reports find the period's persons by persons_by_created.
+DROP INDEX persons_for_reports;
 """
 
 

@@ -35,16 +35,23 @@ def lead_enabled(conn: Connection, tenant_id: str, company_id: str | None) -> bo
 
 def initial_status(conn: Connection, tenant_id: str, company_id: str) -> str | None:
     """Where a new person of this company starts: the first active status when the company's
-    category has lead status, else None. One statement: the submission path pays one read."""
+    category has lead status, else None."""
+    return initial_lead(conn, tenant_id, company_id)[0]
+
+
+def initial_lead(conn: Connection, tenant_id: str, company_id: str) -> tuple[str | None, str]:
+    """``initial_status`` and the company's category ('' for none): one statement, as the
+    submission path pays one read for both."""
     row = conn.execute(
-        "SELECT (SELECT s.status_id FROM lead_statuses s WHERE s.tenant_id = c.tenant_id"
-        " AND s.active = 1 ORDER BY s.position, s.status_id LIMIT 1) FROM companies c"
-        " JOIN categories k ON k.tenant_id = c.tenant_id AND k.category_id = c.category_id"
-        " JOIN category_groups g ON g.tenant_id = k.tenant_id AND g.group_id = k.group_id"
-        " WHERE c.tenant_id = ? AND c.company_id = ? AND g.lead_status_enabled = 1",
+        "SELECT CASE WHEN g.lead_status_enabled = 1 THEN (SELECT s.status_id FROM lead_statuses s"
+        " WHERE s.tenant_id = c.tenant_id AND s.active = 1 ORDER BY s.position, s.status_id"
+        " LIMIT 1) END, c.category_id FROM companies c"
+        " LEFT JOIN categories k ON k.tenant_id = c.tenant_id AND k.category_id = c.category_id"
+        " LEFT JOIN category_groups g ON g.tenant_id = k.tenant_id AND g.group_id = k.group_id"
+        " WHERE c.tenant_id = ? AND c.company_id = ?",
         (tenant_id, company_id),
     ).fetchone()
-    return row[0] if row else None
+    return (row[0], row[1] or "") if row else (None, "")
 
 
 def lock_person(conn: Connection, tenant_id: str, person_id: str) -> Any:
@@ -97,8 +104,12 @@ def add_status_history(
     new: str,
     user_id: str | None,
     at: str,
+    reached_counted: bool = False,
 ) -> None:
-    kept.reached(conn, tenant_id, person_id, new)
+    """``reached_counted``: the reports' kept counts have the status as reached already (a
+    new person's first, counted with the person by ``kept.new_person``)."""
+    if not reached_counted:
+        kept.reached(conn, tenant_id, person_id, new)
     conn.execute(
         "INSERT INTO lead_status_history (tenant_id, history_id, person_id, from_status_id,"
         " to_status_id, user_id, at) VALUES (?, ?, ?, ?, ?, ?, ?)",

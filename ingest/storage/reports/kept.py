@@ -95,15 +95,16 @@ def new_person(
     *,
     day: str,
     status: str | None,
-    company_id: str | None,
+    category: str,
     first_touch: tuple[str, str, str, str],
     lead_creation: tuple[str, str, str, str],
     via: str,
     form_id: str,
 ) -> None:
     """A person the submission job just created, with their first submission's way in and
-    form (a new person has no other)."""
-    lead: Keys = (_text(status), "", category_of(conn, tenant_id, company_id), "")
+    form (a new person has no other), their company's ``category`` and their first lead
+    status, reached (its history row's ``kept.reached`` is skipped: ``leads.started``)."""
+    lead: Keys = (_text(status), "", category, "")
     rows = [
         (LEAD, day, lead, 1),
         (LC, day, _keys(lead_creation), 1),
@@ -112,7 +113,9 @@ def new_person(
     ]
     if form_id:
         rows.append((FORM, day, (form_id, "", "", ""), 1))
-    add_persons(conn, tenant_id, rows)  # its first status is reached by its history's row
+    if status is not None:
+        rows.append((REACHED, day, (status, "", "", ""), 1))
+    add_persons(conn, tenant_id, rows)
 
 
 def _keys(values: Iterable[Any]) -> Keys:
