@@ -15,7 +15,7 @@ import pytest
 
 from ingest import storage
 from ingest.domain import credits, erasure
-from ingest.storage import campaigns, links, migrations
+from ingest.storage import campaign_counts, campaigns, links, migrations
 
 from .conftest import person, sign_in, touch_json
 from .test_collect import CHROME
@@ -56,6 +56,7 @@ def submit(client, tenant, email: str, campaign: str, source: str = "facebook", 
             "DELETE FROM person_campaign_days WHERE tenant_id = ? AND day > ?",
             (tenant.tenant_id, "2026-11-30"),
         )
+        campaign_counts.recount(conn, tenant.tenant_id)  # the persons' days moved too
 
     storage.transaction(tenant.db_path, stamp)
 

@@ -86,7 +86,8 @@ TENANT_TABLES = re.compile(
     r"|deals|deal_history|pipeline_stages"
     r"|category_groups|categories|lead_statuses|lead_status_history|category_history"
     r"|selections|lead_counts|attribution_conversions|attribution_credits|attribution_rollups"
-    r"|attribution_totals|attribution_pending|person_campaign_days|dashboards|dashboard_tiles)\b",
+    r"|attribution_totals|attribution_pending|person_campaign_days|dashboards|dashboard_tiles"
+    r"|campaign_counts)\b",
     re.IGNORECASE,
 )
 

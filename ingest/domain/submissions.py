@@ -31,7 +31,7 @@ from ingest.domain.touch import (
 )
 from ingest.domain.validation import CleanSubmission, company_key
 from ingest.errors import Conflict
-from ingest.storage import Connection, campaigns
+from ingest.storage import Connection, campaign_counts, campaigns
 from ingest.storage import credit_follower as credit_store
 from ingest.storage import submissions as store
 from ingest.storage.reads import new_id
@@ -134,6 +134,8 @@ def record(
         # A new person of a company whose category has lead status starts as a lead: the
         # status goes into the insert, and its history after.
         status = leads.initial_status(conn, tenant_id, company_id)
+        first_keys = person_keys.touch_keys(touches.first_touch)
+        lead_keys = person_keys.touch_keys(touches.conversion)
         store.insert_person(
             conn,
             tenant_id=tenant_id,
@@ -151,10 +153,12 @@ def record(
                 clean.last_name,
                 clean.company if company_id else None,
             ),
-            first_touch_keys=person_keys.touch_keys(touches.first_touch),
-            lead_creation_keys=person_keys.touch_keys(touches.conversion),
+            first_touch_keys=first_keys,
+            lead_creation_keys=lead_keys,
             lead_status_id=status,
         )
+        # The campaign pages' new contacts (storage/campaign_counts).
+        campaign_counts.add_person(conn, tenant_id, now, first_keys[:3], lead_keys[2])
         if status is not None:
             leads.started(conn, tenant_id, person_id, status, now)
         credit_store.note_pending(conn, tenant_id, person_id)  # PostgreSQL: for the follower

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ingest.storage import Connection
+from ingest.storage import campaign_counts as counts
 
 FIRST_TOUCH = "first_touch"
 LEAD_CREATION = "lead_creation"
@@ -226,6 +227,12 @@ def deal_condition(tenant_id: str, wanted: CampaignFilter) -> tuple[str, list[An
 
 
 # -- measures ------------------------------------------------------------------------------
+# Sums of the kept daily counts (``storage/campaign_counts``) over the period's days: a
+# period is whole UTC days, so ``since <= at < until`` is ``since[:10] <= day < until[:10]``.
+
+
+def _days(since: str, until: str) -> tuple[str, str]:
+    return since[:10], until[:10]
 
 
 def measures(
@@ -237,38 +244,48 @@ def measures(
         return found
     values = values[:VALUES_MAX]
     vals = _marks(values)
-    row = conn.execute(
-        "SELECT COUNT(*), SUM(views) FROM sessions WHERE tenant_id = ?"
-        f" AND campaign IN {vals} AND started_at >= ? AND started_at < ?",
-        (tenant_id, *values, since, until),
-    ).fetchone()
-    found.sessions, found.views = int(row[0]), int(row[1] or 0)
-    column = PERSON_COLUMN[touch]
-    found.new_contacts = conn.execute(
-        f"SELECT COUNT(*) FROM persons WHERE tenant_id = ? AND {column} IN {vals}"
-        " AND created_at >= ? AND created_at < ?",
-        (tenant_id, *values, since, until),
-    ).fetchone()[0]
-    sql, params = influenced_sql(tenant_id, (vals, list(values)), since, until)
-    found.influenced = conn.execute(
-        f"SELECT COUNT(DISTINCT person_id) FROM ({sql}) i", params
-    ).fetchone()[0]
-    deals = (
-        "FROM deals d JOIN persons p ON p.tenant_id = d.tenant_id AND p.person_id = d.person_id"
-        f" WHERE d.tenant_id = ? AND p.{column} IN {vals}"
-    )
-    found.deals = conn.execute(
-        f"SELECT COUNT(*) {deals} AND d.created_at >= ? AND d.created_at < ?",
-        (tenant_id, *values, since, until),
-    ).fetchone()[0]
+    kinds = (counts.SESSIONS, counts.contacts(touch), counts.deals(touch), counts.won(touch))
     rows = conn.execute(
-        f"SELECT d.currency, COUNT(*), SUM(d.amount) {deals} AND d.status = 'won'"
-        " AND d.closed_at >= ? AND d.closed_at < ? GROUP BY d.currency ORDER BY d.currency",
-        (tenant_id, *values, since, until),
+        "SELECT measure, currency, SUM(n), SUM(views), SUM(amount) FROM campaign_counts"
+        f" WHERE tenant_id = ? AND campaign IN {vals} AND measure IN (?, ?, ?, ?)"
+        " AND day >= ? AND day < ? GROUP BY measure, currency ORDER BY measure, currency",
+        (tenant_id, *values, *kinds, *_days(since, until)),
     ).fetchall()
-    found.won_deals = sum(int(r[1]) for r in rows)
-    found.revenue = [(r[0], int(r[2] or 0)) for r in rows]
+    for measure, currency, n, views, amount in rows:
+        n = int(n)
+        if measure == counts.SESSIONS:
+            found.sessions, found.views = n, int(views)
+        elif measure == kinds[1]:
+            found.new_contacts = n
+        elif measure == kinds[2]:
+            found.deals = n
+        elif n:  # a currency with won deals in the period (a kept row may sum to none)
+            found.won_deals += n
+            found.revenue.append((currency, int(amount)))
+    found.influenced = influenced(conn, tenant_id, values, since, until)
     return found
+
+
+def influenced(
+    conn: Connection, tenant_id: str, values: tuple[str, ...], since: str, until: str
+) -> int:
+    """How many distinct persons the values reached in the period (``person_campaign_days``):
+    not a sum over days, so counted from the rows. One value's are read in person order
+    (``person_campaign_days_by_value_person``, migration 0027) and counted as they come;
+    several values' are merged in person order (a compound SELECT's ``UNION``)."""
+    if not values:
+        return 0
+    values = values[:VALUES_MAX]
+    one = (
+        "SELECT person_id FROM person_campaign_days WHERE tenant_id = ? AND campaign = ?"
+        " AND day >= ? AND day < ?"
+    )
+    days = _days(since, until)
+    sql = " UNION ".join(one for _ in values) if len(values) > 1 else f"{one} GROUP BY person_id"
+    params: list[Any] = []
+    for value in values:
+        params += [tenant_id, value, *days]
+    return int(conn.execute(f"SELECT COUNT(*) FROM ({sql}) i", params).fetchone()[0])
 
 
 def by_day(
@@ -281,23 +298,15 @@ def by_day(
         return days
     values = values[:VALUES_MAX]
     vals = _marks(values)
-    column = PERSON_COLUMN[touch]
-    for key, sql in (
-        (
-            "contacts",
-            "SELECT substr(created_at, 1, 10) AS day, COUNT(*) FROM persons WHERE tenant_id = ?"
-            f" AND {column} IN {vals} AND created_at >= ? AND created_at < ?",
-        ),
-        (
-            "sessions",
-            "SELECT substr(started_at, 1, 10) AS day, COUNT(*) FROM sessions"
-            f" WHERE tenant_id = ? AND campaign IN {vals} AND started_at >= ? AND started_at < ?",
-        ),
-    ):
-        for row in conn.execute(
-            f"{sql} GROUP BY day", (tenant_id, *values, since, until)
-        ).fetchall():
-            days.setdefault(row[0], {"contacts": 0, "sessions": 0})[key] = int(row[1])
+    key = {counts.contacts(touch): "contacts", counts.SESSIONS: "sessions"}
+    for row in conn.execute(
+        "SELECT day, measure, SUM(n) FROM campaign_counts"
+        f" WHERE tenant_id = ? AND campaign IN {vals} AND measure IN (?, ?)"
+        " AND day >= ? AND day < ? GROUP BY day, measure ORDER BY day, measure",
+        (tenant_id, *values, *key, *_days(since, until)),
+    ).fetchall():
+        if int(row[2]):
+            days.setdefault(row[0], {"contacts": 0, "sessions": 0})[key[row[1]]] = int(row[2])
     return days
 
 
@@ -311,31 +320,24 @@ def traffic(
     values = values[:VALUES_MAX]
     vals = _marks(values)
     rows: dict[tuple[str, str], dict[str, Any]] = {}
-
-    def row(source: str | None, medium: str | None) -> dict[str, Any]:
-        key = (source or "", medium or "")
-        return rows.setdefault(
-            key,
-            {"source": key[0], "medium": key[1], "views": 0, "sessions": 0, "new_visitors": 0,
+    for r in conn.execute(
+        "SELECT measure, source, medium, SUM(n), SUM(views), SUM(new_visitors)"
+        f" FROM campaign_counts WHERE tenant_id = ? AND campaign IN {vals} AND measure IN (?, ?)"
+        " AND day >= ? AND day < ? GROUP BY measure, source, medium",
+        (tenant_id, *values, counts.SESSIONS, counts.contacts(FIRST_TOUCH), *_days(since, until)),
+    ).fetchall():
+        if not int(r[3]):
+            continue
+        found = rows.setdefault(
+            (r[1], r[2]),
+            {"source": r[1], "medium": r[2], "views": 0, "sessions": 0, "new_visitors": 0,
              "contacts": 0},
         )  # fmt: skip
-
-    for r in conn.execute(
-        "SELECT source, medium, SUM(views), COUNT(*), SUM(is_new_visitor) FROM sessions"
-        f" WHERE tenant_id = ? AND campaign IN {vals} AND started_at >= ? AND started_at < ?"
-        " GROUP BY source, medium",
-        (tenant_id, *values, since, until),
-    ).fetchall():
-        found = row(r[0], r[1])
-        found["views"], found["sessions"] = int(r[2] or 0), int(r[3])
-        found["new_visitors"] = int(r[4] or 0)
-    for r in conn.execute(
-        "SELECT ft_source, ft_medium, COUNT(*) FROM persons WHERE tenant_id = ?"
-        f" AND ft_campaign IN {vals} AND created_at >= ? AND created_at < ?"
-        " GROUP BY ft_source, ft_medium",
-        (tenant_id, *values, since, until),
-    ).fetchall():
-        row(r[0], r[1])["contacts"] = int(r[2])
+        if r[0] == counts.SESSIONS:
+            found["views"], found["sessions"] = int(r[4]), int(r[3])
+            found["new_visitors"] = int(r[5])
+        else:
+            found["contacts"] = int(r[3])
     return sorted(
         rows.values(), key=lambda r: (-r["views"], -r["contacts"], r["source"], r["medium"])
     )
