@@ -48,5 +48,6 @@ def migrate(conn: Any, dialect: str) -> None:
     # On SQLite the rows live in the key's b-tree (no rowid table beside it): a period's sum
     # reads one range of it.
     run_sql(conn, dialect, SQL + (" WITHOUT ROWID" if dialect == SQLITE else ""))
+    run_sql(conn, dialect, INDEX)
     for (tenant_id,) in conn.execute("SELECT tenant_id FROM tenants").fetchall():
         campaign_counts.recount(conn, tenant_id)

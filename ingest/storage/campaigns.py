@@ -21,10 +21,12 @@ the date of its own conversion, never on the touches' dates:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any
 
 from ingest.storage import Connection
 from ingest.storage import campaign_counts as counts
+from ingest.storage.dialect import indexed_by
 
 FIRST_TOUCH = "first_touch"
 LEAD_CREATION = "lead_creation"
@@ -269,23 +271,73 @@ def measures(
 def influenced(
     conn: Connection, tenant_id: str, values: tuple[str, ...], since: str, until: str
 ) -> int:
-    """How many distinct persons the values reached in the period (``person_campaign_days``):
-    not a sum over days, so counted from the rows. One value's are read in person order
-    (``person_campaign_days_by_value_person``, migration 0027) and counted as they come;
-    several values' are merged in person order (a compound SELECT's ``UNION``)."""
+    """How many distinct persons the values reached in the period (``person_campaign_days``,
+    the ``influenced_sql`` rows): not a sum over days, so counted from the rows, by the
+    index that makes the distinct count cheapest. For a period that holds most of the
+    values' days: every row of a value read in person order
+    (``person_campaign_days_by_value_person``, migration 0027; the rows out of the period
+    read and skipped), so distinct persons are counted as they come, with no sort; on
+    SQLite several values' merged in that order (a ``UNION`` with ``ORDER BY``). For a
+    short period, the period's rows alone (the key's range) and a sort or hash of their
+    persons. Measured on SQLite at 100,000 persons, a value of 48,000 rows all in the year:
+    16 ms against 32 by the key for one value, 47 against 78 for two; PostgreSQL 15 (a
+    generated table of 600,000 rows) merges two values' worse than it sorts them (its sort
+    spills), so it counts several values in one ``COUNT(DISTINCT)``."""
     if not values:
         return 0
     values = values[:VALUES_MAX]
-    one = (
-        "SELECT person_id FROM person_campaign_days WHERE tenant_id = ? AND campaign = ?"
-        " AND day >= ? AND day < ?"
-    )
     days = _days(since, until)
-    sql = " UNION ".join(one for _ in values) if len(values) > 1 else f"{one} GROUP BY person_id"
-    params: list[Any] = []
-    for value in values:
-        params += [tenant_id, value, *days]
-    return int(conn.execute(f"SELECT COUNT(*) FROM ({sql}) i", params).fetchone()[0])
+    rows = (
+        "FROM person_campaign_days{} WHERE tenant_id = ? AND campaign {} AND day >= ? AND day < ?"
+    )
+    hint = ""
+    if _most_days_in(conn, tenant_id, values, *days):
+        hint = indexed_by(conn, "person_campaign_days_by_value_person")
+    if len(values) == 1:
+        sql = f"SELECT COUNT(*) FROM (SELECT DISTINCT person_id {rows.format(hint, '= ?')}) i"
+        params: list[Any] = [tenant_id, values[0], *days]
+    elif hint:  # SQLite, most of the days
+        one = f"SELECT person_id {rows.format(hint, '= ?')}"
+        sql = f"SELECT COUNT(*) FROM ({' UNION '.join(one for _ in values)} ORDER BY 1) i"
+        params = [p for value in values for p in (tenant_id, value, *days)]
+    else:
+        sql = f"SELECT COUNT(DISTINCT person_id) {rows.format('', 'IN ' + _marks(values))}"
+        params = [tenant_id, *values, *days]
+    return int(conn.execute(sql, params).fetchone()[0])
+
+
+def _most_days_in(
+    conn: Connection, tenant_id: str, values: tuple[str, ...], first: str, end: str
+) -> bool:
+    """Does the period hold at least half of the days from the values' first kept day to
+    their last (two probes of the key per value)? The rows are taken as spread evenly over
+    those days: reading them all in person order costs about half as much a row as sorting
+    the period's."""
+    # MIN and MAX apart: each alone is one probe of the key's end, together a scan.
+    bounds = [
+        tuple(
+            conn.execute(
+                f"SELECT {end_of}(day) FROM person_campaign_days"
+                " WHERE tenant_id = ? AND campaign = ?",
+                (tenant_id, value),
+            ).fetchone()[0]
+            for end_of in ("MIN", "MAX")
+        )
+        for value in values
+    ]
+    known = [(b[0], b[1]) for b in bounds if b[0] is not None]
+    if not known:
+        return False
+    low, high = (
+        date.fromisoformat(min(b[0] for b in known)),
+        date.fromisoformat(max(b[1] for b in known)),
+    )
+    start, stop = (
+        max(low, date.fromisoformat(first)),
+        min(high + timedelta(days=1), date.fromisoformat(end)),
+    )
+    inside = max((stop - start).days, 0)
+    return 2 * inside >= (high - low).days + 1
 
 
 def by_day(
