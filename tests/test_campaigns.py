@@ -202,6 +202,19 @@ def test_the_lists_behind_the_numbers(client, spring):
     assert [d["amount"] for d in won] == ["30.00"]  # lead creation by default: Old's
 
 
+@pytest.mark.parametrize("dense", [0.0, 2.0])
+def test_the_influenced_list_is_the_same_probed_or_as_a_set(client, spring, monkeypatch, dense):
+    """storage/campaigns.probe_each_person: looked up person by person (every campaign
+    common) or the campaign's set made first (none), the same persons."""
+    tenant, campaign_id = spring
+    monkeypatch.setattr(campaigns, "DENSE", dense)
+    nov = {"converted_from": "2026-11-01", "converted_to": "2026-11-30"}
+    found = emails(client, tenant, "/api/v1/persons", campaign=campaign_id, **nov)
+    assert found == ["ann@x.example", "bob@x.example", "cid@x.example", "old@x.example"]
+    brand = emails(client, tenant, "/api/v1/persons", campaign_value="brand", limit="2")
+    assert len(brand) == 2  # a page of two of the three
+
+
 def test_the_campaign_filters_combine(client, spring):
     tenant, campaign_id = spring
     persons = "/api/v1/persons"

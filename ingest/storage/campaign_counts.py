@@ -73,7 +73,10 @@ def add(conn: Connection, tenant_id: str, rows: Iterable[tuple[Key, Numbers]]) -
         kept = merged.setdefault(key, [0, 0, 0, 0])
         for i, number in enumerate(numbers):
             kept[i] += number
-    found = [(key, numbers) for key, numbers in merged.items() if any(numbers)]
+    # In key order: two transactions moving the same rows (a deal's close moved one way in
+    # one, another's the other way) lock them in the same order, so neither waits on the
+    # other for ever (PostgreSQL).
+    found = [(key, numbers) for key, numbers in sorted(merged.items()) if any(numbers)]
     if not found:
         return
     slot = random.randrange(SLOTS) if dialect_of_connection(conn) == POSTGRES else 0

@@ -34,6 +34,7 @@ ANY = "any"  # any touch: influenced
 TOUCHES = (FIRST_TOUCH, LEAD_CREATION)
 PERSON_COLUMN = {FIRST_TOUCH: "ft_campaign", LEAD_CREATION: "lc_campaign"}
 VALUES_MAX = 500  # values of one campaign read into one statement
+DENSE = 0.02  # probe_each_person: the share of the contacts that makes a campaign common
 
 
 @dataclass(frozen=True)
@@ -212,14 +213,43 @@ def note_reach(
         )
 
 
-def person_condition(tenant_id: str, wanted: CampaignFilter) -> tuple[str, list[Any]]:
-    """The persons list's campaign condition on ``p``."""
+def person_condition(
+    tenant_id: str, wanted: CampaignFilter, *, probe: bool = False
+) -> tuple[str, list[Any]]:
+    """The persons list's campaign condition on ``p``. Influenced (any touch): the set of the
+    campaign's persons made once, or with ``probe`` (``probe_each_person``) each person of
+    the list looked up in it by their id (``person_campaign_days_by_value_person``)."""
     values = values_sql(tenant_id, wanted)
     if wanted.touch == ANY:
         sql, params = influenced_sql(tenant_id, values, wanted.since, wanted.until)
+        if probe:
+            sql = sql.replace("SELECT r.person_id", "SELECT 1", 1)
+            return f"EXISTS ({sql} AND r.person_id = p.person_id)", params
         return f"p.person_id IN ({sql})", params
     created, created_params = _window("p.created_at", wanted.since, wanted.until)
     return f"p.{PERSON_COLUMN[wanted.touch]} IN {values[0]}{created}", [*values[1], *created_params]
+
+
+def probe_each_person(conn: Connection, tenant_id: str, wanted: CampaignFilter | None) -> bool:
+    """Is a page of the persons list filtered by a campaign's influenced persons found
+    sooner by looking each person of the list's order up (stopping at the page's end) than
+    by making the set of every person the campaign reached first? Yes when the campaign
+    brought at least ``DENSE`` of the tenant's contacts that came with a campaign (the
+    kept counts, all days: a few hundred rows): then a page of 50 looks up a few thousand
+    persons at most, where the set costs every row of the campaign (about 0.6 s for a
+    campaign of a fifth of 1,000,000 persons). A rare campaign's set is small: made first."""
+    if wanted is None or wanted.touch != ANY:
+        return False
+    vals, params = values_sql(tenant_id, wanted)
+    kind = counts.contacts(FIRST_TOUCH)
+    row = conn.execute(
+        "SELECT SUM(CASE WHEN campaign IN"
+        f" {vals} THEN n ELSE 0 END), SUM(n) FROM campaign_counts"
+        " WHERE tenant_id = ? AND measure = ?",
+        (*params, tenant_id, kind),
+    ).fetchone()
+    mine, every = int(row[0] or 0), int(row[1] or 0)
+    return every > 0 and mine >= DENSE * every
 
 
 def deal_condition(tenant_id: str, wanted: CampaignFilter) -> tuple[str, list[Any]]:
