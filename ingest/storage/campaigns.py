@@ -16,6 +16,10 @@ the date of its own conversion, never on the touches' dates:
   person by the submission job: ``note_reach``, ``influenced_sql``);
 - deals: deals of the new contacts' kind (first touch or lead creation), by the deal's
   creation; won deals and revenue by the deal's close, per currency.
+
+Every measure but influenced contacts is a sum over days, read from the kept daily counts
+(``storage/campaign_counts``, migration 0027); influenced contacts are a distinct count of
+the period's reach rows (``influenced``).
 """
 
 from __future__ import annotations
@@ -236,8 +240,9 @@ def probe_each_person(conn: Connection, tenant_id: str, wanted: CampaignFilter |
     by making the set of every person the campaign reached first? Yes when the campaign
     brought at least ``DENSE`` of the tenant's contacts that came with a campaign (the
     kept counts, all days: a few hundred rows): then a page of 50 looks up a few thousand
-    persons at most, where the set costs every row of the campaign (about 0.6 s for a
-    campaign of a fifth of 1,000,000 persons). A rare campaign's set is small: made first."""
+    persons at most, where the set costs every row of the campaign (the bench campaign's
+    first page: 58.7 ms by the set, 4.0 probed, at 100,000 persons; 667 ms by the set at
+    1,000,000). A rare campaign's set is small: made first."""
     if wanted is None or wanted.touch != ANY:
         return False
     vals, params = values_sql(tenant_id, wanted)
