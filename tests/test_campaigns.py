@@ -15,7 +15,7 @@ import pytest
 
 from ingest import storage
 from ingest.domain import credits, erasure
-from ingest.storage import campaigns, links, migrations
+from ingest.storage import campaign_counts, campaigns, links, migrations
 
 from .conftest import person, sign_in, touch_json
 from .test_collect import CHROME
@@ -56,6 +56,7 @@ def submit(client, tenant, email: str, campaign: str, source: str = "facebook", 
             "DELETE FROM person_campaign_days WHERE tenant_id = ? AND day > ?",
             (tenant.tenant_id, "2026-11-30"),
         )
+        campaign_counts.recount(conn, tenant.tenant_id)  # the persons' days moved too
 
     storage.transaction(tenant.db_path, stamp)
 
@@ -199,6 +200,19 @@ def test_the_lists_behind_the_numbers(client, spring):
         headers=tenant.auth,
     ).json()["items"]
     assert [d["amount"] for d in won] == ["30.00"]  # lead creation by default: Old's
+
+
+@pytest.mark.parametrize("dense", [0.0, 2.0])
+def test_the_influenced_list_is_the_same_probed_or_as_a_set(client, spring, monkeypatch, dense):
+    """storage/campaigns.probe_each_person: looked up person by person (every campaign
+    common) or the campaign's set made first (none), the same persons."""
+    tenant, campaign_id = spring
+    monkeypatch.setattr(campaigns, "DENSE", dense)
+    nov = {"converted_from": "2026-11-01", "converted_to": "2026-11-30"}
+    found = emails(client, tenant, "/api/v1/persons", campaign=campaign_id, **nov)
+    assert found == ["ann@x.example", "bob@x.example", "cid@x.example", "old@x.example"]
+    brand = emails(client, tenant, "/api/v1/persons", campaign_value="brand", limit="2")
+    assert len(brand) == 2  # a page of two of the three
 
 
 def test_the_campaign_filters_combine(client, spring):

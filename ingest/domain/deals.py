@@ -28,7 +28,7 @@ from ingest.domain import credits, money
 from ingest.domain.stages import STAGE_NAME_MAX
 from ingest.domain.validation import EMAIL_MAX, strip_controls
 from ingest.errors import ValidationFailed
-from ingest.storage import Connection, stages
+from ingest.storage import Connection, campaign_counts, stages
 from ingest.storage import deals as store
 from ingest.storage.reads import StoreError, new_id
 
@@ -161,6 +161,8 @@ NEW_FIELDS = (
 CREDITED_FIELDS = frozenset(
     {"status", "amount", "closed_at", "created_at", "person_id", "currency"}
 )
+# The columns a deal's kept campaign counts depend on (``storage/campaign_counts``).
+COUNTED_FIELDS = frozenset({"status", "amount", "closed_at", "created_at", "currency"})
 CHANGE_FIELDS = ("status", "stage", "amount", "owner", "closed_at", "title", "expected_close")
 
 # Each field's reader: the value as sent -> the value kept (ValueError says what is wrong).
@@ -349,6 +351,8 @@ def create(
         ("amount", None, str(new.amount)),
     ]
     store.add_history(conn, tenant_id, deal_id, history, user_id, created_at)
+    counted = campaign_counts.deal_of(conn, tenant_id, deal_id)
+    campaign_counts.move_deal(conn, tenant_id, None, counted)
     # Its conversions (creation; revenue when won) credited in its own transaction.
     credits.credit_deal(conn, tenant_id, deal_id)
     return deal_id
@@ -418,7 +422,12 @@ def change(
     if not values:
         return
     values["updated_at"] = now
+    counted = values.keys() & COUNTED_FIELDS
+    before = campaign_counts.deal_of(conn, tenant_id, deal_id) if counted else None
     store.update_deal(conn, tenant_id, deal_id, values)
+    if counted:  # the campaign pages' deals, won deals and revenue follow
+        after = campaign_counts.deal_of(conn, tenant_id, deal_id)
+        campaign_counts.move_deal(conn, tenant_id, before, after)
     store.add_history(conn, tenant_id, deal_id, history, user_id, now)
     if values.keys() & CREDITED_FIELDS:
         # Won, lost, reopened, a new amount or close: its conversions follow, in this

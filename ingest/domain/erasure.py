@@ -105,6 +105,10 @@ NO_PERSONAL_DATA = {
     " source, medium, campaign, channel, way in, form: numbers, no person",
     "deal_days": "the reports' counts and sums of deals per day, currency and lead-creation"
     " source, medium, campaign, channel: numbers, no person",
+    # Kept with sessions, persons and deals (storage/campaign_counts.py): an erased person's
+    # sessions, creation and deals leave their counts in the erasure's transaction.
+    "campaign_counts": "per campaign value and day, how many sessions, views, new contacts,"
+    " deals and won deals (and revenue) there were: numbers only",
     "person_search_indexed": "one number: the persons' rowid up to which SQLite's search"
     " index is filled",
     "attribution_followed": "one number: the submissions' rowid up to which the credits"

@@ -73,7 +73,7 @@ def record_pageview(
         session_id = latest["session_id"]
         stored = latest["views"] < MAX_VIEWS_PER_SESSION
         # Past the cap the session still stays alive, so the next view does not open a new one.
-        visits.extend_session(conn, tenant_id, session_id, at, int(stored))
+        visits.extend_session(conn, tenant_id, latest, at, int(stored))
         if not stored:
             return Recorded(session_id, False, False)
         new_session = False

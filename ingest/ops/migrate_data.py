@@ -27,6 +27,7 @@ from ingest.storage import (
     POSTGRES,
     SQLITE,
     Connection,
+    campaign_counts,
     dialect_of,
     dialect_of_connection,
     lead_counts,
@@ -81,6 +82,8 @@ NOT_COPIED = {
     " after the copy (storage/reports/kept.recount)",
     "deal_days": "the reports' kept counts of the copied deals, made again on the target after"
     " the copy (storage/reports/kept.recount)",
+    "campaign_counts": "the campaign pages' daily counts of the copied sessions, persons and"
+    " deals, made again on the target after the copy (storage/campaign_counts.recount)",
     "rate_counters": "counts of the current rate window, deleted after it; the target counts"
     " afresh",
     "users": "accounts of the app are the service's, not a tenant's (one may belong to several"
@@ -132,12 +135,13 @@ def migrate_data(source: str, target: str, tenant_ids: Sequence[str] = ()) -> di
             storage.in_transaction(dst, lambda conn: _copy(src, conn, chosen, counts))
         # A SQLite target's search index covers the copied persons before the command ends.
         search_index.catch_up(dst)
-        # Kept credits, the board's and the reports' counts are derived: the target makes the copied
-        # tenants' own.
+        # Kept credits, the board's, the reports' and the campaign pages' counts are derived:
+        # the target makes the copied tenants' own.
         for tenant_id in chosen:
             follower.catch_up(dst, tenant_id)
             storage.in_transaction(dst, lambda conn, t=tenant_id: lead_counts.recount(conn, t))
             storage.in_transaction(dst, lambda conn, t=tenant_id: kept.recount(conn, t))
+            storage.in_transaction(dst, lambda conn, t=tenant_id: campaign_counts.recount(conn, t))
     return {
         "tenants": chosen,
         "tables": {table: sum(by_tenant.values()) for table, by_tenant in counts.items()},

@@ -105,6 +105,13 @@ def for_update(conn: Any) -> str:
     return " FOR UPDATE" if getattr(conn, "dialect", SQLITE) == POSTGRES else ""
 
 
+def indexed_by(conn: Any, index: str) -> str:
+    """`` INDEXED BY index`` on SQLite, for a read whose best index its planner cannot tell
+    from the statement (it keeps no statistics of the data's spread); nothing on
+    PostgreSQL, whose planner has them."""
+    return "" if getattr(conn, "dialect", SQLITE) == POSTGRES else f" INDEXED BY {index}"
+
+
 def tables(conn: Any) -> list[str]:
     """The database's own tables, sorted (for checks that must cover every table)."""
     if getattr(conn, "dialect", SQLITE) == POSTGRES:

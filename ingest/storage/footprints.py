@@ -11,7 +11,13 @@ import contextlib
 from collections.abc import Iterator
 from typing import Any
 
-from ingest.storage import POSTGRES, Connection, dialect_of_connection, lead_counts
+from ingest.storage import (
+    POSTGRES,
+    Connection,
+    campaign_counts,
+    dialect_of_connection,
+    lead_counts,
+)
 
 CHUNK = 500  # ids per IN (...) list, well under SQLite's bound on parameters
 
@@ -149,6 +155,11 @@ def delete_pageviews(conn: Connection, tenant_id: str, visitor_ids: list[str]) -
 
 
 def delete_sessions(conn: Connection, tenant_id: str, visitor_ids: list[str]) -> int:
+    # Their campaigns' kept counts (campaign_counts) lose them first.
+    for start in range(0, len(visitor_ids), CHUNK):
+        chunk = visitor_ids[start : start + CHUNK]
+        marks = ", ".join("?" for _ in chunk)
+        campaign_counts.forget_sessions(conn, tenant_id, f"visitor_id IN ({marks})", chunk)
     return _of_visitors(conn, "sessions", tenant_id, visitor_ids)
 
 
@@ -193,6 +204,7 @@ def delete_lead_status_history(conn: Connection, tenant_id: str, person_id: str)
 
 def delete_person(conn: Connection, tenant_id: str, person_id: str) -> int:
     before = lead_counts.lead_of(conn, tenant_id, person_id)
+    campaign_counts.forget_person(conn, tenant_id, person_id)
     deleted = conn.execute(
         "DELETE FROM persons WHERE tenant_id = ? AND person_id = ?",
         (tenant_id, person_id),

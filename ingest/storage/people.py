@@ -235,7 +235,9 @@ _PERSON_JOINS = (
 )
 
 
-def person_where(tenant_id: str, query: PersonQuery) -> tuple[str, list[Any]]:
+def person_where(
+    tenant_id: str, query: PersonQuery, *, probe_campaign: bool = False
+) -> tuple[str, list[Any]]:
     """The WHERE clause of a selection (without the keyset), and its parameters."""
     where = ["p.tenant_id = ?"]
     params: list[Any] = [tenant_id]
@@ -259,7 +261,9 @@ def person_where(tenant_id: str, query: PersonQuery) -> tuple[str, list[Any]]:
         )
         params.append(query.form_id)
     if query.campaign is not None:
-        condition, condition_params = campaigns.person_condition(tenant_id, query.campaign)
+        condition, condition_params = campaigns.person_condition(
+            tenant_id, query.campaign, probe=probe_campaign
+        )
         where.append(condition)
         params.extend(condition_params)
     if query.via is not None:
@@ -314,14 +318,18 @@ def search_persons(
     largest page (the CSV export reads bigger pages than clients may ask for)."""
     _check_limit(query.limit, bound)
     column, descending = parse_sort(query.sort, PERSON_SORTS)
-    where, params = person_selection(conn, tenant_id, query)
     if column in lead_lists.PERSON_SEGMENT_SORTS:
+        where, params = person_selection(conn, tenant_id, query)
         return _segmented(
             conn, tenant_id, query, ("persons", column, descending), (where, params),
             f"SELECT {_PERSON_COLUMNS} FROM persons p{_PERSON_JOINS}"
             " WHERE p.tenant_id = ? AND p.person_id IN ({})",
             person_summary,
         )  # fmt: skip
+    # A page in the sort's order: a common campaign's influenced persons are looked up one
+    # by one as the order comes (storage/campaigns.probe_each_person).
+    probe = campaigns.probe_each_person(conn, tenant_id, query.campaign)
+    where, params = person_selection(conn, tenant_id, query, probe_campaign=probe)
     source, matched, matched_params = _search_plan(conn, tenant_id, search_text(query))
     keyset, keyset_params, order = _keyset(
         "p", column, "person_id", descending, query.cursor, query.sort
@@ -364,9 +372,11 @@ def person_summary(row: Any) -> dict[str, Any]:
     }
 
 
-def person_selection(conn: Connection, tenant_id: str, query: PersonQuery) -> tuple[str, list[Any]]:
+def person_selection(
+    conn: Connection, tenant_id: str, query: PersonQuery, *, probe_campaign: bool = False
+) -> tuple[str, list[Any]]:
     """``person_where`` with the lead filters, which read the tenant's lead setup."""
-    where, params = person_where(tenant_id, query)
+    where, params = person_where(tenant_id, query, probe_campaign=probe_campaign)
     if query.reached_status is not None:
         reached, reached_params = lead_lists.reached_condition(
             conn, tenant_id, query.reached_status
