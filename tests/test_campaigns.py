@@ -16,6 +16,7 @@ import pytest
 from ingest import storage
 from ingest.domain import credits, erasure
 from ingest.storage import campaign_counts, campaigns, links, migrations
+from ingest.storage.reports import kept
 
 from .conftest import person, sign_in, touch_json
 from .test_collect import CHROME
@@ -57,6 +58,7 @@ def submit(client, tenant, email: str, campaign: str, source: str = "facebook", 
             (tenant.tenant_id, "2026-11-30"),
         )
         campaign_counts.recount(conn, tenant.tenant_id)  # the persons' days moved too
+        kept.recount(conn, tenant.tenant_id)
 
     storage.transaction(tenant.db_path, stamp)
 

@@ -31,7 +31,7 @@ from ingest.domain.touch import (
 )
 from ingest.domain.validation import CleanSubmission, company_key
 from ingest.errors import Conflict
-from ingest.storage import Connection, campaign_counts, campaigns
+from ingest.storage import Connection, campaigns
 from ingest.storage import credit_follower as credit_store
 from ingest.storage import submissions as store
 from ingest.storage.reads import new_id
@@ -169,8 +169,6 @@ def record(
             via=via,
             form_id=form_id,
         )
-        # The campaign pages' new contacts (storage/campaign_counts).
-        campaign_counts.add_person(conn, tenant_id, now, first_keys[:3], creation_keys[2])
         if status is not None:
             leads.started(conn, tenant_id, person_id, status, now)
         credit_store.note_pending(conn, tenant_id, person_id)  # PostgreSQL: for the follower

@@ -5,15 +5,13 @@ of the campaign (2 to 6 s a page at 1,000,000 persons).
 
 A row is one measure (``MEASURES``) of one value on one day, split where a page needs the
 split: sessions by the session's source / medium (``n`` sessions, their ``views`` and
-``new_visitors``, by the session's start); new contacts by first touch (by the first touch's
-source / medium, for the traffic table) and by lead creation, by the person's creation;
-deals by their person's first touch or lead creation, by the deal's creation; won deals by
-the same, per currency (``amount`` in cents), by the deal's close. Values '' (no campaign)
-are not kept: no campaign owns them.
+``new_visitors``, by the session's start); deals by their person's first touch or lead
+creation, by the deal's creation; won deals by the same, per currency (``amount`` in
+cents), by the deal's close. Values '' (no campaign) are not kept: no campaign owns them.
 
 Every statement that changes what is counted moves the count in the same transaction, with
 one upsert: a session's start and each page view it stores (``storage/visits.py``), a
-person's insert (the submission job: ``domain/submissions.py``), a deal's creation and each
+deal's creation and each
 change of its status, amount or close (``domain/deals.py``), erasure's deletes
 (``storage/footprints.py``) and retention's (``storage/visits.delete_older``). ``recount``
 rebuilds a tenant's from the raw rows (migration 0027, ``migrate-data`` after a copy), and
@@ -21,7 +19,10 @@ rebuilds a tenant's from the raw rows (migration 0027, ``migrate-data`` after a 
 change. Explicit statements, not triggers, as ``lead_counts`` (a trigger on SQLite costs an
 insert about 100 us).
 
-Persons influenced (distinct persons over the period) are not a sum over days: they stay a
+New contacts by first touch and lead creation are the reports' kept counts of persons by
+creation day (``person_days``, ``storage/reports/kept.py``), whose first-touch and
+lead-creation rows carry the campaign: kept once for both. Persons influenced (distinct
+persons over the period) are not a sum over days: they stay a
 count over ``person_campaign_days`` (``storage/campaigns.influenced``).
 
 On PostgreSQL each statement counts into one of ``SLOTS`` rows chosen at random, so
@@ -131,32 +132,6 @@ def forget_sessions(conn: Connection, tenant_id: str, where: str, params: list[A
 # -- persons and their deals ---------------------------------------------------------------
 
 
-def person_rows(
-    created_at: str, first_touch: tuple[str, str, str], lc_campaign: str, sign: int
-) -> list[tuple[Key, Numbers]]:
-    """A person's new-contact rows: ``first_touch`` is their (source, medium, campaign)."""
-    day = created_at[:10]
-    source, medium, campaign = first_touch
-    return [
-        ((campaign or "", contacts("first_touch"), day, source or "", medium or "", ""),
-         (sign, 0, 0, 0)),
-        ((lc_campaign or "", contacts("lead_creation"), day, "", "", ""), (sign, 0, 0, 0)),
-    ]  # fmt: skip
-
-
-def add_person(
-    conn: Connection,
-    tenant_id: str,
-    created_at: str,
-    first_touch: tuple[str, str, str],
-    lc_campaign: str,
-) -> None:
-    """The submission job's part: a new person, created at ``created_at`` with their first
-    touch's (source, medium, campaign) and lead creation's campaign (the persons' ``ft_`` and
-    ``lc_`` copies)."""
-    add(conn, tenant_id, person_rows(created_at, first_touch, lc_campaign, 1))
-
-
 _DEAL = (
     "SELECT p.ft_campaign, p.lc_campaign, d.created_at, d.status, d.closed_at, d.currency,"
     " d.amount FROM deals d JOIN persons p ON p.tenant_id = d.tenant_id"
@@ -200,14 +175,7 @@ def move_deal(
 def forget_person(conn: Connection, tenant_id: str, person_id: str) -> None:
     """Before a person is deleted (erasure): their new-contact rows, and their deals' (which
     stay without them, so count for no campaign), taken away."""
-    person = conn.execute(
-        "SELECT created_at, ft_source, ft_medium, ft_campaign, lc_campaign FROM persons"
-        " WHERE tenant_id = ? AND person_id = ?",
-        (tenant_id, person_id),
-    ).fetchone()
-    if person is None:
-        return
-    rows = person_rows(person[0], (person[1], person[2], person[3]), person[4], -1)
+    rows: list[tuple[Key, Numbers]] = []
     for deal in conn.execute(f"{_DEAL} AND d.person_id = ?", (tenant_id, person_id)):
         rows += deal_rows(tuple(deal), -1)
     add(conn, tenant_id, rows)
@@ -231,21 +199,6 @@ def recount(conn: Connection, tenant_id: str) -> None:
         " SUM(is_new_visitor), 0 FROM sessions WHERE tenant_id = ? AND campaign > ''"
         " GROUP BY tenant_id, campaign, substr(started_at, 1, 10), COALESCE(source, ''),"
         " COALESCE(medium, '')",
-        (tenant_id,),
-    )
-    conn.execute(
-        f"{_INSERT} SELECT tenant_id, ft_campaign, '{contacts('first_touch')}',"
-        " substr(created_at, 1, 10), COALESCE(ft_source, ''), COALESCE(ft_medium, ''), '', 0,"
-        " COUNT(*), 0, 0, 0 FROM persons WHERE tenant_id = ? AND ft_campaign > ''"
-        " GROUP BY tenant_id, ft_campaign, substr(created_at, 1, 10), COALESCE(ft_source, ''),"
-        " COALESCE(ft_medium, '')",
-        (tenant_id,),
-    )
-    conn.execute(
-        f"{_INSERT} SELECT tenant_id, lc_campaign, '{contacts('lead_creation')}',"
-        " substr(created_at, 1, 10), '', '', '', 0, COUNT(*), 0, 0, 0 FROM persons"
-        " WHERE tenant_id = ? AND lc_campaign > ''"
-        " GROUP BY tenant_id, lc_campaign, substr(created_at, 1, 10)",
         (tenant_id,),
     )
     for touch, column in zip(TOUCHES, ("p.ft_campaign", "p.lc_campaign"), strict=True):

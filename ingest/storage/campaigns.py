@@ -246,12 +246,11 @@ def probe_each_person(conn: Connection, tenant_id: str, wanted: CampaignFilter |
     if wanted is None or wanted.touch != ANY:
         return False
     vals, params = values_sql(tenant_id, wanted)
-    kind = counts.contacts(FIRST_TOUCH)
     row = conn.execute(
-        "SELECT SUM(CASE WHEN campaign IN"
-        f" {vals} THEN n ELSE 0 END), SUM(n) FROM campaign_counts"
-        " WHERE tenant_id = ? AND measure = ?",
-        (*params, tenant_id, kind),
+        f"SELECT SUM(CASE WHEN k3 IN {vals} THEN n ELSE 0 END),"
+        " SUM(CASE WHEN k3 <> '' THEN n ELSE 0 END) FROM person_days"
+        " WHERE tenant_id = ? AND dim = ?",
+        (*params, tenant_id, _CONTACTS[FIRST_TOUCH]),
     ).fetchone()
     mine, every = int(row[0] or 0), int(row[1] or 0)
     return every > 0 and mine >= DENSE * every
@@ -272,6 +271,31 @@ def _days(since: str, until: str) -> tuple[str, str]:
     return since[:10], until[:10]
 
 
+# New contacts are the reports' kept counts of persons by creation day (``person_days``,
+# storage/reports/kept.py): first touch's or lead creation's rows, whose k3 is the campaign
+# (k1, k2 the source and medium), so the submission job keeps them once for both.
+_CONTACTS = {FIRST_TOUCH: "ft", LEAD_CREATION: "lc"}
+
+
+def _contacts(
+    conn: Connection,
+    tenant_id: str,
+    values: tuple[str, ...],
+    touch: str,
+    since: str,
+    until: str,
+    by: str = "",
+) -> list[Any]:
+    """New contacts of the values in the period: one total, or rows of ``by`` (columns of
+    ``person_days``) with their count last."""
+    group = f" GROUP BY {by}" if by else ""
+    return conn.execute(
+        f"SELECT {by + ', ' if by else ''}SUM(n) FROM person_days WHERE tenant_id = ?"
+        f" AND dim = ? AND day >= ? AND day < ? AND k3 IN {_marks(values)}{group}",
+        (tenant_id, _CONTACTS[touch], *_days(since, until), *values),
+    ).fetchall()
+
+
 def measures(
     conn: Connection, tenant_id: str, values: tuple[str, ...], touch: str, since: str, until: str
 ) -> Measures:
@@ -281,20 +305,19 @@ def measures(
         return found
     values = values[:VALUES_MAX]
     vals = _marks(values)
-    kinds = (counts.SESSIONS, counts.contacts(touch), counts.deals(touch), counts.won(touch))
+    kinds = (counts.SESSIONS, counts.deals(touch), counts.won(touch))
     rows = conn.execute(
         "SELECT measure, currency, SUM(n), SUM(views), SUM(amount) FROM campaign_counts"
-        f" WHERE tenant_id = ? AND campaign IN {vals} AND measure IN (?, ?, ?, ?)"
+        f" WHERE tenant_id = ? AND campaign IN {vals} AND measure IN (?, ?, ?)"
         " AND day >= ? AND day < ? GROUP BY measure, currency ORDER BY measure, currency",
         (tenant_id, *values, *kinds, *_days(since, until)),
     ).fetchall()
+    found.new_contacts = int(_contacts(conn, tenant_id, values, touch, since, until)[0][0] or 0)
     for measure, currency, n, views, amount in rows:
         n = int(n)
         if measure == counts.SESSIONS:
             found.sessions, found.views = n, int(views)
         elif measure == kinds[1]:
-            found.new_contacts = n
-        elif measure == kinds[2]:
             found.deals = n
         elif n:  # a currency with won deals in the period (a kept row may sum to none)
             found.won_deals += n
@@ -385,16 +408,18 @@ def by_day(
         return days
     values = values[:VALUES_MAX]
     vals = _marks(values)
-    key = {counts.contacts(touch): "contacts", counts.SESSIONS: "sessions"}
-    for row in conn.execute(
-        "SELECT day, measure, SUM(n) FROM campaign_counts"
-        f" WHERE tenant_id = ? AND campaign IN {vals} AND measure IN (?, ?)"
-        " AND day >= ? AND day < ? GROUP BY day, measure ORDER BY day, measure",
-        (tenant_id, *values, *key, *_days(since, until)),
+    for day, n in conn.execute(
+        "SELECT day, SUM(n) FROM campaign_counts"
+        f" WHERE tenant_id = ? AND campaign IN {vals} AND measure = ?"
+        " AND day >= ? AND day < ? GROUP BY day",
+        (tenant_id, *values, counts.SESSIONS, *_days(since, until)),
     ).fetchall():
-        if int(row[2]):
-            days.setdefault(row[0], {"contacts": 0, "sessions": 0})[key[row[1]]] = int(row[2])
-    return days
+        if int(n):
+            days.setdefault(day, {"contacts": 0, "sessions": 0})["sessions"] = int(n)
+    for day, n in _contacts(conn, tenant_id, values, touch, since, until, by="day"):
+        if int(n):
+            days.setdefault(day, {"contacts": 0, "sessions": 0})["contacts"] = int(n)
+    return dict(sorted(days.items()))
 
 
 def traffic(
@@ -407,12 +432,16 @@ def traffic(
     values = values[:VALUES_MAX]
     vals = _marks(values)
     rows: dict[tuple[str, str], dict[str, Any]] = {}
-    for r in conn.execute(
+    contacts = [
+        (FIRST_TOUCH, r[0], r[1], r[2], 0, 0)
+        for r in _contacts(conn, tenant_id, values, FIRST_TOUCH, since, until, by="k1, k2")
+    ]
+    for r in [*conn.execute(
         "SELECT measure, source, medium, SUM(n), SUM(views), SUM(new_visitors)"
-        f" FROM campaign_counts WHERE tenant_id = ? AND campaign IN {vals} AND measure IN (?, ?)"
+        f" FROM campaign_counts WHERE tenant_id = ? AND campaign IN {vals} AND measure = ?"
         " AND day >= ? AND day < ? GROUP BY measure, source, medium",
-        (tenant_id, *values, counts.SESSIONS, counts.contacts(FIRST_TOUCH), *_days(since, until)),
-    ).fetchall():
+        (tenant_id, *values, counts.SESSIONS, *_days(since, until)),
+    ).fetchall(), *contacts]:  # fmt: skip
         if not int(r[3]):
             continue
         found = rows.setdefault(

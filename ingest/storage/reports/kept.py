@@ -45,6 +45,7 @@ CREATED, OPEN, WON = "created", "open", "won"
 
 Keys = tuple[str, str, str, str]
 NO_KEYS: Keys = ("", "", "", "")
+PersonRow = tuple[str, str, Keys, int]  # (dim, day, keys, n)
 
 
 def _text(value: Any) -> str:
@@ -58,25 +59,35 @@ def _slot(conn: Connection) -> int:
 # -- persons -------------------------------------------------------------------------------
 
 
-def add_persons(
-    conn: Connection, tenant_id: str, rows: Iterable[tuple[str, str, Keys, int]]
-) -> None:
+def add_persons(conn: Connection, tenant_id: str, rows: Iterable[PersonRow]) -> None:
     """Add ``n`` to each (dim, day, keys) of ``rows`` in one statement (rows that cancel out
     are left out; in key order, so two transactions lock shared rows in the same order)."""
     merged: Counter[tuple[str, str, Keys]] = Counter()
     for dim, day, keys, n in rows:
         merged[(dim, day, keys)] += n
-    found = sorted((key, n) for key, n in merged.items() if n)
-    if not found:
+    _upsert(conn, tenant_id, [(*key, n) for key, n in sorted(merged.items()) if n])
+
+
+_UPSERTS: dict[int, str] = {}
+
+
+def _upsert(conn: Connection, tenant_id: str, rows: list[PersonRow]) -> None:
+    """``rows``: distinct keys, in key order."""
+    if not rows:
         return
+    sql = _UPSERTS.get(len(rows))
+    if sql is None:
+        sql = _UPSERTS[len(rows)] = (
+            "INSERT INTO person_days (tenant_id, dim, day, k1, k2, k3, k4, slot, n) VALUES "
+            + ", ".join("(?, ?, ?, ?, ?, ?, ?, ?, ?)" for _ in rows)
+            + " ON CONFLICT (tenant_id, dim, day, k1, k2, k3, k4, slot)"
+            " DO UPDATE SET n = person_days.n + excluded.n"
+        )
     slot = _slot(conn)
-    conn.execute(
-        "INSERT INTO person_days (tenant_id, dim, day, k1, k2, k3, k4, slot, n) VALUES "
-        + ", ".join("(?, ?, ?, ?, ?, ?, ?, ?, ?)" for _ in found)
-        + " ON CONFLICT (tenant_id, dim, day, k1, k2, k3, k4, slot)"
-        " DO UPDATE SET n = person_days.n + excluded.n",
-        [v for (dim, day, keys), n in found for v in (tenant_id, dim, day, *keys, slot, n)],
-    )
+    params: list[Any] = []
+    for dim, day, keys, n in rows:
+        params += (tenant_id, dim, day, *keys, slot, n)
+    conn.execute(sql, params)
 
 
 def category_of(conn: Connection, tenant_id: str, company_id: str | None) -> str:
@@ -96,26 +107,26 @@ def new_person(
     day: str,
     status: str | None,
     category: str,
-    first_touch: tuple[str, str, str, str],
-    lead_creation: tuple[str, str, str, str],
+    first_touch: Keys,  # person_keys.touch_keys(): '' for none
+    lead_creation: Keys,
     via: str,
     form_id: str,
 ) -> None:
     """A person the submission job just created, with their first submission's way in and
     form (a new person has no other), their company's ``category`` and their first lead
     status, reached (its history row's ``kept.reached`` is skipped: ``leads.started``)."""
-    lead: Keys = (_text(status), "", category, "")
-    rows = [
-        (LEAD, day, lead, 1),
-        (LC, day, _keys(lead_creation), 1),
-        (FT, day, _keys(first_touch), 1),
-        (VIA, day, (via, "", "", ""), 1),
-    ]
+    # In key order (the dimensions' names sort so: form, ft, lc, lead, reached, via), one
+    # row each: no merge needed (this runs for every new person).
+    rows: list[PersonRow] = []
     if form_id:
         rows.append((FORM, day, (form_id, "", "", ""), 1))
+    rows.append((FT, day, first_touch, 1))
+    rows.append((LC, day, lead_creation, 1))
+    rows.append((LEAD, day, (_text(status), "", category, ""), 1))
     if status is not None:
         rows.append((REACHED, day, (status, "", "", ""), 1))
-    add_persons(conn, tenant_id, rows)
+    rows.append((VIA, day, (via, "", "", ""), 1))
+    _upsert(conn, tenant_id, rows)
 
 
 def _keys(values: Iterable[Any]) -> Keys:
