@@ -136,3 +136,53 @@ def test_every_kept_number_is_the_rows_of_its_list(client, data, db_url, period)
                 if link is None or "amount" in column:
                     continue
                 assert api_count(client, data, link) == row[column], (measure, params, row)
+
+
+def test_a_failed_job_takes_its_gathered_counts_back(tmp_path):
+    """SQLite's writer gathers new persons' counts and writes them before COMMIT
+    (storage/pending.py): a job that fails after gathering, in a group with others that
+    commit, leaves nothing behind; the others are counted."""
+    import asyncio
+    import functools
+    from datetime import UTC, datetime
+
+    from ingest.domain.submissions import Touches, record
+    from ingest.domain.touch import build_touch
+    from ingest.domain.validation import validate
+    from ingest.storage import admin
+    from ingest.storage.sqlite import Writer
+
+    path = str(tmp_path / "w.db")
+    storage.transaction(path, lambda conn: admin.create_tenant(conn, "acme", [], True))
+    touch = build_touch({"utm_source": "bing", "utm_campaign": "spring"}, now=datetime.now(UTC))
+
+    def job(n: int, fail: bool, conn):
+        record(conn, tenant_id="acme", form_id="frm_x", submission_id=f"s{n}",
+               clean=validate({"email": f"p{n}@x.example", "company": "Fjord AS"}, []),
+               touches=Touches(first=touch, latest=touch), utm_transfer=True)  # fmt: skip
+        if fail:
+            raise RuntimeError("this job fails after its person was counted")
+        return n
+
+    async def main():
+        writer = Writer(path, max_batch=64)
+        await writer.start()
+        jobs = [writer.run(functools.partial(job, n, n % 3 == 0)) for n in range(12)]
+        results = await asyncio.gather(*jobs, return_exceptions=True)
+        await writer.close()
+        return results
+
+    results = asyncio.run(main())
+    assert sum(isinstance(r, RuntimeError) for r in results) == 4
+    kept_rows = rows(path, "SELECT SUM(n) AS n FROM person_days WHERE tenant_id = 'acme'"
+                     " AND dim = 'lead'")  # fmt: skip
+    assert int(kept_rows[0]["n"]) == 8
+    storage.transaction(path, lambda conn: None)
+    before = {(r["dim"], r["day"], r["k1"], r["k2"], r["k3"], r["k4"]): int(r["n"]) for r in rows(
+        path, "SELECT dim, day, k1, k2, k3, k4, SUM(n) AS n FROM person_days"
+        " WHERE tenant_id = 'acme' GROUP BY dim, day, k1, k2, k3, k4")}  # fmt: skip
+    storage.transaction(path, lambda conn: kept.recount(conn, "acme"))
+    after = {(r["dim"], r["day"], r["k1"], r["k2"], r["k3"], r["k4"]): int(r["n"]) for r in rows(
+        path, "SELECT dim, day, k1, k2, k3, k4, SUM(n) AS n FROM person_days"
+        " WHERE tenant_id = 'acme' GROUP BY dim, day, k1, k2, k3, k4")}  # fmt: skip
+    assert before == after

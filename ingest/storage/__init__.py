@@ -17,6 +17,7 @@ import contextlib
 from collections.abc import Callable, Iterator
 from typing import Any, Protocol, TypeVar
 
+from ingest.storage import pending
 from ingest.storage.dialect import POSTGRES, SQLITE, TRACERS, IntegrityError, dialect_of, tables
 from ingest.storage.migrations import migrate
 from ingest.storage.sqlite import WriterClosed, WriterStats
@@ -138,7 +139,9 @@ def in_transaction(conn: Any, work: Callable[[Any], T]) -> T:
     conn.execute("BEGIN IMMEDIATE")
     try:
         result = work(conn)
+        pending.flush(conn)  # the kept counts it gathered (storage/pending.py)
     except BaseException:
+        pending.discard(conn)
         conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")

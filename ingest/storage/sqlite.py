@@ -25,6 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from ingest.storage import pending
 from ingest.storage.dialect import SQLITE, TRACERS
 from ingest.storage.migrations import migrate
 
@@ -187,8 +188,10 @@ class Writer:
             await loop.run_in_executor(self._thread, self._begin_waiting)
         try:
             outcomes = self._run_jobs(conn, jobs)
+            pending.flush(conn)  # the kept counts the jobs gathered (storage/pending.py)
             await loop.run_in_executor(self._thread, conn.execute, "COMMIT")
         except BaseException:
+            pending.discard(conn)
             if conn.in_transaction:
                 await loop.run_in_executor(self._thread, conn.execute, "ROLLBACK")
             raise
@@ -210,10 +213,12 @@ class Writer:
         with a savepoint per job (two statements per job saved on the common path)."""
         if len(jobs) > 1:
             conn.execute("SAVEPOINT jobs")
+            marked = pending.mark(conn)
             try:
                 outcomes = [(True, job(conn)) for job in jobs]
             except Exception:
                 conn.execute("ROLLBACK TO jobs")
+                pending.restore(conn, marked)
             else:
                 conn.execute("RELEASE jobs")
                 return outcomes
@@ -223,10 +228,12 @@ class Writer:
     @staticmethod
     def _run_job(conn: sqlite3.Connection, job: Job) -> tuple[bool, Any]:
         conn.execute("SAVEPOINT job")
+        marked = pending.mark(conn)
         try:
             result = job(conn)
         except Exception as exc:  # the job's caller gets it
             conn.execute("ROLLBACK TO job")
+            pending.restore(conn, marked)
             conn.execute("RELEASE job")
             return False, exc
         conn.execute("RELEASE job")

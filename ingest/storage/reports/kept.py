@@ -21,13 +21,15 @@ Every statement that changes what a row counts moves it in the same transaction:
 submission job (``new_person``, ``new_way``), a lead's status, owner and company
 (``lead_of`` before and after, ``move_lead``), a company's category (``category_changed``),
 a status history row (``reached``), a deal's insert and update (``deal_changed``) and an
-erasure (``forget_person``). ``recount`` makes a tenant's again from the raw rows (after
-``migrate-data``, or after a test's direct SQL), and ``tests/test_report_days.py`` checks
-kept equals recounted after every kind of change, and that each report read from here
-equals the same report counted from the lists. Explicit upserts, no triggers (see
-``ingest/storage/lead_counts.py``); on PostgreSQL each call writes one of ``SLOTS`` rows at
-random, so concurrent submissions rarely wait on one row's lock; a count is the sum of its
-slots.
+erasure (``forget_person``). On SQLite a new person's rows (``new_person``, every submission
+job's) are gathered by the transaction and written once before its COMMIT
+(``storage/pending.py``): the writer's group of jobs mostly adds to the same few rows.
+``recount`` makes a tenant's again from the raw rows (after ``migrate-data``, or after a
+test's direct SQL), and ``tests/test_report_days.py`` checks kept equals recounted after
+every kind of change, and that each report read from here equals the same report counted
+from the lists. Explicit upserts, no triggers (see ``ingest/storage/lead_counts.py``); on
+PostgreSQL each call writes one of ``SLOTS`` rows at random, so concurrent submissions
+rarely wait on one row's lock; a count is the sum of its slots.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
-from ingest.storage import POSTGRES, Connection, dialect_of_connection
+from ingest.storage import POSTGRES, Connection, dialect_of_connection, pending
 
 SLOTS = 8
 LEAD, LC, FT, VIA, FORM, REACHED = "lead", "lc", "ft", "via", "form", "reached"
@@ -126,7 +128,25 @@ def new_person(
     if status is not None:
         rows.append((REACHED, day, (status, "", "", ""), 1))
     rows.append((VIA, day, (via, "", "", ""), 1))
-    _upsert(conn, tenant_id, rows)
+    if dialect_of_connection(conn) == POSTGRES:
+        _upsert(conn, tenant_id, rows)
+    else:  # the transaction's jobs add to the same rows: written once, before COMMIT
+        for dim, day_, keys, n in rows:
+            pending.add(conn, (tenant_id, dim, day_, keys), n)
+
+
+def _write_gathered(conn: Connection, gathered: pending.Gathered) -> None:
+    """A SQLite transaction's gathered ``new_person`` rows, an upsert per tenant."""
+    by_tenant: dict[str, list[PersonRow]] = {}
+    for (tenant_id, dim, day, keys), n in sorted(gathered.items()):
+        if n:
+            by_tenant.setdefault(tenant_id, []).append((dim, day, keys, n))
+    for tenant_id, rows in by_tenant.items():
+        for start in range(0, len(rows), 100):  # bounded statements
+            _upsert(conn, tenant_id, rows[start : start + 100])
+
+
+pending.writer = _write_gathered
 
 
 def _keys(values: Iterable[Any]) -> Keys:
@@ -373,6 +393,7 @@ def fill_statements(where: str) -> list[str]:
 def recount(conn: Connection, tenant_id: str) -> None:
     """The tenant's kept counts made again from its persons, submissions, status history
     and deals."""
+    pending.flush(conn)  # what this transaction gathered is in the rows it replaces
     conn.execute("DELETE FROM person_days WHERE tenant_id = ?", (tenant_id,))
     conn.execute("DELETE FROM deal_days WHERE tenant_id = ?", (tenant_id,))
     for statement in fill_statements("p.tenant_id = ?"):
