@@ -173,7 +173,11 @@ def deals_by(
         f"SELECT {keys}, COUNT(*), SUM(d.amount) FROM deals d{joins} WHERE {where} GROUP BY {keys}",
         params,
     ).fetchall()
-    width = len(columns)
+    return _sums(rows, len(columns))
+
+
+def _sums(rows: list[Any], width: int) -> list[Group]:
+    """Groups of rows ``(key columns..., currency, count, sum)``."""
     return [
         Group(
             tuple(_text(row[i]) for i in range(width)),
@@ -323,14 +327,4 @@ def kept_deals_by(
         f" GROUP BY {keys} HAVING SUM(d.n) <> 0",
         (tenant_id, kind, first, last),
     ).fetchall()
-    width = len(columns)
-    return [
-        Group(
-            tuple(_text(row[i]) for i in range(width)),
-            "",
-            int(row[width + 1]),
-            _text(row[width]),
-            int(row[width + 2] or 0),
-        )
-        for row in rows
-    ]
+    return _sums(rows, len(columns))
