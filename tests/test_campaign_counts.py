@@ -15,7 +15,7 @@ import pytest
 
 from ingest import storage
 from ingest.domain import erasure
-from ingest.storage import campaign_counts, campaigns, links, visits
+from ingest.storage import campaign_counts, campaign_reach, campaigns, footprints, links, visits
 
 from .conftest import person, sign_in, touch_json
 from .test_campaigns import measure
@@ -174,6 +174,7 @@ def check(settings, client=None) -> None:
         assert storage.in_transaction(
             conn, lambda c: campaign_counts.differences(c, "acme")
         ) == []  # fmt: skip
+        assert storage.in_transaction(conn, lambda c: campaign_reach.differences(c, "acme")) == []
         listed = campaigns.catalogue(conn, "acme")
         for campaign in listed:
             values = campaign.values
@@ -276,6 +277,82 @@ def test_the_kept_counts_follow_every_change(client, clock, acme, settings):
             "SELECT COUNT(*) FROM campaign_counts WHERE tenant_id = 'acme' AND n <> 0"
         ).fetchone()[0]
     assert left > 0  # the check above compared something
+
+
+def reach_check(settings, unowned: tuple[str, ...] = ()) -> int:
+    """The kept reaches equal a recount, and the influenced contacts of every named campaign
+    and of the ``unowned`` values no campaign owns, for every period of whole days in November
+    (and each one ending in 2099), equal the distinct count of the reach rows. Returns how many
+    periods had anyone in them."""
+    days = [f"2026-11-{d:02d}" for d in range(1, 14)]
+    nonzero = 0
+    with storage.connect(settings.db_path) as conn:
+        assert storage.in_transaction(conn, lambda c: campaign_reach.differences(c, "acme")) == []
+        named = [c for c in campaigns.catalogue(conn, "acme") if not c.unowned]
+        owned = {v for c in named for v in c.values}
+        for campaign in [*named, *(campaigns.Campaign(v, (v,)) for v in unowned if v not in owned)]:
+            assert campaign_reach.key_for(conn, "acme", campaign.values) is not None
+            for i, first in enumerate(days):
+                for end in [*days[i + 1 :], "2099-01-01"]:
+                    since, until = first + "T00:00:00.000Z", end + "T00:00:00.000Z"
+                    expected = conn.execute(
+                        "SELECT COUNT(DISTINCT person_id) FROM person_campaign_days"
+                        f" WHERE tenant_id = 'acme' AND campaign IN {_marks(campaign.values)}"
+                        " AND day >= ? AND day < ?",
+                        (*campaign.values, first, end),
+                    ).fetchone()[0]
+                    got = campaigns.influenced(conn, "acme", campaign.values, since, until)
+                    assert got == expected, (campaign.name, first, end)
+                    nonzero += expected > 0
+    return nonzero
+
+
+def test_influenced_contacts_are_a_sum_over_days_for_any_period(acme, settings):
+    """The submission job's reaches (``campaigns.note_reach``, as ``record`` calls it, with the
+    days a generator or import gives) on days in any order: before, between and after a
+    person's others; two values of one campaign on one day (one reach); values a new campaign
+    takes over; an erasure's delete of a person's reach rows."""
+    steps = [
+        (5, "ann", {"spring"}, True),
+        (9, "ann", {"spring_rt"}, False),
+        (7, "ann", {"brand"}, False),
+        (7, "ann", {"spring"}, False),  # between her 5th and 9th
+        (2, "ann", {"spring_rt", "brand"}, False),  # before all of hers
+        (6, "bob", {"spring_rt", "spring"}, True),  # two values of one campaign
+        (6, "bob", {"spring"}, False),  # again the same day
+        (3, "cid", {"brand", "spring"}, True),
+        (11, "cid", {"autumn"}, False),
+        (8, "dan", {"autumn", "spring"}, True),
+        (12, "bob", {"brand"}, False),
+        (12, "eve", set(), True),
+    ]
+    unowned = ("brand", "autumn")
+
+    def reach(day: int, who: str, values: set[str], new: bool):
+        def job(conn):
+            day_text = f"2026-11-{day:02d}"
+            campaigns.note_reach(conn, "acme", f"per_{who}", day_text, values, new_person=new)
+
+        storage.transaction(settings.db_path, job)
+
+    for step in steps:
+        reach(*step)
+        reach_check(settings, unowned)
+
+    # Brand and autumn join a campaign: their reaches count for it, each person once.
+    storage.transaction(
+        settings.db_path,
+        lambda conn: links.create_campaign(conn, "acme", "Fall", ["brand", "autumn"]),
+    )
+    reach_check(settings)
+    reach(4, "bob", {"autumn"}, False)
+    assert reach_check(settings) > 100
+
+    def erase(conn):
+        footprints.delete_campaign_days(conn, "acme", "per_ann")
+
+    storage.transaction(settings.db_path, erase)
+    assert reach_check(settings) > 80
 
 
 def test_recount_makes_them_from_nothing(client, clock, acme, settings):

@@ -15,7 +15,7 @@ import pytest
 
 from ingest import storage
 from ingest.domain import credits, erasure
-from ingest.storage import campaign_counts, campaigns, links, migrations
+from ingest.storage import campaign_counts, campaign_reach, campaigns, links, migrations
 from ingest.storage.reports import kept
 
 from .conftest import person, sign_in, touch_json
@@ -58,6 +58,7 @@ def submit(client, tenant, email: str, campaign: str, source: str = "facebook", 
             (tenant.tenant_id, "2026-11-30"),
         )
         campaign_counts.recount(conn, tenant.tenant_id)  # the persons' days moved too
+        campaign_reach.recount(conn, tenant.tenant_id)
         kept.recount(conn, tenant.tenant_id)
 
     storage.transaction(tenant.db_path, stamp)
@@ -439,6 +440,8 @@ def test_the_kept_reach_is_the_recomputed_one_and_goes_with_the_person(spring, s
         ).fetchone()[0]
     assert left == 0
     assert read(settings, campaigns.measures, SPRING, "first_touch", *NOV).influenced == 3
+    with storage.connect(settings.db_path) as conn:  # the kept reaches went with them
+        assert storage.in_transaction(conn, lambda c: campaign_reach.differences(c, "acme")) == []
 
 
 def test_steps_of_a_period_and_their_sums():

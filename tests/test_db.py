@@ -87,7 +87,7 @@ TENANT_TABLES = re.compile(
     r"|category_groups|categories|lead_statuses|lead_status_history|category_history"
     r"|selections|lead_counts|attribution_conversions|attribution_credits|attribution_rollups"
     r"|attribution_totals|attribution_pending|person_campaign_days|dashboards|dashboard_tiles"
-    r"|person_days|deal_days|campaign_counts)\b",
+    r"|person_days|deal_days|campaign_counts|campaign_reach)\b",
     re.IGNORECASE,
 )
 

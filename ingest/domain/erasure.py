@@ -109,6 +109,10 @@ NO_PERSONAL_DATA = {
     # sessions, creation and deals leave their counts in the erasure's transaction.
     "campaign_counts": "per campaign value and day, how many sessions, views, new contacts,"
     " deals and won deals (and revenue) there were: numbers only",
+    # Kept with person_campaign_days (storage/campaign_reach.py): an erased person's reaches
+    # are taken away before their rows are deleted.
+    "campaign_reach": "per campaign and day, how many persons it reached for the first time"
+    " since an earlier day: numbers only",
     "person_search_indexed": "one number: the persons' rowid up to which SQLite's search"
     " index is filled",
     "attribution_followed": "one number: the submissions' rowid up to which the credits"

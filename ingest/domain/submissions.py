@@ -223,7 +223,12 @@ def record(
     if created:
         carried.append(touches.first_touch)
     campaigns.note_reach(
-        conn, tenant_id, person_id, now[:10], {t.campaign for t in carried if t and t.campaign}
+        conn,
+        tenant_id,
+        person_id,
+        now[:10],
+        {t.campaign for t in carried if t and t.campaign},
+        new_person=created,
     )
     return Recorded(submission_id, person_id, created, False)
 

@@ -28,6 +28,7 @@ from ingest.storage import (
     SQLITE,
     Connection,
     campaign_counts,
+    campaign_reach,
     dialect_of,
     dialect_of_connection,
     lead_counts,
@@ -84,6 +85,8 @@ NOT_COPIED = {
     " the copy (storage/reports/kept.recount)",
     "campaign_counts": "the campaign pages' daily counts of the copied sessions, persons and"
     " deals, made again on the target after the copy (storage/campaign_counts.recount)",
+    "campaign_reach": "the campaign pages' kept reaches of the copied persons, made again on"
+    " the target after the copy (storage/campaign_reach.recount)",
     "rate_counters": "counts of the current rate window, deleted after it; the target counts"
     " afresh",
     "users": "accounts of the app are the service's, not a tenant's (one may belong to several"
@@ -142,6 +145,7 @@ def migrate_data(source: str, target: str, tenant_ids: Sequence[str] = ()) -> di
             storage.in_transaction(dst, lambda conn, t=tenant_id: lead_counts.recount(conn, t))
             storage.in_transaction(dst, lambda conn, t=tenant_id: kept.recount(conn, t))
             storage.in_transaction(dst, lambda conn, t=tenant_id: campaign_counts.recount(conn, t))
+            storage.in_transaction(dst, lambda conn, t=tenant_id: campaign_reach.recount(conn, t))
     return {
         "tenants": chosen,
         "tables": {table: sum(by_tenant.values()) for table, by_tenant in counts.items()},

@@ -15,6 +15,7 @@ from ingest.storage import (
     POSTGRES,
     Connection,
     campaign_counts,
+    campaign_reach,
     dialect_of_connection,
     lead_counts,
 )
@@ -189,6 +190,7 @@ def delete_submissions(conn: Connection, tenant_id: str, person_id: str) -> int:
 
 
 def delete_campaign_days(conn: Connection, tenant_id: str, person_id: str) -> int:
+    campaign_reach.forget_person(conn, tenant_id, person_id)  # their reaches' counts first
     return conn.execute(
         "DELETE FROM person_campaign_days WHERE tenant_id = ? AND person_id = ?",
         (tenant_id, person_id),

@@ -8,7 +8,7 @@ from typing import Any
 
 from ingest.clock import utcnow
 from ingest.domain.links import Link
-from ingest.storage import Connection
+from ingest.storage import Connection, campaign_reach
 from ingest.storage.reads import StoreError, new_id
 
 SEARCH_MAX = 200
@@ -166,6 +166,8 @@ def create_campaign(conn: Connection, tenant_id: str, name: str, values: list[st
             "INSERT INTO campaign_values (tenant_id, utm_campaign, campaign_id) VALUES (?, ?, ?)",
             (tenant_id, value, campaign_id),
         )
+    # Their persons reached are the campaign's now, each counted once across its values.
+    campaign_reach.recount(conn, tenant_id, list(dict.fromkeys(v for v in values if v)))
     return campaign_id
 
 

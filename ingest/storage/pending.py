@@ -2,7 +2,8 @@
 it commits (``storage.in_transaction``, the writer's ``_commit``): the writer runs many
 submission jobs in one transaction, and their new persons mostly add to the same few rows
 (the day, its campaign, the first status), so one upsert per row per transaction replaces
-one per job (``storage/reports/kept.new_person``; about 40 us of a job's CPU).
+one per job (``storage/reports/kept.new_person``, about 40 us of a job's CPU; the campaign
+pages' reach of a new person, ``storage/campaign_reach.py``).
 
 A savepoint's rollback takes its additions back with it (``mark`` before the savepoint,
 ``restore`` after ``ROLLBACK TO``); a rolled-back transaction drops them (``discard``).
@@ -16,14 +17,16 @@ from typing import Any
 
 Gathered = dict[Any, int]  # key -> how much to add
 
-_gathered: dict[int, Gathered] = {}  # id(connection) -> its transaction's additions
-# Writes a transaction's additions (set by the module that gathers: storage/reports/kept.py).
-writer: Callable[[Any, Gathered], None] | None = None
+# id(connection) -> its transaction's additions, by (kind, key)
+_gathered: dict[int, Gathered] = {}
+# kind -> what writes a transaction's additions of that kind (registered by the module that
+# gathers them: storage/reports/kept.py, storage/campaign_reach.py)
+writers: dict[str, Callable[[Any, Gathered], None]] = {}
 
 
-def add(conn: Any, key: Any, n: int) -> None:
+def add(conn: Any, kind: str, key: Any, n: int) -> None:
     found = _gathered.setdefault(id(conn), {})
-    found[key] = found.get(key, 0) + n
+    found[kind, key] = found.get((kind, key), 0) + n
 
 
 def mark(conn: Any) -> Gathered:
@@ -42,8 +45,13 @@ def restore(conn: Any, marked: Gathered) -> None:
 def flush(conn: Any) -> None:
     """Write what the transaction gathered, inside it, before its COMMIT."""
     found = _gathered.pop(id(conn), None)
-    if found and writer is not None:
-        writer(conn, found)
+    if not found:
+        return
+    by_kind: dict[str, Gathered] = {}
+    for (kind, key), n in found.items():
+        by_kind.setdefault(kind, {})[key] = n
+    for kind, gathered in sorted(by_kind.items()):
+        writers[kind](conn, gathered)
 
 
 def discard(conn: Any) -> None:

@@ -43,6 +43,7 @@ from ingest.storage import POSTGRES, Connection, dialect_of_connection, pending
 
 SLOTS = 8
 LEAD, LC, FT, VIA, FORM, REACHED = "lead", "lc", "ft", "via", "form", "reached"
+PERSON_DAYS = "person_days"  # what this module gathers (storage/pending.py)
 CREATED, OPEN, WON = "created", "open", "won"
 
 Keys = tuple[str, str, str, str]
@@ -132,7 +133,7 @@ def new_person(
         _upsert(conn, tenant_id, rows)
     else:  # the transaction's jobs add to the same rows: written once, before COMMIT
         for dim, day_, keys, n in rows:
-            pending.add(conn, (tenant_id, dim, day_, keys), n)
+            pending.add(conn, PERSON_DAYS, (tenant_id, dim, day_, keys), n)
 
 
 def _write_gathered(conn: Connection, gathered: pending.Gathered) -> None:
@@ -146,7 +147,7 @@ def _write_gathered(conn: Connection, gathered: pending.Gathered) -> None:
             _upsert(conn, tenant_id, rows[start : start + 100])
 
 
-pending.writer = _write_gathered
+pending.writers[PERSON_DAYS] = _write_gathered
 
 
 def _keys(values: Iterable[Any]) -> Keys:
