@@ -91,7 +91,7 @@ def set_status(
         (new, at, tenant_id, person_id),
     )
     lead_counts.move(conn, tenant_id, before, (new, before[1]))
-    kept.move_lead(conn, tenant_id, kept_before, kept.lead_of(conn, tenant_id, person_id))
+    kept.move_lead(conn, tenant_id, kept_before, kept.with_lead(kept_before, status=new))
     add_status_history(conn, tenant_id, person_id, old=old, new=new, user_id=user_id, at=at)
 
 
@@ -125,7 +125,7 @@ def set_person_owner(conn: Connection, tenant_id: str, person_id: str, owner: st
         (owner, tenant_id, person_id),
     )
     lead_counts.move(conn, tenant_id, before, (before[0], owner))
-    kept.move_lead(conn, tenant_id, kept_before, kept.lead_of(conn, tenant_id, person_id))
+    kept.move_lead(conn, tenant_id, kept_before, kept.with_lead(kept_before, owner=owner))
 
 
 # -- companies ---------------------------------------------------------------------------

@@ -207,6 +207,26 @@ def lead_of(conn: Connection, tenant_id: str, person_id: str) -> Lead | None:
     return (row[0][:10], (_text(row[1]), _text(row[2]), _text(row[3]), ""))
 
 
+_SAME: Any = object()
+
+
+def with_lead(lead: Lead | None, *, status: Any = _SAME, owner: Any = _SAME) -> Lead | None:
+    """``lead`` (a ``lead_of``) with its status or owner changed, as ``lead_of`` would read it
+    after the change (None stays None: no such person)."""
+    if lead is None:
+        return None
+    day, (old_status, old_owner, category, k4) = lead
+    return (
+        day,
+        (
+            old_status if status is _SAME else _text(status),
+            old_owner if owner is _SAME else _text(owner),
+            category,
+            k4,
+        ),
+    )
+
+
 def move_lead(conn: Connection, tenant_id: str, before: Lead | None, after: Lead | None) -> None:
     if before == after:
         return
