@@ -127,12 +127,30 @@ def time_it(fetch: Any, path: str) -> list[float]:
     return times
 
 
-def run(db: str, engine: str, *, reports_only: bool = False) -> list[tuple[str, list[float]]]:
+def campaign_api_cases(campaign_id: str) -> list[tuple[str, str]]:
+    """The campaign page's numbers through the API (overview, contacts and sessions by day,
+    traffic by source): what a database of kept counts alone answers (``copy_kept``)."""
+    path = f"/api/v1/campaigns/{urllib.parse.quote(campaign_id)}/performance"
+    month = urllib.parse.urlencode({"from": "2026-10-01", "to": "2026-10-31"})
+    return [
+        ("campaign API, year to date, first touch", path),
+        ("campaign API, last touch", f"{path}?touch=lead_creation"),
+        ("campaign API, a month", f"{path}?{month}"),
+        ("campaign API, last 30 days", f"{path}?period=last_30_days"),
+    ]
+
+
+def run(
+    db: str, engine: str, *, reports_only: bool = False, campaign_id: str = ""
+) -> list[tuple[str, list[float]]]:
     """Every case against ``db``; ``reports_only``: the reports' API cases alone (a database
-    that holds the kept counts and not the persons, ``copy_kept``)."""
+    that holds the kept counts and not the persons, ``copy_kept``), and the campaign API's
+    for ``campaign_id``."""
     password = make_user(db)
     key = _key(db)
-    campaign_id, unowned = ("", []) if reports_only else the_campaign(db)
+    unowned: list[str] = []
+    if not reports_only:
+        campaign_id, unowned = the_campaign(db)
     log = Path(tempfile.mkstemp(prefix="leadsource-bench-reports-", suffix=".log")[1])
     results: list[tuple[str, list[float]]] = []
     try:
@@ -146,6 +164,10 @@ def run(db: str, engine: str, *, reports_only: bool = False) -> list[tuple[str, 
                 times = time_it(browser.api, path)
                 results.append((f"{engine} API {name}", times))
                 print(f"  {engine} API {name}: {statistics.median(times):.1f} ms", flush=True)
+            for name, path in campaign_api_cases(campaign_id) if campaign_id else []:
+                times = time_it(browser.api, path)
+                results.append((f"{engine} {name}", times))
+                print(f"  {engine} {name}: {statistics.median(times):.1f} ms", flush=True)
             if reports_only:
                 return results
             for dashboard in listed:
@@ -170,7 +192,18 @@ USER = "bench@example.com"
 
 # What the default tiles and the attribution report read: the kept counts and rollups, and
 # the names of forms (the tenant's statuses and categories are made with it).
-KEPT_TABLES = ("forms", "person_days", "deal_days", "attribution_rollups", "attribution_totals")
+KEPT_TABLES = (
+    "forms",
+    "person_days",
+    "deal_days",
+    "attribution_rollups",
+    "attribution_totals",
+    # The campaign API's: the named campaigns, their values and the pages' kept counts.
+    "campaigns",
+    "campaign_values",
+    "campaign_counts",
+    "campaign_reach",
+)
 
 
 def copy_kept(db: str, url: str) -> str:
@@ -189,7 +222,7 @@ def copy_kept(db: str, url: str) -> str:
         for table in KEPT_TABLES:
             columns = [r[1] for r in source.execute(f"PRAGMA table_info({table})")]
             names = ", ".join(columns)
-            if table != "forms":
+            if table not in ("forms", "campaigns", "campaign_values"):
                 pg.execute(f"DELETE FROM {table} WHERE tenant_id = %s", (TENANT,))
             rows = source.execute(f"SELECT {names} FROM {table} WHERE tenant_id = ?", (TENANT,))
             n = 0
@@ -211,8 +244,9 @@ def copy_kept(db: str, url: str) -> str:
 def bench_kept_postgres(db: str, url: str) -> None:
     """``scripts/bench reports --db FILE --postgres-kept URL``: the reports' API cases on
     PostgreSQL, over the kept counts of the SQLite file's tenant (``copy_kept``)."""
+    campaign_id, _ = the_campaign(db)  # made in the SQLite file, copied with it
     print(f"copied to {url}: {copy_kept(db, url)}")
-    results = run(url, "PostgreSQL", reports_only=True)
+    results = run(url, "PostgreSQL", reports_only=True, campaign_id=campaign_id)
     print(f"\nscripts/bench reports on PostgreSQL over the kept counts of {db}; median and p95"
           f" of {TIMED} requests through HTTP after {WARMUPS} warm-ups\n")  # fmt: skip
     print_table(results, verdict_of=_verdict)
