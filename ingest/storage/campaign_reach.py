@@ -23,9 +23,11 @@ reaches move from the values' keys to the campaign's). ``tests/test_campaign_cou
 checks kept equals recounted after each kind of change, and every count equals the distinct
 count of the rows over random periods.
 
-On SQLite a new person's additions are gathered by the transaction and written once before
-COMMIT (``storage/pending.py``); on PostgreSQL each upsert counts into one of ``SLOTS`` rows
-chosen at random, so concurrent submissions of one campaign's day rarely wait on one row. Two
+On SQLite additions are gathered by the transaction and written once before COMMIT
+(``storage/pending.py``), a new person's reach of one value by the value, whose key is then
+looked up once for the transaction's jobs; on PostgreSQL each upsert counts into one of
+``SLOTS`` rows chosen at random, so concurrent submissions of one campaign's day rarely wait
+on one row. Two
 nodes recording the same known person's reach of one campaign on one new day at the same
 instant could each count it as new; ``recount`` makes a tenant's right again.
 """
@@ -39,7 +41,8 @@ from typing import Any
 from ingest.storage import POSTGRES, Connection, dialect_of_connection, pending
 
 SLOTS = 8
-KIND = "campaign_reach"  # what this module gathers (storage/pending.py)
+KIND = "campaign_reach"  # what this module gathers (storage/pending.py): rows by key
+NEW_KIND = "campaign_reach_new"  # and new persons' first reach of one value, by value
 FIRST = ""  # prev_day of a person's first reach of a key
 KEY = "tenant_id, reach_key, day, prev_day, slot"
 
@@ -94,6 +97,10 @@ def note(
     reach of a key already on that day adds nothing; one between two of the person's reaches
     becomes the later one's previous day."""
     if not values:
+        return
+    if new_person and len(values) == 1 and dialect_of_connection(conn) != POSTGRES:
+        # The common case: the value's key is found once per transaction, at its end.
+        pending.add(conn, NEW_KIND, (tenant_id, values[0], day), 1)
         return
     owners = _owners(conn, tenant_id, values)
     keys = sorted({key_of(owners.get(value), value) for value in values})
@@ -173,7 +180,22 @@ def _write_gathered(conn: Connection, gathered: pending.Gathered) -> None:
         _upsert(conn, tenant_id, rows)
 
 
+def _write_new(conn: Connection, gathered: pending.Gathered) -> None:
+    """New persons' first reaches gathered by value: each value's key found once."""
+    by_tenant: dict[str, list[tuple[str, str, int]]] = {}
+    for (tenant_id, value, day), n in gathered.items():
+        by_tenant.setdefault(tenant_id, []).append((value, day, n))
+    for tenant_id, found in sorted(by_tenant.items()):
+        owners = _owners(conn, tenant_id, sorted({value for value, _, _ in found}))
+        merged: dict[tuple[str, str], int] = {}
+        for value, day, n in found:
+            key = (key_of(owners.get(value), value), day)
+            merged[key] = merged.get(key, 0) + n
+        _upsert(conn, tenant_id, [(key, day, FIRST, n) for (key, day), n in sorted(merged.items())])
+
+
 pending.writers[KIND] = _write_gathered
+pending.writers[NEW_KIND] = _write_new
 
 
 # -- reading -------------------------------------------------------------------------------
