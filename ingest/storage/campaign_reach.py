@@ -39,6 +39,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ingest.storage import POSTGRES, Connection, dialect_of_connection, pending
+from ingest.storage.dialect import indexed_by
 
 SLOTS = 8
 KIND = "campaign_reach"  # what this module gathers (storage/pending.py): rows by key
@@ -113,7 +114,8 @@ def note(
         before, after, present = conn.execute(
             "SELECT MAX(CASE WHEN day < ? THEN day END), MIN(CASE WHEN day > ? THEN day END),"
             " MAX(CASE WHEN day = ? THEN 1 ELSE 0 END) FROM person_campaign_days"
-            f" WHERE tenant_id = ? AND campaign {condition} AND person_id = ?",
+            + indexed_by(conn, "person_campaign_days_by_person")  # the person's few rows
+            + f" WHERE tenant_id = ? AND campaign {condition} AND person_id = ?",
             (day, day, day, tenant_id, *params, person_id),
         ).fetchone()
         if present:

@@ -225,16 +225,21 @@ def note_reach(
 
 
 def person_condition(
-    tenant_id: str, wanted: CampaignFilter, *, probe: bool = False
+    tenant_id: str, wanted: CampaignFilter, *, probe: bool = False, hint: str = ""
 ) -> tuple[str, list[Any]]:
     """The persons list's campaign condition on ``p``. Influenced (any touch): the set of the
     campaign's persons made once, or with ``probe`` (``probe_each_person``) each person of
-    the list looked up in it by their id (``person_campaign_days_by_value_person``)."""
+    the list looked up in it by their id (``person_campaign_days_by_person``: a person's
+    few rows; ``hint`` is ``dialect.indexed_by`` of it, for SQLite's planner)."""
     values = values_sql(tenant_id, wanted)
     if wanted.touch == ANY:
         sql, params = influenced_sql(tenant_id, values, wanted.since, wanted.until)
         if probe:
-            sql = sql.replace("SELECT r.person_id", "SELECT 1", 1)
+            sql = sql.replace(
+                "SELECT r.person_id FROM person_campaign_days r",
+                "SELECT 1 FROM person_campaign_days r" + hint,
+                1,
+            )
             return f"EXISTS ({sql} AND r.person_id = p.person_id)", params
         return f"p.person_id IN ({sql})", params
     created, created_params = _window("p.created_at", wanted.since, wanted.until)

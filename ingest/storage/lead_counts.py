@@ -21,24 +21,52 @@ from __future__ import annotations
 
 import random
 
-from ingest.storage import POSTGRES, Connection, dialect_of_connection
+from ingest.storage import POSTGRES, Connection, dialect_of_connection, pending
 
 SLOTS = 8
+KIND = "lead_counts"  # what the submission job gathers on SQLite (storage/pending.py)
 
 
 def add(
-    conn: Connection, tenant_id: str, status_id: str | None, owner_id: str | None, delta: int
+    conn: Connection,
+    tenant_id: str,
+    status_id: str | None,
+    owner_id: str | None,
+    delta: int,
+    *,
+    gather: bool = False,
 ) -> None:
-    """``delta`` persons into (or, negative, out of) ``status_id`` owned by ``owner_id``."""
+    """``delta`` persons into (or, negative, out of) ``status_id`` owned by ``owner_id``.
+    ``gather`` (the submission job's new person): on SQLite, added to what the transaction
+    gathers and written once before its COMMIT (its jobs' new leads mostly go to one row)."""
     if status_id is None or delta == 0:
         return
-    slot = random.randrange(SLOTS) if dialect_of_connection(conn) == POSTGRES else 0
+    postgres = dialect_of_connection(conn) == POSTGRES
+    if gather and not postgres:
+        pending.add(conn, KIND, (tenant_id, status_id, owner_id or ""), delta)
+        return
+    _upsert(conn, tenant_id, status_id, owner_id or "", random.randrange(SLOTS) if postgres else 0,
+            delta)  # fmt: skip
+
+
+def _upsert(
+    conn: Connection, tenant_id: str, status_id: str, owner: str, slot: int, delta: int
+) -> None:
     conn.execute(
         "INSERT INTO lead_counts (tenant_id, lead_status_id, owner_id, slot, persons)"
         " VALUES (?, ?, ?, ?, ?) ON CONFLICT (tenant_id, lead_status_id, owner_id, slot)"
         " DO UPDATE SET persons = lead_counts.persons + excluded.persons",
-        (tenant_id, status_id, owner_id or "", slot, delta),
+        (tenant_id, status_id, owner, slot, delta),
     )
+
+
+def _write_gathered(conn: Connection, gathered: pending.Gathered) -> None:
+    for (tenant_id, status_id, owner), delta in sorted(gathered.items()):
+        if delta:
+            _upsert(conn, tenant_id, status_id, owner, 0, delta)
+
+
+pending.writers[KIND] = _write_gathered
 
 
 def move(
@@ -65,6 +93,7 @@ def lead_of(conn: Connection, tenant_id: str, person_id: str) -> tuple[str | Non
 
 def recount(conn: Connection, tenant_id: str) -> None:
     """The tenant's counts made again from its persons."""
+    pending.flush(conn)  # what this transaction gathered is in the rows it replaces
     conn.execute("DELETE FROM lead_counts WHERE tenant_id = ?", (tenant_id,))
     conn.execute(
         "INSERT INTO lead_counts (tenant_id, lead_status_id, owner_id, slot, persons)"

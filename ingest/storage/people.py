@@ -47,6 +47,7 @@ from ingest.storage import (
     lead_lists,
     search_index,
 )
+from ingest.storage.dialect import indexed_by
 from ingest.storage.reads import StoreError, get_person, get_touch
 
 MAX_PAGE = 200
@@ -236,9 +237,10 @@ _PERSON_JOINS = (
 
 
 def person_where(
-    tenant_id: str, query: PersonQuery, *, probe_campaign: bool = False
+    tenant_id: str, query: PersonQuery, *, probe_campaign: bool = False, hint: str = ""
 ) -> tuple[str, list[Any]]:
-    """The WHERE clause of a selection (without the keyset), and its parameters."""
+    """The WHERE clause of a selection (without the keyset), and its parameters; ``hint``
+    the probe's index (``campaigns.person_condition``)."""
     where = ["p.tenant_id = ?"]
     params: list[Any] = [tenant_id]
     text = search_text(query)
@@ -262,7 +264,10 @@ def person_where(
         params.append(query.form_id)
     if query.campaign is not None:
         condition, condition_params = campaigns.person_condition(
-            tenant_id, query.campaign, probe=probe_campaign
+            tenant_id,
+            query.campaign,
+            probe=probe_campaign,
+            hint=hint,
         )
         where.append(condition)
         params.extend(condition_params)
@@ -376,7 +381,8 @@ def person_selection(
     conn: Connection, tenant_id: str, query: PersonQuery, *, probe_campaign: bool = False
 ) -> tuple[str, list[Any]]:
     """``person_where`` with the lead filters, which read the tenant's lead setup."""
-    where, params = person_where(tenant_id, query, probe_campaign=probe_campaign)
+    hint = indexed_by(conn, "person_campaign_days_by_person")
+    where, params = person_where(tenant_id, query, probe_campaign=probe_campaign, hint=hint)
     if query.reached_status is not None:
         reached, reached_params = lead_lists.reached_condition(
             conn, tenant_id, query.reached_status

@@ -74,7 +74,7 @@ def insert_person(
             created_at if lead_status_id else None,
         ),
     )
-    lead_counts.add(conn, tenant_id, lead_status_id, None, 1)
+    lead_counts.add(conn, tenant_id, lead_status_id, None, 1, gather=True)
 
 
 def fill_person(
