@@ -174,11 +174,7 @@ def _upsert(conn: Connection, tenant_id: str, rows: list[Row]) -> None:
 
 def _write_gathered(conn: Connection, gathered: pending.Gathered) -> None:
     """A SQLite transaction's gathered additions, an upsert per tenant."""
-    by_tenant: dict[str, list[Row]] = {}
-    for (tenant_id, key, day, before), n in sorted(gathered.items()):
-        if n:
-            by_tenant.setdefault(tenant_id, []).append((key, day, before, n))
-    for tenant_id, rows in by_tenant.items():
+    for tenant_id, rows in pending.by_tenant(gathered).items():
         _upsert(conn, tenant_id, rows)
 
 

@@ -54,6 +54,16 @@ def flush(conn: Any) -> None:
         writers[kind](conn, gathered)
 
 
+def by_tenant(gathered: Gathered) -> dict[str, list[tuple[Any, ...]]]:
+    """For a writer whose keys start with the tenant: each tenant's additions in key order,
+    as (the rest of the key..., n), those adding nothing left out."""
+    found: dict[str, list[tuple[Any, ...]]] = {}
+    for key, n in sorted(gathered.items()):
+        if n:
+            found.setdefault(key[0], []).append((*key[1:], n))
+    return found
+
+
 def discard(conn: Any) -> None:
     """The transaction rolled back."""
     _gathered.pop(id(conn), None)

@@ -138,11 +138,7 @@ def new_person(
 
 def _write_gathered(conn: Connection, gathered: pending.Gathered) -> None:
     """A SQLite transaction's gathered ``new_person`` rows, an upsert per tenant."""
-    by_tenant: dict[str, list[PersonRow]] = {}
-    for (tenant_id, dim, day, keys), n in sorted(gathered.items()):
-        if n:
-            by_tenant.setdefault(tenant_id, []).append((dim, day, keys, n))
-    for tenant_id, rows in by_tenant.items():
+    for tenant_id, rows in pending.by_tenant(gathered).items():
         for start in range(0, len(rows), 100):  # bounded statements
             _upsert(conn, tenant_id, rows[start : start + 100])
 
