@@ -13,7 +13,7 @@ form's hot path does no attribution work.
   committed meanwhile notes its person again.
 
 A round runs batches until one comes back short; while other writes go on, it stops once it
-has spent 5% of the interval (the follower's work is a backlog; forms are not), so under a
+has spent 2% of the interval (the follower's work is a backlog; forms are not), so under a
 sustained load reports lag rather than forms slowing, and it catches up when the load
 eases. ``catch_up`` is the CLI's: everything at once.
 """
@@ -41,7 +41,7 @@ BATCH = 20
 # While forms are being written too, a round stops after this share of the interval: under
 # a sustained load the follower falls behind (a report lags) rather than slowing the forms,
 # and catches up when the load eases.
-BUSY_SHARE = 0.05
+BUSY_SHARE = 0.02
 
 
 def follow_batch(conn: Connection, limit: int = BATCH) -> int:
