@@ -1,11 +1,13 @@
 """Benchmarks, never tests: figures are printed as ratios against a baseline measured in the
 same run, because these machines are shared and noisy.
 
-    scripts/bench [writer] [tracker] [ingest] [durability] [app]
+    scripts/bench [writer] [tracker] [ingest] [durability] [app] [reports] [job]
 
 ``durability`` (not in the default set) kills the service mid-run; see scripts/durability.py.
 ``app`` (not in the default set either) times the marketer's app through HTTP on a tenant of
-``--persons`` generated persons; see scripts/bench_app.py.
+``--persons`` generated persons; see scripts/bench_app.py. ``job`` (not in the default set)
+prices the submission job in-process, and with ``--sql`` one change to the file against the
+plain one; see scripts/bench_job.py.
 """
 
 from __future__ import annotations
@@ -332,10 +334,10 @@ def main() -> None:
     parser.add_argument(
         "what",
         nargs="*",
-        help="writer, tracker, ingest, durability, app, reports (default: writer, tracker and"
-        " ingest)",
+        help="writer, tracker, ingest, durability, app, reports, job (default: writer, tracker"
+        " and ingest)",
     )
-    parser.add_argument("--rounds", type=int, default=3, help="writer: rounds")
+    parser.add_argument("--rounds", type=int, default=3, help="writer, job: rounds")
     parser.add_argument("--loads", type=int, default=200, help="tracker: page loads per script")
     parser.add_argument(
         "--compare", nargs="*", default=[], help="tracker: other scripts to time beside utm.js"
@@ -372,6 +374,10 @@ def main() -> None:
         default="",
         help="app: only the cases whose name contains one of these comma-separated texts",
     )
+    parser.add_argument("--jobs", type=int, default=3000, help="job: jobs a round")
+    parser.add_argument(
+        "--sql", action="append", default=[], help="job: a statement run on the file first"
+    )
     args = parser.parse_args()
     what = args.what or ["writer", "tracker", "ingest"]
     if "writer" in what:
@@ -406,6 +412,10 @@ def main() -> None:
 
         given = any(a == "--postgres" or a.startswith("--postgres=") for a in sys.argv)
         bench_reports(args.persons, args.db, args.keep, args.postgres if given else "")
+    if "job" in what:
+        from bench_job import bench_job
+
+        bench_job(args.jobs, 32, args.rounds, args.sql)
 
 
 if __name__ == "__main__":

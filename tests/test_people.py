@@ -3,6 +3,7 @@ person's edit, through the JSON API and the store, on both engines."""
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 import json
@@ -390,14 +391,51 @@ def test_every_sort_pages_through_every_person_once(client, acme, sort, descendi
         assert [p["id"] for p in plain] == [p["id"] for p in expected]
 
 
-def test_ties_break_by_id(client, acme):
+def test_ties_break_by_creation_then_id(client, acme, settings):
+    """A touch column's ties come in creation order (the column's one index is the filter's
+    too, migration 0029), and persons created in the same millisecond by id."""
     linkedin = walk(client, acme, sort="first_touch_source", first_touch_source="linkedin", limit=1)
-    ids = [p["id"] for p in linkedin]
-    assert len(ids) == 4 and ids == sorted(ids)
-    linkedin = walk(
-        client, acme, sort="-first_touch_source", first_touch_source="linkedin", limit=3
+    ids = sorted(p["id"] for p in linkedin)
+    assert len(ids) == 4
+    # Created in an order unlike their ids': the newest id the oldest, two at the same time.
+    created = {
+        ids[3]: "2026-01-01T00:00:00.000Z",
+        ids[0]: "2026-02-01T00:00:00.000Z",
+        ids[1]: "2026-03-01T00:00:00.000Z",
+        ids[2]: "2026-02-01T00:00:00.000Z",
+    }
+    with storage.connect(settings.db_path) as conn:
+        for person_id, at in created.items():
+            conn.execute(
+                "UPDATE persons SET created_at = ? WHERE tenant_id = ? AND person_id = ?",
+                (at, "acme", person_id),
+            )
+    expected = [ids[3], ids[0], ids[2], ids[1]]
+    for limit in (1, 3):
+        ascending = walk(
+            client, acme, sort="first_touch_source", first_touch_source="linkedin", limit=limit
+        )
+        assert [p["id"] for p in ascending] == expected
+        descending = walk(
+            client, acme, sort="-first_touch_source", first_touch_source="linkedin", limit=limit
+        )
+        assert [p["id"] for p in descending] == expected[::-1]
+    # Among every source too: the linkedin persons stand together, in that order.
+    everyone = [p["id"] for p in walk(client, acme, sort="first_touch_source", limit=2)]
+    assert [i for i in everyone if i in created] == expected
+
+
+def test_a_touch_sorts_cursor_has_its_three_keys(client, acme):
+    cursor = listing(client, acme, sort="first_touch_source", limit=2)["next_cursor"]
+    keys = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    assert keys[0] == "first_touch_source" and len(keys) == 4
+    short = base64.urlsafe_b64encode(json.dumps([keys[0], keys[1], keys[3]]).encode()).decode()
+    response = client.get(
+        "/api/v1/persons",
+        params={"sort": "first_touch_source", "cursor": short.rstrip("=")},
+        headers=acme.auth,
     )
-    assert [p["id"] for p in linkedin] == sorted(ids, reverse=True)
+    assert response.status_code == 400, response.text
 
 
 def test_pages_hold_still_while_persons_arrive(client, acme):

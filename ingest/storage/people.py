@@ -147,20 +147,27 @@ def parse_sort(sort: str, sorts: dict[str, str]) -> tuple[str, bool]:
     return column, descending
 
 
-def encode_cursor(sort: str, value: Any, row_id: str) -> str:
-    raw = json.dumps([sort, value, row_id], separators=(",", ":"), ensure_ascii=False)
+def encode_cursor(sort: str, *values: str) -> str:
+    """A list's next-page mark: its sort and the last row's keys, in the order's columns."""
+    raw = json.dumps([sort, *values], separators=(",", ":"), ensure_ascii=False)
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, sort: str) -> tuple[str, str]:
+def decode_cursor(cursor: str, sort: str, count: int = 2) -> tuple[str, ...]:
+    """The ``count`` keys of ``encode_cursor``; anything else is a ``BadQuery``."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        got_sort, value, row_id = json.loads(raw)
+        got = json.loads(raw)
     except (binascii.Error, ValueError, TypeError):
         raise BadQuery("cursor is not one this list gave.") from None
-    if got_sort != sort or not isinstance(value, str) or not isinstance(row_id, str):
+    if (
+        not isinstance(got, list)
+        or len(got) != count + 1
+        or got[0] != sort
+        or not all(isinstance(value, str) for value in got[1:])
+    ):
         raise BadQuery("cursor belongs to another sort or is not one this list gave.")
-    return value, row_id
+    return tuple(got[1:])
 
 
 def like_pattern(text: str) -> str:
@@ -170,24 +177,32 @@ def like_pattern(text: str) -> str:
 
 
 def _keyset(
-    alias: str, column: str, id_column: str, descending: bool, cursor: str | None, sort: str
+    alias: str, columns: tuple[str, ...], descending: bool, cursor: str | None, sort: str
 ) -> tuple[str, list[Any], str]:
-    """The keyset's WHERE part (if a cursor), its parameters, and the ORDER BY."""
+    """The keyset's WHERE part (if a cursor), its parameters, and the ORDER BY, over
+    ``columns``: the sort's column, then what breaks its ties (the row's id last)."""
     direction = "DESC" if descending else "ASC"
-    order = f"{alias}.{column} {direction}, {alias}.{id_column} {direction}"
+    order = ", ".join(f"{alias}.{column} {direction}" for column in columns)
     if cursor is None:
         return "", [], order
-    value, row_id = decode_cursor(cursor, sort)
-    op = "<" if descending else ">"
-    return f" AND ({alias}.{column}, {alias}.{id_column}) {op} (?, ?)", [value, row_id], order
+    values = decode_cursor(cursor, sort, len(columns))
+    names = ", ".join(f"{alias}.{column}" for column in columns)
+    marks = ", ".join("?" for _ in columns)
+    return f" AND ({names}) {'<' if descending else '>'} ({marks})", list(values), order
 
 
-def _page(rows: list[Any], limit: int, sort: str, id_key: str, shape: Any) -> Page:
+def _page(
+    rows: list[Any], limit: int, sort: str, id_key: str, shape: Any, ties: tuple[str, ...] = ()
+) -> Page:
+    """``ties``: the row's keys between its sort value and its id in the order."""
     more = len(rows) > limit
     rows = rows[:limit]
-    next_cursor = (
-        encode_cursor(sort, rows[-1]["sort_value"], rows[-1][id_key]) if more and rows else None
-    )
+    next_cursor = None
+    if more and rows:
+        last = rows[-1]
+        next_cursor = encode_cursor(
+            sort, last["sort_value"], *(last[key] for key in ties), last[id_key]
+        )
     return Page([shape(row) for row in rows], next_cursor)
 
 
@@ -336,21 +351,30 @@ def search_persons(
     probe = campaigns.probe_each_person(conn, tenant_id, query.campaign)
     where, params = person_selection(conn, tenant_id, query, probe_campaign=probe)
     source, matched, matched_params = _search_plan(conn, tenant_id, search_text(query))
+    # A touch column's ties are broken by creation (one index serves the sort and the
+    # filter in the default order); the others' by the id.
+    ties = ("created_at",) if column in PERSON_FILTERS.values() else ()
     keyset, keyset_params, order = _keyset(
-        "p", column, "person_id", descending, query.cursor, query.sort
+        "p", (column, *ties, "person_id"), descending, query.cursor, query.sort
     )
+    _, _, outer_order = _keyset(
+        "k", ("sort_value", *(f"tie_{tie}" for tie in ties), "k_id"), descending, None, ""
+    )
+    tie_columns = "".join(f", p.{tie} AS tie_{tie}" for tie in ties)
     # The page's ids first, from persons alone, then its rows joined: joined before the
     # sort, SQLite would look up the company and both touches of every candidate row.
-    outer_order = order.replace("p.person_id", "k.person_id").replace(f"p.{column}", "k.sort_value")
     rows = conn.execute(
-        f"SELECT {_PERSON_COLUMNS}, k.sort_value FROM ("
-        f"SELECT p.person_id, p.{column} AS sort_value FROM {source}"
+        f"SELECT {_PERSON_COLUMNS}, k.* FROM ("
+        f"SELECT p.person_id AS k_id, p.{column} AS sort_value{tie_columns} FROM {source}"
         f" WHERE {matched}{where}{keyset} ORDER BY {order} LIMIT ?"
-        ") k JOIN persons p ON p.tenant_id = ? AND p.person_id = k.person_id"
+        ") k JOIN persons p ON p.tenant_id = ? AND p.person_id = k.k_id"
         f"{_PERSON_JOINS} ORDER BY {outer_order}",
         (*matched_params, *params, *keyset_params, query.limit + 1, tenant_id),
     ).fetchall()
-    return _page(rows, query.limit, query.sort, "person_id", person_summary)
+    return _page(
+        rows, query.limit, query.sort, "person_id", person_summary,
+        tuple(f"tie_{tie}" for tie in ties),
+    )  # fmt: skip
 
 
 def person_summary(row: Any) -> dict[str, Any]:
@@ -496,7 +520,7 @@ def search_companies(conn: Connection, tenant_id: str, query: CompanyQuery) -> P
             _company_summary,
         )  # fmt: skip
     keyset, keyset_params, order = _keyset(
-        "c", column, "company_id", descending, query.cursor, query.sort
+        "c", (column, "company_id"), descending, query.cursor, query.sort
     )
     rows = conn.execute(
         f"{_company_select(f', c.{column} AS sort_value')}"
