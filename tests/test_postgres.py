@@ -3,6 +3,7 @@ unique keys, migrations run once however many processes start together."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 import urllib.error
@@ -13,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from ingest import storage
-from ingest.storage import migrations
+from ingest.storage import lead_counts, migrations, pending
 
 from .conftest import count, rows
 from .servers import serving
@@ -98,6 +99,51 @@ def test_one_submission_id_sent_to_two_nodes_at_once_is_one_submission(db_url, m
             assert post_json(b + tenant.form_path, other)[0] == 409
     assert count(db_url, "submissions") == 10
     assert count(db_url, "persons") == 10
+
+
+@pytest.mark.parametrize("pipelined", [False, True])
+def test_a_job_that_breaks_a_unique_key_runs_again_with_nothing_of_its_first_run(
+    db_url, make_tenant, pipelined
+):
+    """What a race with another node looks like to a job: its first run breaks a unique key
+    (in pipeline mode the error comes only at the next read or the COMMIT); the run is rolled
+    back with the counts it gathered, and the second run's alone are kept."""
+    tenant = make_tenant()
+    runs: list[int] = []
+    insert = (
+        "INSERT INTO lead_counts (tenant_id, lead_status_id, owner_id, slot, persons)"
+        " VALUES (?, ?, '', 0, 1)"
+    )
+
+    def job(conn):
+        runs.append(len(runs) + 1)
+        pending.add(conn, lead_counts.KIND, (tenant.tenant_id, "st_gathered", ""), 10)
+        conn.execute(insert, (tenant.tenant_id, f"st_run{len(runs)}"))
+        if len(runs) == 1:
+            conn.execute(insert, (tenant.tenant_id, "st_run1"))  # the same key again
+        return len(runs)
+
+    async def write():
+        db = storage.open_database(db_url)
+        await db.start()
+        try:
+            return await db.write(job, pipelined=pipelined)
+        finally:
+            await db.close()
+
+    assert asyncio.run(write()) == 2
+    found = rows(
+        db_url,
+        "SELECT lead_status_id, SUM(persons) AS n FROM lead_counts WHERE tenant_id = ?"
+        " GROUP BY lead_status_id ORDER BY lead_status_id",
+        tenant.tenant_id,
+    )
+    assert [
+        (r["lead_status_id"], r["n"]) for r in found if r["lead_status_id"].startswith("st_")
+    ] == [
+        ("st_gathered", 10),
+        ("st_run2", 1),
+    ]
 
 
 def test_processes_starting_together_apply_each_migration_once(postgres_database):

@@ -84,7 +84,7 @@ async def create_lead(request: Request) -> Response:
         via=via,
     )
     try:
-        recorded = await request.state.db.write(job)
+        recorded = await request.state.db.write(job, pipelined=True)
     except WriterClosed:
         raise Unavailable("The service is shutting down; please send it again.") from None
     return JSONResponse(

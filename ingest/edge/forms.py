@@ -273,7 +273,7 @@ async def submit(request: Request) -> Response:
         visitor_id=visitor_id if valid_visitor_id(visitor_id) else None,
     )
     try:
-        recorded = await request.state.db.write(job)
+        recorded = await request.state.db.write(job, pipelined=True)
     except WriterClosed:
         raise Unavailable("The service is shutting down; please send the form again.") from None
     except Conflict:

@@ -69,7 +69,10 @@ class Database(Protocol):
     # Plain functions of a connection: ``read`` runs one in a snapshot; ``write`` runs a job
     # in a transaction and returns once it committed.
     async def read(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T: ...
-    async def write(self, job: Callable[[Any], T]) -> T: ...
+    # ``pipelined``: on PostgreSQL the job's statements are sent without waiting for each
+    # one's answer until it reads one (psycopg's pipeline mode); only for a job that reads no
+    # ``rowcount`` (the submission job). SQLite runs every job in process and ignores it.
+    async def write(self, job: Callable[[Any], T], *, pipelined: bool = False) -> T: ...
 
     # For the metrics: jobs run and failed, writes waiting, and a hook told each commit's
     # number of jobs and its duration in seconds.

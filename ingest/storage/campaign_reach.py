@@ -23,11 +23,11 @@ reaches move from the values' keys to the campaign's). ``tests/test_campaign_cou
 checks kept equals recounted after each kind of change, and every count equals the distinct
 count of the rows over random periods.
 
-On SQLite additions are gathered by the transaction and written once before COMMIT
+Additions are gathered by the transaction and written once before COMMIT
 (``storage/pending.py``), a new person's reach of one value by the value, whose key is then
-looked up once for the transaction's jobs; on PostgreSQL each upsert counts into one of
+looked up once for the transaction's jobs; on PostgreSQL that upsert counts into one of
 ``SLOTS`` rows chosen at random, so concurrent submissions of one campaign's day rarely wait
-on one row. Two
+on one row, and then only through the COMMIT. Two
 nodes recording the same known person's reach of one campaign on one new day at the same
 instant could each count it as new; ``recount`` makes a tenant's right again.
 """
@@ -99,7 +99,7 @@ def note(
     becomes the later one's previous day."""
     if not values:
         return
-    if new_person and len(values) == 1 and dialect_of_connection(conn) != POSTGRES:
+    if new_person and len(values) == 1:
         # The common case: the value's key is found once per transaction, at its end.
         pending.add(conn, NEW_KIND, (tenant_id, values[0], day), 1)
         return
@@ -146,14 +146,10 @@ def forget_person(conn: Connection, tenant_id: str, person_id: str) -> None:
 def _add(conn: Connection, tenant_id: str, rows: list[Row]) -> None:
     if not rows:
         return
-    if dialect_of_connection(conn) == POSTGRES:
-        merged: dict[tuple[str, str, str], int] = {}
-        for key, day, before, n in rows:
-            merged[key, day, before] = merged.get((key, day, before), 0) + n
-        _upsert(conn, tenant_id, [(*k, n) for k, n in sorted(merged.items()) if n])
-    else:  # the transaction's jobs add to the same rows: written once, before COMMIT
-        for key, day, before, n in rows:
-            pending.add(conn, KIND, (tenant_id, key, day, before), n)
+    # Written once, just before COMMIT (storage/pending.py): the rows concurrent
+    # submissions share are locked for the COMMIT alone.
+    for key, day, before, n in rows:
+        pending.add(conn, KIND, (tenant_id, key, day, before), n)
 
 
 def _upsert(conn: Connection, tenant_id: str, rows: list[Row]) -> None:
@@ -173,7 +169,7 @@ def _upsert(conn: Connection, tenant_id: str, rows: list[Row]) -> None:
 
 
 def _write_gathered(conn: Connection, gathered: pending.Gathered) -> None:
-    """A SQLite transaction's gathered additions, an upsert per tenant."""
+    """A transaction's gathered additions, an upsert per tenant."""
     for tenant_id, rows in pending.by_tenant(gathered).items():
         _upsert(conn, tenant_id, rows)
 

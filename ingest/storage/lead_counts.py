@@ -24,7 +24,7 @@ import random
 from ingest.storage import POSTGRES, Connection, dialect_of_connection, pending
 
 SLOTS = 8
-KIND = "lead_counts"  # what the submission job gathers on SQLite (storage/pending.py)
+KIND = "lead_counts"  # what the submission job gathers (storage/pending.py)
 
 
 def add(
@@ -37,16 +37,19 @@ def add(
     gather: bool = False,
 ) -> None:
     """``delta`` persons into (or, negative, out of) ``status_id`` owned by ``owner_id``.
-    ``gather`` (the submission job's new person): on SQLite, added to what the transaction
-    gathers and written once before its COMMIT (its jobs' new leads mostly go to one row)."""
+    ``gather`` (the submission job's new person): added to what the transaction gathers and
+    written once before its COMMIT (on SQLite its jobs' new leads mostly go to one row; on
+    PostgreSQL the row's lock is then held for the COMMIT alone)."""
     if status_id is None or delta == 0:
         return
-    postgres = dialect_of_connection(conn) == POSTGRES
-    if gather and not postgres:
+    if gather:
         pending.add(conn, KIND, (tenant_id, status_id, owner_id or ""), delta)
         return
-    _upsert(conn, tenant_id, status_id, owner_id or "", random.randrange(SLOTS) if postgres else 0,
-            delta)  # fmt: skip
+    _upsert(conn, tenant_id, status_id, owner_id or "", _slot(conn), delta)
+
+
+def _slot(conn: Connection) -> int:
+    return random.randrange(SLOTS) if dialect_of_connection(conn) == POSTGRES else 0
 
 
 def _upsert(
@@ -63,7 +66,7 @@ def _upsert(
 def _write_gathered(conn: Connection, gathered: pending.Gathered) -> None:
     for (tenant_id, status_id, owner), delta in sorted(gathered.items()):
         if delta:
-            _upsert(conn, tenant_id, status_id, owner, 0, delta)
+            _upsert(conn, tenant_id, status_id, owner, _slot(conn), delta)
 
 
 pending.writers[KIND] = _write_gathered

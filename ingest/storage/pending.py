@@ -1,13 +1,18 @@
-"""Additions to kept counts that a SQLite transaction gathers and writes once, just before
-it commits (``storage.in_transaction``, the writer's ``_commit``): the writer runs many
-submission jobs in one transaction, and their new persons mostly add to the same few rows
-(the day, its campaign, the first status), so one upsert per row per transaction replaces
-one per job (``storage/reports/kept.new_person``, about 40 us of a job's CPU; the campaign
-pages' reach of a new person, ``storage/campaign_reach.py``).
+"""Additions to kept counts that a transaction gathers and writes once, just before it
+commits (``storage.in_transaction``, the SQLite writer's ``_commit``, PostgreSQL's
+``run_job``).
+
+- SQLite: the writer runs many submission jobs in one transaction, and their new persons
+  mostly add to the same few rows (the day, its campaign, the first status), so one upsert
+  per row per transaction replaces one per job (``storage/reports/kept.new_person``, about
+  40 us of a job's CPU; the campaign pages' reach of a new person,
+  ``storage/campaign_reach.py``; a new lead's board column, ``storage/lead_counts.py``).
+- PostgreSQL: each request commits its own transaction, and concurrent ones add to the
+  same rows (in one of their ``SLOTS``); written last, those rows are locked for the COMMIT
+  alone rather than for the rest of the job's statements.
 
 A savepoint's rollback takes its additions back with it (``mark`` before the savepoint,
 ``restore`` after ``ROLLBACK TO``); a rolled-back transaction drops them (``discard``).
-PostgreSQL commits each request on its own and upserts at once: nothing waits here.
 """
 
 from __future__ import annotations

@@ -10,6 +10,15 @@ Races between nodes are settled by unique keys: a job that breaks one (two nodes
 the same person, company or submission id at once) is rolled back and run again, and the
 second run finds the row the other transaction committed. Deadlocks and serialization
 failures are retried the same way.
+
+Each statement is a round trip, which on a loaded 2-core machine costs about 0.25 ms of
+waiting and much of the process's CPU (psycopg's layers, the socket's system calls). The
+submission job is written ``pipelined`` (psycopg's pipeline mode): its writes go out without
+waiting for their answers until it next reads, so its 14 statements take about 5 round trips
+(measured in one process, 2,000 jobs one after another: 6.5 -> 4.4 ms a job, the process's
+CPU 2.7 -> 2.1 ms, PostgreSQL's 3.4 -> 2.5 ms). The kept counts it gathers are written last
+(``storage/pending.py``), so the rows concurrent submissions share are locked for the COMMIT
+alone.
 """
 
 from __future__ import annotations
@@ -27,6 +36,7 @@ from psycopg import errors
 from psycopg.rows import tuple_row
 from psycopg_pool import ConnectionPool
 
+from ingest.storage import pending
 from ingest.storage.dialect import POSTGRES, PgConnection, row_factory
 from ingest.storage.migrations import migrate
 from ingest.storage.sqlite import WriterClosed, WriterStats
@@ -50,11 +60,19 @@ def run_job(conn: PgConnection, job: Callable[[PgConnection], T]) -> T:
     for attempt in range(RETRIES):
         try:
             with conn.raw.transaction():
-                return job(conn)
+                result = job(conn)
+                # The kept counts it gathered, last: their rows are the ones concurrent
+                # submissions share, so their locks are held for the COMMIT alone.
+                pending.flush(conn)
+                return result
         except _RETRY:
+            pending.discard(conn)
             if attempt == RETRIES - 1:
                 raise
             log.debug("job raced another transaction; running it again")
+        except BaseException:
+            pending.discard(conn)
+            raise
     raise AssertionError("unreachable")
 
 
@@ -103,22 +121,28 @@ class PostgresDatabase:
         with self._pool.connection() as raw, raw.transaction():
             return fn(PgConnection(raw), *args)
 
-    def _write(self, job: Callable[[PgConnection], T]) -> T:
+    def _write(self, job: Callable[[PgConnection], T], pipelined: bool) -> T:
         with self._pool.connection() as raw:
-            return run_job(PgConnection(raw), job)
+            if not pipelined:
+                return run_job(PgConnection(raw), job)
+            # The job's writes go out back to back, each read waits for what came before
+            # it: a submission's 14 statements take about 5 round trips, not 16 (with the
+            # BEGIN and COMMIT). A cursor's rowcount is not known until then.
+            with raw.pipeline():
+                return run_job(PgConnection(raw), job)
 
     async def read(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         if kwargs:
             fn = functools.partial(fn, **kwargs)
         return await self._in_thread(self._read, fn, args)
 
-    async def write(self, job: Callable[[Any], T]) -> T:
+    async def write(self, job: Callable[[Any], T], *, pipelined: bool = False) -> T:
         if self._closed:
             raise WriterClosed("the database is closed")
         self._waiting += 1
         started = time.perf_counter()
         try:
-            result = await self._in_thread(self._write, job)
+            result = await self._in_thread(self._write, job, pipelined)
         except Exception:
             self.stats.failed_jobs += 1
             raise

@@ -300,7 +300,7 @@ class SQLiteDatabase:
     async def read(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         return await self._readers.run(fn, *args, **kwargs)
 
-    async def write(self, job: Callable[[Any], T]) -> T:
+    async def write(self, job: Callable[[Any], T], *, pipelined: bool = False) -> T:
         return await self.writer.run(job)
 
     @property

@@ -21,9 +21,10 @@ Every statement that changes what a row counts moves it in the same transaction:
 submission job (``new_person``, ``new_way``), a lead's status, owner and company
 (``lead_of`` before and after, ``move_lead``), a company's category (``category_changed``),
 a status history row (``reached``), a deal's insert and update (``deal_changed``) and an
-erasure (``forget_person``). On SQLite a new person's rows (``new_person``, every submission
-job's) are gathered by the transaction and written once before its COMMIT
-(``storage/pending.py``): the writer's group of jobs mostly adds to the same few rows.
+erasure (``forget_person``). A new person's rows (``new_person``, every submission job's) are
+gathered by the transaction and written once before its COMMIT (``storage/pending.py``): on
+SQLite the writer's group of jobs mostly adds to the same few rows; on PostgreSQL their
+locks are held for the COMMIT alone.
 ``recount`` makes a tenant's again from the raw rows (after ``migrate-data``, or after a
 test's direct SQL), and ``tests/test_report_days.py`` checks kept equals recounted after
 every kind of change, and that each report read from here equals the same report counted
@@ -129,15 +130,15 @@ def new_person(
     if status is not None:
         rows.append((REACHED, day, (status, "", "", ""), 1))
     rows.append((VIA, day, (via, "", "", ""), 1))
-    if dialect_of_connection(conn) == POSTGRES:
-        _upsert(conn, tenant_id, rows)
-    else:  # the transaction's jobs add to the same rows: written once, before COMMIT
-        for dim, day_, keys, n in rows:
-            pending.add(conn, PERSON_DAYS, (tenant_id, dim, day_, keys), n)
+    # Written once, just before COMMIT: on SQLite the transaction's jobs add to the same
+    # rows; on PostgreSQL concurrent submissions do, and wait for each other's row locks
+    # only through the COMMIT.
+    for dim, day_, keys, n in rows:
+        pending.add(conn, PERSON_DAYS, (tenant_id, dim, day_, keys), n)
 
 
 def _write_gathered(conn: Connection, gathered: pending.Gathered) -> None:
-    """A SQLite transaction's gathered ``new_person`` rows, an upsert per tenant."""
+    """A transaction's gathered ``new_person`` rows, an upsert per tenant."""
     for tenant_id, rows in pending.by_tenant(gathered).items():
         for start in range(0, len(rows), 100):  # bounded statements
             _upsert(conn, tenant_id, rows[start : start + 100])
