@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 from ingest import storage  # noqa: E402
 from ingest.domain.submissions import record, touches_from_fields  # noqa: E402
 from ingest.domain.validation import validate  # noqa: E402
+from ingest.ops.generate import tenant_and_form  # noqa: E402
 from ingest.storage import admin, pending  # noqa: E402
 
 TENANT = "bench"
@@ -56,17 +57,7 @@ def one_round(jobs: int, group: int, sql: list[str]) -> float:
             storage.in_transaction(
                 conn, lambda c: admin.create_tenant(c, TENANT, ["https://bench.example"], True)
             )
-            form = storage.in_transaction(
-                conn,
-                lambda c: admin.create_form(
-                    c,
-                    TENANT,
-                    name="Contact us",
-                    thank_you_url=None,
-                    published=True,
-                    custom_fields=[],
-                ),
-            )
+            _, form = tenant_and_form(conn, TENANT)  # the generator's "Contact us"
             for statement in sql:
                 conn.execute(statement)
             now = datetime.now(UTC)
