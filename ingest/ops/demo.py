@@ -126,8 +126,7 @@ def run_demo(*, db_path: str | None, host: str, port: int, site_port: int) -> No
 
     site_app = create_site_app(DEMO_SITE, context)
 
-    print(
-        f"""
+    banner = f"""
 Leadsource demo
   database      {_shown(db_path)}
   tenant        {tenant_id}
@@ -148,9 +147,7 @@ A hosted form opened by a direct tagged link (no first touch beyond the link its
    {context["hosted_url"]}?utm_source=newsletter&utm_medium=email&utm_campaign=november
 
 Ctrl-C stops both servers.
-""",
-        flush=True,
-    )
+"""
 
     async def serve() -> None:
         servers = [
@@ -163,7 +160,16 @@ Ctrl-C stops both servers.
                 uvicorn.Config(site_app, host=host, port=site_port, log_level="warning")
             ),
         ]
-        await asyncio.gather(*(s.serve() for s in servers))
+        running = [asyncio.create_task(server.serve()) for server in servers]
+        # The addresses are printed once both servers listen (a browser or a test opening
+        # them at once must not be refused), or not at all when one failed to start.
+        while not all(server.started for server in servers):
+            if any(task.done() for task in running):
+                break
+            await asyncio.sleep(0.05)
+        else:
+            print(banner, flush=True)
+        await asyncio.gather(*running)
 
     asyncio.run(serve())
 
