@@ -5,7 +5,9 @@ wrk (Debian's package) drives each server with the same connections for the same
 every request is a new submission id and a new email, so each one is a new person, a new
 company and its touches, committed before the answer. The server's own CPU time per request
 (from /proc) says where the limit is: when the Python process is near 100% of a core, it is
-the limit; when it is not, the database or the load generator is.
+the limit; when it is not, the database or the load generator is. Each round starts once the
+servers and PostgreSQL are idle (``settle``): what one target leaves behind (a follower
+catching up, a checkpoint) is not charged to the next.
 """
 
 from __future__ import annotations
@@ -193,6 +195,22 @@ def named(name: str) -> list[int]:
     return found
 
 
+def settle(procs: list[subprocess.Popen], *, idle_share: float = 0.05, most: float = 30) -> float:
+    """Wait until the servers and PostgreSQL are idle (under ``idle_share`` of a core over
+    half a second), at most ``most`` seconds; returns the seconds waited. After a round the
+    SQLite service's credits follower catches up what it left under load, and PostgreSQL
+    checkpoints and vacuums: measured meanwhile, the next target would share the machine
+    with them (the bare endpoint's p99 doubled)."""
+    started = time.monotonic()
+    while time.monotonic() - started < most:
+        pids = [pid for proc in procs for pid in children(proc.pid)] + named("postgres")
+        before = cpu_seconds(pids)
+        time.sleep(0.5)
+        if cpu_seconds(pids) - before < idle_share * 0.5:
+            break
+    return time.monotonic() - started
+
+
 def measure(url: str, proc: subprocess.Popen, *, connections: int, seconds: int, run: int) -> Round:
     pids = children(proc.pid)
     postgres = named("postgres")
@@ -335,13 +353,17 @@ def bench_ingest(
         for run in range(rounds):
             # Interleaved, so drift on a shared machine hits every target alike.
             for name, (proc, url) in servers.items():
+                settle([p for p, _ in servers.values()])
                 results[name].append(
                     measure(url, proc, connections=connections, seconds=seconds, run=run)
                 )
         report(results)
         # Latency when the service is not saturated: fewer connections.
         proc, url = servers["sqlite"]
-        few = [measure(url, proc, connections=4, seconds=seconds, run=rounds + i) for i in (0, 1)]
+        few = []
+        for i in (0, 1):
+            settle([p for p, _ in servers.values()])
+            few.append(measure(url, proc, connections=4, seconds=seconds, run=rounds + i))
         print(
             f"  sqlite at 4 connections: {statistics.median(r.rate for r in few):.0f}/s,"
             f" p50 {statistics.median(r.p50_ms for r in few):.1f} ms,"
