@@ -413,9 +413,9 @@ def main() -> None:
         given = any(a == "--postgres" or a.startswith("--postgres=") for a in sys.argv)
         bench_reports(args.persons, args.db, args.keep, args.postgres if given else "")
     if "job" in what:
-        from bench_job import bench_job
+        from bench_job import GROUP, bench_job
 
-        bench_job(args.jobs, 32, args.rounds, args.sql)
+        bench_job(args.jobs, GROUP, args.rounds, args.sql)
 
 
 if __name__ == "__main__":

@@ -33,6 +33,7 @@ from ingest.ops.generate import tenant_and_form  # noqa: E402
 from ingest.storage import admin, pending  # noqa: E402
 
 TENANT = "bench"
+GROUP = 32  # jobs per transaction, about what the writer groups at 32 connections
 
 
 def fields(n: int) -> dict[str, str]:
@@ -109,7 +110,7 @@ def _us(seconds: list[float]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--jobs", type=int, default=3000)
-    parser.add_argument("--group", type=int, default=32, help="jobs per transaction")
+    parser.add_argument("--group", type=int, default=GROUP, help="jobs per transaction")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--sql", action="append", default=[], help="run before each round")
     args = parser.parse_args()

@@ -181,14 +181,18 @@ def _keyset(
 ) -> tuple[str, list[Any], str]:
     """The keyset's WHERE part (if a cursor), its parameters, and the ORDER BY, over
     ``columns``: the sort's column, then what breaks its ties (the row's id last)."""
-    direction = "DESC" if descending else "ASC"
-    order = ", ".join(f"{alias}.{column} {direction}" for column in columns)
+    order = _order(alias, columns, descending)
     if cursor is None:
         return "", [], order
     values = decode_cursor(cursor, sort, len(columns))
     names = ", ".join(f"{alias}.{column}" for column in columns)
     marks = ", ".join("?" for _ in columns)
     return f" AND ({names}) {'<' if descending else '>'} ({marks})", list(values), order
+
+
+def _order(alias: str, columns: tuple[str, ...], descending: bool) -> str:
+    direction = "DESC" if descending else "ASC"
+    return ", ".join(f"{alias}.{column} {direction}" for column in columns)
 
 
 def _page(
@@ -354,13 +358,12 @@ def search_persons(
     # A touch column's ties are broken by creation (one index serves the sort and the
     # filter in the default order); the others' by the id.
     ties = ("created_at",) if column in PERSON_FILTERS.values() else ()
+    tie_keys = tuple(f"tie_{tie}" for tie in ties)
     keyset, keyset_params, order = _keyset(
         "p", (column, *ties, "person_id"), descending, query.cursor, query.sort
     )
-    _, _, outer_order = _keyset(
-        "k", ("sort_value", *(f"tie_{tie}" for tie in ties), "k_id"), descending, None, ""
-    )
-    tie_columns = "".join(f", p.{tie} AS tie_{tie}" for tie in ties)
+    outer_order = _order("k", ("sort_value", *tie_keys, "k_id"), descending)
+    tie_columns = "".join(f", p.{tie} AS {key}" for tie, key in zip(ties, tie_keys, strict=True))
     # The page's ids first, from persons alone, then its rows joined: joined before the
     # sort, SQLite would look up the company and both touches of every candidate row.
     rows = conn.execute(
@@ -371,10 +374,7 @@ def search_persons(
         f"{_PERSON_JOINS} ORDER BY {outer_order}",
         (*matched_params, *params, *keyset_params, query.limit + 1, tenant_id),
     ).fetchall()
-    return _page(
-        rows, query.limit, query.sort, "person_id", person_summary,
-        tuple(f"tie_{tie}" for tie in ties),
-    )  # fmt: skip
+    return _page(rows, query.limit, query.sort, "person_id", person_summary, tie_keys)
 
 
 def person_summary(row: Any) -> dict[str, Any]:
